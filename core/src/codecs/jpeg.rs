@@ -1,0 +1,188 @@
+//! JPEG processes 1, 2/4 (8- and 12-bit) and 14 (lossless) through libjpeg-turbo 3.
+//!
+//! libjpeg-turbo descends from the IJG library that GDCM and Pillow build on, so its
+//! integer IDCT and upsampling give the same samples those pydicom plugins do.
+#![allow(
+    unsafe_code,
+    reason = "FFI to libjpeg-turbo's TurboJPEG 3 API; every call is wrapped here"
+)]
+
+use std::ffi::{c_int, CStr};
+
+use turbojpeg_sys as tj;
+
+/// How to treat a three-component codestream's colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Colour {
+    /// Convert YCbCr to RGB as the codestream's markers say (the usual case).
+    ToRgb,
+    /// Return the components as stored, without a colour transform: DICOM says RGB but
+    /// the codestream carries no JFIF/Adobe marker to say it was transformed.
+    AsStored,
+}
+
+/// A decoded frame: little-endian, colour-by-pixel samples `bytes_per_sample` wide.
+pub(crate) fn decode_frame(
+    encoded: &[u8],
+    colour: Colour,
+    bytes_per_sample: usize,
+) -> Result<Vec<u8>, String> {
+    let decoder = Decompressor::new()?;
+    decoder.read_header(encoded)?;
+    let width = decoder.get(tj::TJPARAM_TJPARAM_JPEGWIDTH) as usize;
+    let height = decoder.get(tj::TJPARAM_TJPARAM_JPEGHEIGHT) as usize;
+    let precision = decoder.get(tj::TJPARAM_TJPARAM_PRECISION);
+    let colourspace = decoder.get(tj::TJPARAM_TJPARAM_COLORSPACE);
+    let (components, format) = match colourspace as tj::TJCS {
+        tj::TJCS_TJCS_GRAY => (1, tj::TJPF_TJPF_GRAY),
+        tj::TJCS_TJCS_RGB | tj::TJCS_TJCS_YCbCr => (3, tj::TJPF_TJPF_RGB),
+        _ => return Err("CMYK and YCCK JPEG images are not supported".into()),
+    };
+    let samples = width * height * components;
+    let keep_stored = colour == Colour::AsStored && colourspace as tj::TJCS == tj::TJCS_TJCS_YCbCr;
+    let wide: Vec<u16> = match precision {
+        2..=8 if keep_stored => widen(&decoder.planes_444(encoded, width, height)?),
+        2..=8 => {
+            let mut out = vec![0u8; samples];
+            decoder.check(unsafe {
+                tj::tj3Decompress8(
+                    decoder.0,
+                    encoded.as_ptr(),
+                    encoded.len() as _,
+                    out.as_mut_ptr(),
+                    0,
+                    format as c_int,
+                )
+            })?;
+            return Ok(widen_bytes(out, bytes_per_sample));
+        }
+        9..=12 => {
+            let mut out = vec![0i16; samples];
+            decoder.check(unsafe {
+                tj::tj3Decompress12(
+                    decoder.0,
+                    encoded.as_ptr(),
+                    encoded.len() as _,
+                    out.as_mut_ptr(),
+                    0,
+                    format as c_int,
+                )
+            })?;
+            out.into_iter().map(|v| v as u16).collect()
+        }
+        13..=16 => {
+            let mut out = vec![0u16; samples];
+            decoder.check(unsafe {
+                tj::tj3Decompress16(
+                    decoder.0,
+                    encoded.as_ptr(),
+                    encoded.len() as _,
+                    out.as_mut_ptr(),
+                    0,
+                    format as c_int,
+                )
+            })?;
+            out
+        }
+        other => return Err(format!("unsupported JPEG sample precision {other}")),
+    };
+    Ok(match bytes_per_sample {
+        1 => wide.into_iter().map(|v| v as u8).collect(),
+        n => wide
+            .into_iter()
+            .flat_map(|v| u32::from(v).to_le_bytes().into_iter().take(n))
+            .collect(),
+    })
+}
+
+fn widen(bytes: &[u8]) -> Vec<u16> {
+    bytes.iter().map(|&b| u16::from(b)).collect()
+}
+
+fn widen_bytes(bytes: Vec<u8>, bytes_per_sample: usize) -> Vec<u8> {
+    if bytes_per_sample == 1 {
+        return bytes;
+    }
+    bytes
+        .into_iter()
+        .flat_map(|b| (0..bytes_per_sample).map(move |i| if i == 0 { b } else { 0 }))
+        .collect()
+}
+
+/// Whether the codestream declares its colour space: a JFIF (APP0) or Adobe (APP14)
+/// marker before the first scan.
+pub(crate) fn declares_colour_space(encoded: &[u8]) -> bool {
+    let header_end = encoded
+        .windows(2)
+        .position(|w| w == [0xFF, 0xDA])
+        .unwrap_or(encoded.len() as _);
+    let header = &encoded[..header_end];
+    let marker = |code: u8, tag: &[u8]| {
+        header
+            .windows(4 + tag.len())
+            .any(|w| w[0] == 0xFF && w[1] == code && &w[4..] == tag)
+    };
+    marker(0xE0, b"JFIF") || marker(0xEE, b"Adobe")
+}
+
+/// An owned TurboJPEG decompression handle.
+struct Decompressor(tj::tjhandle);
+
+impl Decompressor {
+    fn new() -> Result<Self, String> {
+        let handle = unsafe { tj::tj3Init(tj::TJINIT_TJINIT_DECOMPRESS as c_int) };
+        if handle.is_null() {
+            return Err("cannot initialise libjpeg-turbo".into());
+        }
+        // Warnings (e.g. extraneous bytes before a marker) do not stop decoding,
+        // as they do not in GDCM or pylibjpeg; errors do.
+        Ok(Self(handle))
+    }
+
+    fn read_header(&self, encoded: &[u8]) -> Result<(), String> {
+        self.check(unsafe { tj::tj3DecompressHeader(self.0, encoded.as_ptr(), encoded.len() as _) })
+    }
+
+    fn get(&self, parameter: tj::TJPARAM) -> c_int {
+        unsafe { tj::tj3Get(self.0, parameter as c_int) }
+    }
+
+    /// The three components as stored, colour-by-pixel; only for unsubsampled images.
+    fn planes_444(&self, encoded: &[u8], width: usize, height: usize) -> Result<Vec<u8>, String> {
+        if self.get(tj::TJPARAM_TJPARAM_SUBSAMP) != tj::TJSAMP_TJSAMP_444 as c_int {
+            return Err(
+                "an untransformed colour JPEG with chroma subsampling is not supported".into(),
+            );
+        }
+        let plane = width * height;
+        let mut planes = vec![0u8; plane * 3];
+        self.check(unsafe {
+            tj::tj3DecompressToYUV8(
+                self.0,
+                encoded.as_ptr(),
+                encoded.len() as _,
+                planes.as_mut_ptr(),
+                1,
+            )
+        })?;
+        let mut out = Vec::with_capacity(plane * 3);
+        for p in 0..plane {
+            out.extend_from_slice(&[planes[p], planes[plane + p], planes[2 * plane + p]]);
+        }
+        Ok(out)
+    }
+
+    fn check(&self, status: c_int) -> Result<(), String> {
+        if status == 0 {
+            return Ok(());
+        }
+        let message = unsafe { CStr::from_ptr(tj::tj3GetErrorStr(self.0)) };
+        Err(message.to_string_lossy().into_owned())
+    }
+}
+
+impl Drop for Decompressor {
+    fn drop(&mut self) {
+        unsafe { tj::tj3Destroy(self.0) }
+    }
+}

@@ -1,0 +1,56 @@
+//! medprep: medical image preprocessing and feature extraction.
+//!
+//! This crate is the core: it decodes DICOM into an [`Image`] model (f32 samples in
+//! physical units plus geometry and metadata), independent of where the bytes came
+//! from and where the results go. Adapters (the `medprep` CLI, the Hadoop Streaming
+//! mapper, the Python module) call it; it knows nothing of stdin, Parquet or Python.
+//!
+//! The main types:
+//! - [`DicomFile`]: a parsed file, opened from a path or from bytes, or header only
+//!   ([`DicomFile::open_header`]) when pixel data is not needed.
+//! - [`StoredPixels`]: stored values exactly as `pydicom.Dataset.pixel_array` returns
+//!   them (same dtype, shape and values), across native and compressed transfer syntaxes.
+//! - [`Image`]: values after the modality LUT (Hounsfield units for CT).
+//! - [`Metadata`] and [`Geometry`]: the header fields tables need.
+//! - [`Window`]: the intensity window convention of the pipeline.
+//!
+//! ```
+//! use medprep::{DicomFile, Frames, Limits};
+//!
+//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/ct_slice.dcm");
+//! let file = DicomFile::open(path)?;
+//! let image = file.image(Frames::All, &Limits::default())?;
+//! assert_eq!(image.meta.modality.as_deref(), Some("CT"));
+//! assert_eq!(image.pixels.len(), (image.rows * image.cols) as usize);
+//! # Ok::<(), medprep::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+#[macro_use]
+mod samples;
+
+mod attributes;
+mod codecs;
+mod color;
+mod dicom_file;
+mod error;
+mod functional_groups;
+mod geometry;
+mod image;
+mod limits;
+mod metadata;
+mod modality;
+mod pixels;
+mod transfer_syntax;
+mod window;
+
+pub use dicom_file::DicomFile;
+pub use error::{Attribute, Error, ErrorKind, Result};
+pub use geometry::Geometry;
+pub use image::Image;
+pub use limits::Limits;
+pub use metadata::{Date, Metadata};
+pub use modality::Rescale;
+pub use pixels::{Frames, StoredPixels};
+pub use samples::Samples;
+pub use window::Window;

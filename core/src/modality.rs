@@ -1,0 +1,159 @@
+//! The modality LUT: stored values to physical units (Hounsfield units for CT).
+//!
+//! `value = stored * RescaleSlope + RescaleIntercept`, evaluated in f64 and rounded
+//! once to f32, exactly as `pydicom.pixels.apply_modality_lut` followed by a cast.
+//! Enhanced multi-frame images carry the rescale per frame in functional groups.
+
+use dicom_object::InMemDicomObject;
+use serde::Serialize;
+
+use crate::attributes::{self as attr, DataSetExt};
+use crate::error::ErrorKind;
+use crate::functional_groups::frame_item;
+use crate::pixels::StoredPixels;
+
+/// A linear rescale from stored values to output units.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Rescale {
+    /// Rescale Slope (0028,1053).
+    pub slope: f64,
+    /// Rescale Intercept (0028,1052).
+    pub intercept: f64,
+}
+
+impl Rescale {
+    /// The rescale that applies to `frame`: top-level attributes (both must be present,
+    /// as pydicom requires), else the frame's Pixel Value Transformation functional group.
+    pub(crate) fn for_frame(obj: &InMemDicomObject, frame: u32) -> Result<Option<Self>, ErrorKind> {
+        if let Some(rescale) = Self::from_item(obj)? {
+            return Ok(Some(rescale));
+        }
+        match frame_item(obj, frame, attr::PIXEL_VALUE_TRANSFORMATION_SEQUENCE) {
+            Some(item) => Self::from_item(item),
+            None => Ok(None),
+        }
+    }
+
+    fn from_item(item: &InMemDicomObject) -> Result<Option<Self>, ErrorKind> {
+        match (
+            item.f64_of(attr::RESCALE_SLOPE)?,
+            item.f64_of(attr::RESCALE_INTERCEPT)?,
+        ) {
+            (Some(slope), Some(intercept)) => Ok(Some(Self { slope, intercept })),
+            _ => Ok(None),
+        }
+    }
+}
+
+/// The modality transform of an image.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ModalityLut {
+    /// Stored values are already in output units.
+    Identity,
+    /// One linear rescale per frame of the file.
+    Rescale(Vec<Option<Rescale>>),
+    /// A lookup table (Modality LUT Sequence).
+    Table {
+        /// The stored value mapped to the first entry.
+        first_mapped: i64,
+        /// The table entries.
+        entries: Vec<u16>,
+    },
+}
+
+impl ModalityLut {
+    pub(crate) fn read(
+        obj: &InMemDicomObject,
+        frames: u32,
+        signed: bool,
+    ) -> Result<Self, ErrorKind> {
+        if let Some(item) = obj.items(attr::MODALITY_LUT_SEQUENCE).first() {
+            return Self::table(item, signed);
+        }
+        let per_frame = (0..frames)
+            .map(|frame| Rescale::for_frame(obj, frame))
+            .collect::<Result<Vec<_>, _>>()?;
+        if per_frame.iter().all(Option::is_none) {
+            Ok(Self::Identity)
+        } else {
+            Ok(Self::Rescale(per_frame))
+        }
+    }
+
+    fn table(item: &InMemDicomObject, signed: bool) -> Result<Self, ErrorKind> {
+        let descriptor = item
+            .present(attr::LUT_DESCRIPTOR)
+            .ok_or(ErrorKind::MissingAttribute(attr::LUT_DESCRIPTOR))?
+            .to_multi_int::<i64>()
+            .ok()
+            .filter(|d| d.len() == 3)
+            .ok_or(ErrorKind::InvalidAttribute {
+                attribute: attr::LUT_DESCRIPTOR,
+                value: String::new(),
+                reason: "must hold three integers",
+            })?;
+        // LUT Descriptor is US or SS depending on Pixel Representation (PS3.3 C.11.1.1).
+        let first_mapped = if signed && descriptor[1] > i64::from(i16::MAX) {
+            descriptor[1] - 65536
+        } else {
+            descriptor[1]
+        };
+        let length = if descriptor[0] == 0 {
+            65536
+        } else {
+            descriptor[0] as usize
+        };
+        let entries = item
+            .present(attr::LUT_DATA)
+            .ok_or(ErrorKind::MissingAttribute(attr::LUT_DATA))?
+            .to_multi_int::<u16>()
+            .map_err(|_| ErrorKind::InvalidAttribute {
+                attribute: attr::LUT_DATA,
+                value: String::new(),
+                reason: "must hold 16-bit entries",
+            })?;
+        if entries.len() < length {
+            return Err(ErrorKind::InvalidAttribute {
+                attribute: attr::LUT_DATA,
+                value: format!("{} entries", entries.len()),
+                reason: "shorter than LUT Descriptor's entry count",
+            });
+        }
+        Ok(Self::Table {
+            first_mapped,
+            entries: entries[..length].to_vec(),
+        })
+    }
+
+    /// Applies the transform to stored pixels, frame by frame, giving f32 output.
+    pub(crate) fn apply(&self, pixels: &StoredPixels) -> Vec<f32> {
+        let per_frame = pixels.frame_len();
+        let mut out = vec![0.0f32; pixels.samples.len()];
+        for (i, chunk) in out.chunks_mut(per_frame.max(1)).enumerate() {
+            let frame = pixels.first_frame + i as u32;
+            let start = i * per_frame;
+            match self {
+                Self::Identity => pixels.samples.map_into(start, chunk, |v| v as f32),
+                Self::Rescale(rescales) => match rescales.get(frame as usize).copied().flatten() {
+                    Some(Rescale { slope, intercept }) => {
+                        pixels
+                            .samples
+                            .map_into(start, chunk, |v| (v * slope + intercept) as f32)
+                    }
+                    None => pixels.samples.map_into(start, chunk, |v| v as f32),
+                },
+                Self::Table {
+                    first_mapped,
+                    entries,
+                } => {
+                    let last = entries.len() as i64 - 1;
+                    pixels.samples.map_into(start, chunk, |v| {
+                        let index = (v as i64 - first_mapped).clamp(0, last);
+                        f32::from(entries[index as usize])
+                    })
+                }
+            }
+        }
+        out
+    }
+}

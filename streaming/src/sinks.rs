@@ -1,0 +1,3 @@
+//! Output writers shared by the subcommands.
+
+pub mod npy;
