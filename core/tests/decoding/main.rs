@@ -1,0 +1,6 @@
+//! Decoding tests, one binary with a module per topic. Expected values are computed
+//! from the DICOM standard's definitions in each test, never from medprep's output.
+
+mod bad_input;
+mod pixel_formats;
+mod support;
