@@ -116,7 +116,8 @@ fn unknown_transfer_syntax_is_named() {
 
 #[test]
 fn impossible_headers_are_invalid_attributes() {
-    let cases: [(&str, fn(&mut Builder)); 4] = [
+    type Edit = fn(&mut Builder);
+    let cases: [(&str, Edit); 4] = [
         ("rows0.dcm", |b| {
             b.u16(tags::ROWS, 0);
         }),

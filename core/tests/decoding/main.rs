@@ -2,5 +2,6 @@
 //! from the DICOM standard's definitions in each test, never from medprep's output.
 
 mod bad_input;
+mod fixtures;
 mod pixel_formats;
 mod support;
