@@ -1,7 +1,7 @@
 //! Reading typed attribute values from a data set, with errors that name the attribute.
 
 use dicom_core::header::HasLength;
-use dicom_core::Tag;
+use dicom_core::{PrimitiveValue, Tag, VR};
 use dicom_object::InMemDicomObject;
 
 use crate::error::{Attribute, ErrorKind};
@@ -68,15 +68,24 @@ pub(crate) trait DataSetExt {
 
     /// The first value as an unsigned 16-bit integer (US), if present.
     fn u16_of(&self, attribute: Attribute) -> Result<Option<u16>, ErrorKind> {
-        self.present(attribute)
-            .map(|e| e.to_int::<u16>().map_err(|err| invalid(attribute, e, err)))
+        self.i64_of(attribute)?
+            .map(|v| {
+                u16::try_from(v).map_err(|_| ErrorKind::InvalidAttribute {
+                    attribute,
+                    value: v.to_string(),
+                    reason: "out of range for an unsigned 16-bit value",
+                })
+            })
             .transpose()
     }
 
     /// The first value as an integer (IS, US, UL…), if present.
     fn i64_of(&self, attribute: Attribute) -> Result<Option<i64>, ErrorKind> {
         self.present(attribute)
-            .map(|e| e.to_int::<i64>().map_err(|err| invalid(attribute, e, err)))
+            .map(|e| match unknown_vr_bytes(e) {
+                Some(bytes) => un_integer(bytes).ok_or_else(|| invalid(attribute, e, NotANumber)),
+                None => e.to_int::<i64>().map_err(|err| invalid(attribute, e, err)),
+            })
             .transpose()
     }
 
@@ -84,19 +93,25 @@ pub(crate) trait DataSetExt {
     fn f64s_of(&self, attribute: Attribute) -> Result<Option<Vec<f64>>, ErrorKind> {
         self.present(attribute)
             .map(|e| {
-                e.to_multi_float64()
-                    .map_err(|err| invalid(attribute, e, err))
-                    .and_then(|values| {
-                        if values.iter().all(|v| v.is_finite()) {
-                            Ok(values)
-                        } else {
-                            Err(ErrorKind::InvalidAttribute {
-                                attribute,
-                                value: text_of(e),
-                                reason: "not a finite number",
-                            })
-                        }
-                    })
+                match unknown_vr_bytes(e) {
+                    Some(bytes) => {
+                        un_numbers(bytes).ok_or_else(|| invalid(attribute, e, NotANumber))
+                    }
+                    None => e
+                        .to_multi_float64()
+                        .map_err(|err| invalid(attribute, e, err)),
+                }
+                .and_then(|values| {
+                    if values.iter().all(|v| v.is_finite()) {
+                        Ok(values)
+                    } else {
+                        Err(ErrorKind::InvalidAttribute {
+                            attribute,
+                            value: text_of(e),
+                            reason: "not a finite number",
+                        })
+                    }
+                })
             })
             .transpose()
     }
@@ -109,7 +124,10 @@ pub(crate) trait DataSetExt {
     /// The value as trimmed text, if present and not blank.
     fn text(&self, attribute: Attribute) -> Option<String> {
         let e = self.present(attribute)?;
-        let s = e.to_str().ok()?;
+        let s = match unknown_vr_bytes(e) {
+            Some(bytes) => String::from_utf8_lossy(bytes),
+            None => e.to_str().ok()?,
+        };
         let trimmed = s.trim_matches(|c: char| c == '\0' || c.is_whitespace());
         (!trimmed.is_empty()).then(|| trimmed.to_owned())
     }
@@ -134,6 +152,43 @@ impl DataSetExt for InMemDicomObject {
             .filter(|e| !e.value().primitive().is_some_and(|p| p.is_empty()))
     }
 }
+
+/// The raw bytes of an element read with VR UN (unknown), which explicit-VR files use
+/// for attributes the writer did not know. pydicom reinterprets them by the dictionary's
+/// VR; medprep does the same for the numbers it needs.
+fn unknown_vr_bytes(e: &dicom_object::mem::InMemElement) -> Option<&[u8]> {
+    match e.value() {
+        dicom_core::DicomValue::Primitive(PrimitiveValue::U8(bytes)) if e.vr() == VR::UN => {
+            Some(bytes)
+        }
+        _ => None,
+    }
+}
+
+/// Numbers of an UN element: decimal strings (DS, IS) separated by backslashes.
+fn un_numbers(bytes: &[u8]) -> Option<Vec<f64>> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    text.trim_matches(|c: char| c == '\0' || c.is_whitespace())
+        .split('\\')
+        .map(|v| v.trim().parse::<f64>().ok())
+        .collect()
+}
+
+/// An integer of an UN element: a decimal string (IS), else a little-endian US or UL.
+fn un_integer(bytes: &[u8]) -> Option<i64> {
+    if let Some(v) = un_numbers(bytes).and_then(|v| v.first().copied()) {
+        return (v.fract() == 0.0).then_some(v as i64);
+    }
+    match *bytes {
+        [a, b] => Some(i64::from(u16::from_le_bytes([a, b]))),
+        [a, b, c, d] => Some(i64::from(u32::from_le_bytes([a, b, c, d]))),
+        _ => None,
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("not a number")]
+struct NotANumber;
 
 fn text_of(e: &dicom_object::mem::InMemElement) -> String {
     let mut s = e.to_str().map(|s| s.into_owned()).unwrap_or_default();

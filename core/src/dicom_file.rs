@@ -2,6 +2,7 @@
 
 use std::fs::File;
 use std::io::{Cursor, Read};
+use std::ops::Range;
 use std::path::Path;
 
 use dicom_encoding::transfer_syntax::TransferSyntaxIndex;
@@ -16,6 +17,7 @@ use crate::image::Image;
 use crate::limits::Limits;
 use crate::metadata::Metadata;
 use crate::modality::ModalityLut;
+use crate::pixel_locator;
 use crate::pixels::{self, Frames, StoredPixels};
 
 /// Bytes read up front to recognise a DICOM file (preamble, marker and file meta group).
@@ -27,7 +29,18 @@ const PREAMBLE_LEN: usize = 128;
 pub struct DicomFile {
     name: String,
     object: DefaultDicomObject,
-    has_pixel_data: bool,
+    pixels: PixelSource,
+}
+
+/// Where the pixel data of a [`DicomFile`] is.
+#[derive(Debug)]
+enum PixelSource {
+    /// Only the header was read.
+    NotRead,
+    /// In the parsed object (compressed, big-endian or deflated data, or none at all).
+    Parsed,
+    /// Native little-endian data left in the file bytes (see `pixel_locator`).
+    InBytes { bytes: Vec<u8>, value: Range<usize> },
 }
 
 impl DicomFile {
@@ -36,14 +49,30 @@ impl DicomFile {
         let path = path.as_ref();
         let name = path.display().to_string();
         let bytes = std::fs::read(path).map_err(|e| Error::new(&name, e.into()))?;
-        Self::from_bytes(name, &bytes)
+        Self::from_vec(name, bytes)
     }
 
     /// Parses DICOM file bytes held in memory; `name` is used in error messages.
+    /// [`DicomFile::from_vec`] avoids a copy when the bytes are already owned.
     pub fn from_bytes(name: impl Into<String>, bytes: &[u8]) -> Result<Self> {
+        Self::from_vec(name, bytes.to_vec())
+    }
+
+    /// Parses DICOM file bytes, keeping them: native little-endian pixel data is then
+    /// decoded straight from these bytes, without an intermediate copy.
+    pub fn from_vec(name: impl Into<String>, bytes: Vec<u8>) -> Result<Self> {
         let name = name.into();
         let wrap = |kind| Error::new(&name, kind);
-        let start = part10_start(bytes).map_err(wrap)?;
+        let start = part10_start(&bytes).map_err(wrap)?;
+        if let Some(value) = locate_native_pixels(&bytes[start..]) {
+            let object = parse(&bytes[start..], Some(attr::PIXEL_DATA)).map_err(wrap)?;
+            let value = start + value.start..start + value.end;
+            return Ok(Self {
+                name,
+                object,
+                pixels: PixelSource::InBytes { bytes, value },
+            });
+        }
         let object = parse(&bytes[start..], None).map_err(wrap)?;
         Ok(Self::new(name, object, true))
     }
@@ -76,11 +105,15 @@ impl DicomFile {
     }
 
     fn new(name: String, object: DefaultDicomObject, pixels_read: bool) -> Self {
-        let has_pixel_data = pixels_read && object.get(attr::PIXEL_DATA.dicom_tag()).is_some();
+        let pixels = if pixels_read {
+            PixelSource::Parsed
+        } else {
+            PixelSource::NotRead
+        };
         Self {
             name,
             object,
-            has_pixel_data,
+            pixels,
         }
     }
 
@@ -102,10 +135,12 @@ impl DicomFile {
     /// Stored values, exactly as `pydicom.Dataset.pixel_array` (or `pixel_array(ds,
     /// index=frame)` for one frame) returns them.
     pub fn stored_pixels(&self, frames: Frames, limits: &Limits) -> Result<StoredPixels> {
-        if !self.has_pixel_data {
-            return Err(self.error(ErrorKind::NoPixelData));
-        }
-        pixels::decode(&self.object, frames, limits).map_err(|kind| self.error(kind))
+        let native = match &self.pixels {
+            PixelSource::NotRead => return Err(self.error(ErrorKind::NoPixelData)),
+            PixelSource::Parsed => None,
+            PixelSource::InBytes { bytes, value } => Some(&bytes[value.clone()]),
+        };
+        pixels::decode(&self.object, native, frames, limits).map_err(|kind| self.error(kind))
     }
 
     /// The image in physical units: stored values through the modality LUT, as f32.
@@ -129,6 +164,23 @@ impl DicomFile {
         Error::new(&self.name, kind)
     }
 }
+
+/// The Pixel Data value's range in Part 10 bytes starting at `DICM`, when the transfer
+/// syntax is native little-endian and the elements walk cleanly to it.
+fn locate_native_pixels(part10: &[u8]) -> Option<Range<usize>> {
+    let start = pixel_locator::dataset_start(part10)?;
+    let meta = FileMetaTable::from_reader(part10).ok()?;
+    let explicit_vr = match meta.transfer_syntax().trim_end_matches('\0') {
+        EXPLICIT_VR_LITTLE_ENDIAN => true,
+        IMPLICIT_VR_LITTLE_ENDIAN => false,
+        _ => return None,
+    };
+    let value = pixel_locator::pixel_data_value(&part10[start..], explicit_vr)?;
+    Some(start + value.start..start + value.end)
+}
+
+const IMPLICIT_VR_LITTLE_ENDIAN: &str = "1.2.840.10008.1.2";
+const EXPLICIT_VR_LITTLE_ENDIAN: &str = "1.2.840.10008.1.2.1";
 
 /// Where the `DICM` marker starts: after a 128-byte preamble, or at byte 0.
 fn part10_start(bytes: &[u8]) -> Result<usize, ErrorKind> {

@@ -40,6 +40,7 @@ mod image;
 mod limits;
 mod metadata;
 mod modality;
+mod pixel_locator;
 mod pixels;
 mod transfer_syntax;
 mod window;

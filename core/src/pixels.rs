@@ -183,9 +183,11 @@ impl PixelFormat {
     }
 }
 
-/// Decodes the stored values of the selected frames.
+/// Decodes the stored values of the selected frames. `native` is the Pixel Data value
+/// when the caller located it in little-endian file bytes; otherwise it is read from `obj`.
 pub(crate) fn decode(
     obj: &DefaultDicomObject,
+    native: Option<&[u8]>,
     frames: Frames,
     limits: &Limits,
 ) -> Result<StoredPixels, ErrorKind> {
@@ -211,52 +213,57 @@ pub(crate) fn decode(
     let ts = TransferSyntaxRegistry
         .get(&uid)
         .ok_or_else(|| ErrorKind::UnknownTransferSyntax(uid.clone()))?;
-    let pixel_data = obj
-        .get(attr::PIXEL_DATA.dicom_tag())
-        .ok_or(ErrorKind::NoPixelData)?;
     let family = Family::of(&uid);
-
-    let (mut samples, photometric) = match pixel_data.value() {
-        Value::Primitive(value) => {
-            let bytes = native_bytes(
-                value,
-                ts.endianness() == dicom_encoding::Endianness::Big,
-                format.bits_allocated,
-            );
-            native(&bytes, &format, selected.clone())?
-        }
-        Value::PixelSequence(sequence) => {
-            let frame_bytes = format.frame_samples() * format.sample_bytes();
-            let mut bytes = Vec::with_capacity(count as usize * frame_bytes);
-            for frame in selected.clone() {
-                let decoded = decode_encapsulated_frame(obj, ts, family, &format, sequence, frame)
-                    .map_err(|message| ErrorKind::Codec {
-                        frame,
-                        transfer_syntax: ts.name().to_owned(),
-                        message,
-                    })?;
-                if decoded.len() < frame_bytes {
-                    return Err(ErrorKind::Codec {
-                        frame,
-                        transfer_syntax: ts.name().to_owned(),
-                        message: format!(
-                            "decoded {} bytes where the header requires {frame_bytes}",
-                            decoded.len()
-                        ),
-                    });
-                }
-                bytes.extend_from_slice(&decoded[..frame_bytes]);
+    let (mut samples, photometric) = if let Some(bytes) = native {
+        native_samples(bytes, &format, selected.clone())?
+    } else {
+        let pixel_data = obj
+            .get(attr::PIXEL_DATA.dicom_tag())
+            .ok_or(ErrorKind::NoPixelData)?;
+        match pixel_data.value() {
+            Value::Primitive(value) => {
+                let bytes = native_bytes(
+                    value,
+                    ts.endianness() == dicom_encoding::Endianness::Big,
+                    format.bits_allocated,
+                );
+                native_samples(&bytes, &format, selected.clone())?
             }
-            let mut samples = Samples::from_le_bytes(&bytes, format.bits_allocated, format.signed);
-            correct_codestream_sign(&mut samples, &format, family, sequence);
-            let photometric = if family == Family::Rle {
-                format.photometric.clone()
-            } else {
-                decoded_photometric(&format)
-            };
-            (samples, photometric)
+            Value::PixelSequence(sequence) => {
+                let frame_bytes = format.frame_samples() * format.sample_bytes();
+                let mut bytes = Vec::with_capacity(count as usize * frame_bytes);
+                for frame in selected.clone() {
+                    let decoded =
+                        decode_encapsulated_frame(obj, ts, family, &format, sequence, frame)
+                            .map_err(|message| ErrorKind::Codec {
+                                frame,
+                                transfer_syntax: ts.name().to_owned(),
+                                message,
+                            })?;
+                    if decoded.len() < frame_bytes {
+                        return Err(ErrorKind::Codec {
+                            frame,
+                            transfer_syntax: ts.name().to_owned(),
+                            message: format!(
+                                "decoded {} bytes where the header requires {frame_bytes}",
+                                decoded.len()
+                            ),
+                        });
+                    }
+                    bytes.extend_from_slice(&decoded[..frame_bytes]);
+                }
+                let mut samples =
+                    Samples::from_le_bytes(&bytes, format.bits_allocated, format.signed);
+                correct_codestream_sign(&mut samples, &format, family, sequence);
+                let photometric = if family == Family::Rle {
+                    format.photometric.clone()
+                } else {
+                    decoded_photometric(&format)
+                };
+                (samples, photometric)
+            }
+            Value::Sequence(_) => return Err(ErrorKind::NoPixelData),
         }
-        Value::Sequence(_) => return Err(ErrorKind::NoPixelData),
     };
 
     if matches!(
@@ -356,7 +363,7 @@ fn native_bytes(value: &PrimitiveValue, big_endian: bool, bits_allocated: u16) -
 }
 
 /// Extracts the selected frames of native pixel data into typed, colour-by-pixel samples.
-fn native(
+fn native_samples(
     bytes: &[u8],
     format: &PixelFormat,
     selected: std::ops::Range<u32>,
