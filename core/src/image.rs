@@ -33,15 +33,14 @@ impl Image {
     /// only when this holds every frame of a multi-frame file and the sample axis only
     /// for colour, as pydicom shapes `pixel_array`.
     pub fn shape(&self) -> Vec<usize> {
-        let mut shape = Vec::with_capacity(4);
-        if self.meta.frames > 1 && self.frames == self.meta.frames {
-            shape.push(self.frames as usize);
-        }
-        shape.extend([self.rows as usize, self.cols as usize]);
-        if self.samples_per_pixel > 1 {
-            shape.push(usize::from(self.samples_per_pixel));
-        }
-        shape
+        let frame_axis = self.meta.frames > 1 && self.frames == self.meta.frames;
+        numpy_shape(
+            frame_axis,
+            self.frames,
+            self.rows,
+            self.cols,
+            self.samples_per_pixel,
+        )
     }
 
     /// The samples of one frame, if it exists.
@@ -50,4 +49,24 @@ impl Image {
         let start = index as usize * len;
         self.pixels.get(start..start + len)
     }
+}
+
+/// pydicom's `pixel_array` shape: `(frames, rows, cols, samples)`, without the frame axis
+/// unless asked for and without the sample axis for one sample per pixel.
+pub(crate) fn numpy_shape(
+    frame_axis: bool,
+    frames: u32,
+    rows: u32,
+    cols: u32,
+    samples: u16,
+) -> Vec<usize> {
+    let mut shape = Vec::with_capacity(4);
+    if frame_axis {
+        shape.push(frames as usize);
+    }
+    shape.extend([rows as usize, cols as usize]);
+    if samples > 1 {
+        shape.push(usize::from(samples));
+    }
+    shape
 }

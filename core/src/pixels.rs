@@ -16,6 +16,7 @@ use crate::attributes::{self as attr, DataSetExt};
 use crate::codecs::{fragments, jpeg, rle};
 use crate::color;
 use crate::error::ErrorKind;
+use crate::image::numpy_shape;
 use crate::limits::Limits;
 use crate::metadata::number_of_frames;
 use crate::samples::Samples;
@@ -52,15 +53,13 @@ impl StoredPixels {
     /// the frame axis for a single-frame file or a single requested frame, and without
     /// the sample axis for one sample per pixel.
     pub fn shape(&self) -> Vec<usize> {
-        let mut shape = Vec::with_capacity(4);
-        if self.frame_axis {
-            shape.push(self.frames as usize);
-        }
-        shape.extend([self.rows as usize, self.cols as usize]);
-        if self.samples_per_pixel > 1 {
-            shape.push(usize::from(self.samples_per_pixel));
-        }
-        shape
+        numpy_shape(
+            self.frame_axis,
+            self.frames,
+            self.rows,
+            self.cols,
+            self.samples_per_pixel,
+        )
     }
 }
 
