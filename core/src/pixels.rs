@@ -229,37 +229,7 @@ pub(crate) fn decode(
                 native_samples(&bytes, &format, selected.clone())?
             }
             Value::PixelSequence(sequence) => {
-                let frame_bytes = format.frame_samples() * format.sample_bytes();
-                let mut bytes = Vec::with_capacity(count as usize * frame_bytes);
-                for frame in selected.clone() {
-                    let decoded =
-                        decode_encapsulated_frame(obj, ts, family, &format, sequence, frame)
-                            .map_err(|message| ErrorKind::Codec {
-                                frame,
-                                transfer_syntax: ts.name().to_owned(),
-                                message,
-                            })?;
-                    if decoded.len() < frame_bytes {
-                        return Err(ErrorKind::Codec {
-                            frame,
-                            transfer_syntax: ts.name().to_owned(),
-                            message: format!(
-                                "decoded {} bytes where the header requires {frame_bytes}",
-                                decoded.len()
-                            ),
-                        });
-                    }
-                    bytes.extend_from_slice(&decoded[..frame_bytes]);
-                }
-                let mut samples =
-                    Samples::from_le_bytes(&bytes, format.bits_allocated, format.signed);
-                correct_codestream_sign(&mut samples, &format, family, sequence);
-                let photometric = if family == Family::Rle {
-                    format.photometric.clone()
-                } else {
-                    decoded_photometric(&format)
-                };
-                (samples, photometric)
+                encapsulated_samples(obj, ts, family, &format, sequence, selected.clone())?
             }
             Value::Sequence(_) => return Err(ErrorKind::NoPixelData),
         }
@@ -272,11 +242,9 @@ pub(crate) fn decode(
     {
         samples.keep_low_bits(u32::from(format.bits_stored));
     }
-    let photometric = match (&samples, photometric.as_str()) {
+    let photometric = match (&mut samples, photometric.as_str()) {
         (Samples::U8(values), "YBR_FULL" | "YBR_FULL_422") if format.samples_per_pixel == 3 => {
-            let mut values = values.clone();
-            color::ybr_full_to_rgb(&mut values);
-            samples = Samples::U8(values);
+            color::ybr_full_to_rgb(values);
             "RGB".to_owned()
         }
         _ => photometric,
@@ -291,6 +259,44 @@ pub(crate) fn decode(
         samples_per_pixel: format.samples_per_pixel,
         photometric,
     })
+}
+
+/// Decodes the selected frames of encapsulated pixel data, with the photometric
+/// interpretation of the codec's output.
+fn encapsulated_samples(
+    obj: &DefaultDicomObject,
+    ts: &TransferSyntax,
+    family: Family,
+    format: &PixelFormat,
+    sequence: &PixelFragmentSequence<Vec<u8>>,
+    selected: std::ops::Range<u32>,
+) -> Result<(Samples, String), ErrorKind> {
+    let frame_bytes = format.frame_samples() * format.sample_bytes();
+    let mut bytes = Vec::with_capacity(selected.len() * frame_bytes);
+    for frame in selected {
+        let codec_error = |message| ErrorKind::Codec {
+            frame,
+            transfer_syntax: ts.name().to_owned(),
+            message,
+        };
+        let decoded = decode_encapsulated_frame(obj, ts, family, format, sequence, frame)
+            .map_err(codec_error)?;
+        if decoded.len() < frame_bytes {
+            return Err(codec_error(format!(
+                "decoded {} bytes where the header requires {frame_bytes}",
+                decoded.len()
+            )));
+        }
+        bytes.extend_from_slice(&decoded[..frame_bytes]);
+    }
+    let mut samples = Samples::from_le_bytes(&bytes, format.bits_allocated, format.signed);
+    correct_codestream_sign(&mut samples, format, family, sequence);
+    let photometric = if family == Family::Rle {
+        format.photometric.clone()
+    } else {
+        decoded_photometric(format)
+    };
+    Ok((samples, photometric))
 }
 
 /// Decodes one encapsulated frame into little-endian, colour-by-pixel sample bytes.
