@@ -15,6 +15,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use medprep::{DicomFile, Frames, Image, Limits};
+
+/// The allocator the medprep binaries use (see `streaming/src/bin/medprep.rs`), so the
+/// measurement matches them.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use medprep_benches::{load_dir, LoadedFile};
 
 const USAGE: &str =
