@@ -182,6 +182,17 @@ fn locate_native_pixels(part10: &[u8]) -> Option<Range<usize>> {
 const IMPLICIT_VR_LITTLE_ENDIAN: &str = "1.2.840.10008.1.2";
 const EXPLICIT_VR_LITTLE_ENDIAN: &str = "1.2.840.10008.1.2.1";
 
+/// Whether the file at `path` is a DICOM Part 10 file by its content: the `DICM`
+/// marker after a 128-byte preamble, or at its very start. Folder walks use this to
+/// tell images from the other files that live beside them.
+pub fn is_dicom_file(path: impl AsRef<Path>) -> std::io::Result<bool> {
+    let mut head = Vec::with_capacity(PREAMBLE_LEN + 4);
+    File::open(path)?
+        .take(PREAMBLE_LEN as u64 + 4)
+        .read_to_end(&mut head)?;
+    Ok(part10_start(&head).is_ok())
+}
+
 /// Where the `DICM` marker starts: after a 128-byte preamble, or at byte 0.
 fn part10_start(bytes: &[u8]) -> Result<usize, ErrorKind> {
     if bytes.is_empty() {

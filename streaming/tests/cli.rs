@@ -96,11 +96,13 @@ fn info_prints_metadata_as_json() {
 }
 
 #[test]
-fn a_folder_with_a_bad_file_decodes_the_rest_and_exits_1() {
+fn a_folder_with_a_broken_image_decodes_the_rest_and_exits_1() {
     let dir = scratch("folder");
     let inputs = dir.join("in");
     std::fs::create_dir_all(&inputs).expect("input dir");
-    std::fs::copy(fixture("ct_slice.dcm"), inputs.join("good.dcm")).expect("copy");
+    let good = std::fs::read(fixture("ct_slice.dcm")).expect("fixture");
+    std::fs::write(inputs.join("good.dcm"), &good).expect("write");
+    std::fs::write(inputs.join("cut.dcm"), &good[..good.len() / 2]).expect("write");
     std::fs::write(inputs.join("notes.txt"), "not an image").expect("write");
     let out = dir.join("out");
     let output = medprep(&[
@@ -111,9 +113,28 @@ fn a_folder_with_a_bad_file_decodes_the_rest_and_exits_1() {
     ]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("notes.txt: not a DICOM file"), "{stderr}");
+    assert!(stderr.contains("cut.dcm: "), "{stderr}");
     assert!(stderr.contains("decoded 1 of 2 file(s)"), "{stderr}");
+    assert!(stderr.contains("skipped 1 non-DICOM file(s)"), "{stderr}");
     assert!(out.join("good.dcm.npy").is_file());
+    assert!(!out.join("cut.dcm.npy").exists());
+}
+
+#[test]
+fn a_named_file_that_is_not_dicom_is_an_error() {
+    let dir = scratch("named");
+    let notes = dir.join("notes.txt");
+    std::fs::write(&notes, "not an image").expect("write");
+    let out = dir.join("x.npy");
+    let output = medprep(&[
+        "decode".as_ref(),
+        notes.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("notes.txt: not a DICOM file"), "{stderr}");
 }
 
 #[test]

@@ -12,6 +12,8 @@ use crate::sinks::npy;
 ///
 /// With one input file, OUT is the `.npy` file to write. With several inputs or a
 /// directory, OUT is a directory and each image becomes `<file name>.npy` in it.
+/// Files found inside directories are taken when their content is DICOM (the `DICM`
+/// marker); the others are counted and reported as skipped.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// DICOM files, or directories to search recursively.
@@ -36,7 +38,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         decode_one(&args.inputs[0], &args.out, args.raw, frames)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let files = collect_files(&args.inputs)?;
+    let (files, skipped) = collect_files(&args.inputs)?;
     std::fs::create_dir_all(&args.out)?;
     let mut failed = 0usize;
     for file in &files {
@@ -49,8 +51,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
             eprintln!("medprep: error: {error:#}");
         }
     }
+    let skipped_note = if skipped > 0 {
+        format!("; skipped {skipped} non-DICOM file(s) found in folders")
+    } else {
+        String::new()
+    };
     eprintln!(
-        "medprep: decoded {} of {} file(s) into {}",
+        "medprep: decoded {} of {} file(s) into {}{skipped_note}",
         files.len() - failed,
         files.len(),
         args.out.display()
@@ -76,23 +83,29 @@ fn decode_one(input: &Path, out: &Path, raw: bool, frames: Frames) -> Result<()>
     }
 }
 
-/// Files named directly, and every regular file under named directories, sorted.
-fn collect_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+/// Files named directly, and every DICOM file under named directories, sorted; with the
+/// number of other files found in those directories.
+fn collect_files(inputs: &[PathBuf]) -> Result<(Vec<PathBuf>, usize)> {
     let mut files = Vec::new();
-    let mut pending: Vec<PathBuf> = inputs.to_vec();
-    while let Some(path) = pending.pop() {
+    let mut skipped = 0;
+    let mut pending: Vec<(PathBuf, bool)> = inputs.iter().map(|p| (p.clone(), true)).collect();
+    while let Some((path, named)) = pending.pop() {
         if path.is_dir() {
             for entry in std::fs::read_dir(&path)? {
-                pending.push(entry?.path());
+                pending.push((entry?.path(), false));
             }
         } else if path.is_file() {
-            files.push(path);
-        } else {
+            if named || medprep::is_dicom_file(&path).unwrap_or(true) {
+                files.push(path);
+            } else {
+                skipped += 1;
+            }
+        } else if named {
             bail!("{}: no such file or directory", path.display());
         }
     }
     files.sort();
-    Ok(files)
+    Ok((files, skipped))
 }
 
 /// Keeps file names to a safe alphabet so nothing from a header or path can escape OUT.
