@@ -5,19 +5,20 @@ use std::io::{Cursor, Read};
 use std::ops::Range;
 use std::path::Path;
 
-use dicom_encoding::transfer_syntax::TransferSyntaxIndex;
+use dicom_encoding::transfer_syntax::{Codec, TransferSyntaxIndex};
+use dicom_encoding::Endianness;
 use dicom_object::file::ReadPreamble;
 use dicom_object::meta::FileMetaTable;
 use dicom_object::{DefaultDicomObject, OpenFileOptions};
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
 use crate::attributes as attr;
+use crate::element_walk::{self, Encoding};
 use crate::error::{Error, ErrorKind, Result};
 use crate::image::Image;
 use crate::limits::Limits;
 use crate::metadata::Metadata;
 use crate::modality::ModalityLut;
-use crate::pixel_locator;
 use crate::pixels::{self, Frames, StoredPixels};
 
 /// Bytes read up front to recognise a DICOM file (preamble, marker and file meta group).
@@ -39,7 +40,7 @@ enum PixelSource {
     NotRead,
     /// In the parsed object (compressed, big-endian or deflated data, or none at all).
     Parsed,
-    /// Native little-endian data left in the file bytes (see `pixel_locator`).
+    /// Native little-endian data left in the file bytes (see `element_walk`).
     InBytes { bytes: Vec<u8>, value: Range<usize> },
 }
 
@@ -64,7 +65,7 @@ impl DicomFile {
         let name = name.into();
         let wrap = |kind| Error::new(&name, kind);
         let start = part10_start(&bytes).map_err(wrap)?;
-        if let Some(value) = locate_native_pixels(&bytes[start..]) {
+        if let Some(value) = prescan(&bytes[start..]).map_err(wrap)? {
             let object = parse(&bytes[start..], Some(attr::PIXEL_DATA)).map_err(wrap)?;
             let value = start + value.start..start + value.end;
             return Ok(Self {
@@ -100,6 +101,7 @@ impl DicomFile {
         let name = name.into();
         let wrap = |kind| Error::new(&name, kind);
         let start = part10_start(bytes).map_err(wrap)?;
+        prescan(&bytes[start..]).map_err(wrap)?;
         let object = parse(&bytes[start..], Some(attr::PIXEL_DATA)).map_err(wrap)?;
         Ok(Self::new(name, object, false))
     }
@@ -165,18 +167,35 @@ impl DicomFile {
     }
 }
 
-/// The Pixel Data value's range in Part 10 bytes starting at `DICM`, when the transfer
-/// syntax is native little-endian and the elements walk cleanly to it.
-fn locate_native_pixels(part10: &[u8]) -> Option<Range<usize>> {
-    let start = pixel_locator::dataset_start(part10)?;
-    let meta = FileMetaTable::from_reader(part10).ok()?;
-    let explicit_vr = match meta.transfer_syntax().trim_end_matches('\0') {
-        EXPLICIT_VR_LITTLE_ENDIAN => true,
-        IMPLICIT_VR_LITTLE_ENDIAN => false,
-        _ => return None,
+/// Walks the data set before dicom-rs parses it: refuses element lengths that run past
+/// the end of the bytes (which dicom-rs would allocate first), and returns the Pixel
+/// Data value's range when it is native little-endian data that can be decoded in
+/// place. Deflated data sets, and meta groups dicom-rs will reject, are left to dicom-rs.
+fn prescan(part10: &[u8]) -> Result<Option<Range<usize>>, ErrorKind> {
+    let Some(start) = element_walk::dataset_start(part10) else {
+        return Ok(None);
     };
-    let value = pixel_locator::pixel_data_value(&part10[start..], explicit_vr)?;
-    Some(start + value.start..start + value.end)
+    let Ok(meta) = FileMetaTable::from_reader(part10) else {
+        return Ok(None);
+    };
+    let uid = meta.transfer_syntax().trim_end_matches('\0');
+    let Some(ts) = TransferSyntaxRegistry.get(uid) else {
+        return Ok(None);
+    };
+    if matches!(ts.codec(), Codec::Dataset(_)) {
+        return Ok(None);
+    }
+    let encoding = Encoding {
+        explicit_vr: uid != IMPLICIT_VR_LITTLE_ENDIAN,
+        big_endian: ts.endianness() == Endianness::Big,
+    };
+    let dataset = &part10[start..];
+    element_walk::check_lengths(dataset, encoding).map_err(ErrorKind::Malformed)?;
+    if !matches!(uid, IMPLICIT_VR_LITTLE_ENDIAN | EXPLICIT_VR_LITTLE_ENDIAN) {
+        return Ok(None);
+    }
+    let value = element_walk::pixel_data_value(dataset, encoding.explicit_vr);
+    Ok(value.map(|v| start + v.start..start + v.end))
 }
 
 const IMPLICIT_VR_LITTLE_ENDIAN: &str = "1.2.840.10008.1.2";

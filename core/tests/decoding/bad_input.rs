@@ -207,3 +207,17 @@ fn header_only_reading_skips_pixel_data_and_says_so() {
         .expect_err("pixels were not read");
     assert!(matches!(error.kind(), ErrorKind::NoPixelData));
 }
+
+#[test]
+fn an_absurd_element_length_is_refused_before_anything_is_allocated() {
+    // Patch the Pixel Data length (the file's last element, 32 bytes) to 2 GB.
+    let mut bytes = valid_ct().bytes();
+    let header = [0xE0, 0x7F, 0x10, 0x00, b'O', b'W', 0, 0, 32, 0, 0, 0];
+    let at = bytes.windows(header.len()).rposition(|w| w == header).expect("pixel data header");
+    bytes[at + 8..at + 12].copy_from_slice(&2_000_000_000u32.to_le_bytes());
+    let error = expect_error("long.dcm", &bytes);
+    assert!(
+        matches!(error.kind(), ErrorKind::Malformed(m) if m.contains("(7FE0,0010) declares 2000000000 bytes")),
+        "{error}"
+    );
+}

@@ -3,5 +3,6 @@
 
 mod bad_input;
 mod fixtures;
+mod mutations;
 mod pixel_formats;
 mod support;

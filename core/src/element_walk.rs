@@ -1,0 +1,324 @@
+//! Walks the elements of a data set held in memory, without dicom-rs.
+//!
+//! Two jobs need it. dicom-rs allocates (and zeroes) an element's declared length
+//! before reading it, so a corrupt length of 500 MB costs 500 MB and seconds of page
+//! faults before the read fails: [`check_lengths`] refuses such a file first. And
+//! dicom-rs copies native Pixel Data into a word vector; [`pixel_data_value`] finds
+//! where the value lies so it can be decoded in place. A walk that meets anything it
+//! does not understand gives up, and dicom-rs's full parse decides.
+
+use std::ops::Range;
+
+const PIXEL_DATA: (u16, u16) = (0x7FE0, 0x0010);
+const ITEM: (u16, u16) = (0xFFFE, 0xE000);
+const ITEM_END: (u16, u16) = (0xFFFE, 0xE00D);
+const SEQUENCE_END: (u16, u16) = (0xFFFE, 0xE0DD);
+const UNDEFINED: u32 = u32::MAX;
+/// Nesting beyond this is treated as hostile.
+const MAX_DEPTH: usize = 32;
+
+/// How the data set is encoded.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Encoding {
+    pub explicit_vr: bool,
+    pub big_endian: bool,
+}
+
+/// Where the data set starts in Part 10 bytes that begin at `DICM`: after the file meta
+/// group, found by walking its elements rather than trusting its group length.
+pub(crate) fn dataset_start(part10: &[u8]) -> Option<usize> {
+    let meta = Encoding {
+        explicit_vr: true,
+        big_endian: false,
+    };
+    let mut walker = Walker {
+        bytes: part10,
+        at: 4,
+        encoding: meta,
+    };
+    loop {
+        let group = u16::from_le_bytes(part10.get(walker.at..walker.at + 2)?.try_into().ok()?);
+        if group != 0x0002 {
+            return Some(walker.at);
+        }
+        let header = walker.header()?;
+        walker.skip_value(&header, 0).ok()?;
+    }
+}
+
+/// Checks that every element's declared length fits in the bytes that follow it, at the
+/// top level and inside sequences the walk can see into. The error names the element.
+pub(crate) fn check_lengths(dataset: &[u8], encoding: Encoding) -> Result<(), String> {
+    let mut walker = Walker {
+        bytes: dataset,
+        at: 0,
+        encoding,
+    };
+    while walker.at < dataset.len() {
+        let Some(header) = walker.header() else {
+            return Ok(()); // a torn header at the end: dicom-rs reports it
+        };
+        walker.skip_value(&header, 0)?;
+    }
+    Ok(())
+}
+
+/// The byte range of the top-level Pixel Data value in `dataset` (the bytes after the
+/// file meta group), for a little-endian native syntax.
+pub(crate) fn pixel_data_value(dataset: &[u8], explicit_vr: bool) -> Option<Range<usize>> {
+    let encoding = Encoding {
+        explicit_vr,
+        big_endian: false,
+    };
+    let mut walker = Walker {
+        bytes: dataset,
+        at: 0,
+        encoding,
+    };
+    while walker.at < dataset.len() {
+        let header = walker.header()?;
+        if header.tag == PIXEL_DATA {
+            if header.length == UNDEFINED {
+                return None;
+            }
+            let start = walker.at;
+            return Some(
+                start
+                    ..start
+                        .checked_add(header.length as usize)
+                        .filter(|&e| e <= dataset.len())?,
+            );
+        }
+        walker.skip_value(&header, 0).ok()?;
+    }
+    None
+}
+
+struct Header {
+    tag: (u16, u16),
+    length: u32,
+    sequence: bool,
+}
+
+struct Walker<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    encoding: Encoding,
+}
+
+impl Walker<'_> {
+    fn u16(&mut self) -> Option<u16> {
+        let v: [u8; 2] = self.bytes.get(self.at..self.at + 2)?.try_into().ok()?;
+        self.at += 2;
+        Some(if self.encoding.big_endian {
+            u16::from_be_bytes(v)
+        } else {
+            u16::from_le_bytes(v)
+        })
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        let v: [u8; 4] = self.bytes.get(self.at..self.at + 4)?.try_into().ok()?;
+        self.at += 4;
+        Some(if self.encoding.big_endian {
+            u32::from_be_bytes(v)
+        } else {
+            u32::from_le_bytes(v)
+        })
+    }
+
+    fn header(&mut self) -> Option<Header> {
+        let tag = (self.u16()?, self.u16()?);
+        // Item and delimiter tags never carry a VR.
+        if tag.0 == 0xFFFE || !self.encoding.explicit_vr {
+            return Some(Header {
+                tag,
+                length: self.u32()?,
+                sequence: false,
+            });
+        }
+        let vr: [u8; 2] = self.bytes.get(self.at..self.at + 2)?.try_into().ok()?;
+        self.at += 2;
+        let long_form = matches!(
+            &vr,
+            b"OB"
+                | b"OD"
+                | b"OF"
+                | b"OL"
+                | b"OV"
+                | b"OW"
+                | b"SQ"
+                | b"SV"
+                | b"UC"
+                | b"UN"
+                | b"UR"
+                | b"UT"
+                | b"UV"
+        );
+        let length = if long_form {
+            self.at += 2;
+            self.u32()?
+        } else {
+            u32::from(self.u16()?)
+        };
+        Some(Header {
+            tag,
+            length,
+            sequence: &vr == b"SQ",
+        })
+    }
+
+    /// Skips an element's value. Undefined lengths (sequences, encapsulated pixel data)
+    /// are walked item by item to their delimiter; explicit-VR sequences of defined
+    /// length are walked too, so their elements' lengths are checked.
+    fn skip_value(&mut self, header: &Header, depth: usize) -> Result<(), String> {
+        if depth >= MAX_DEPTH {
+            return Err(format!("sequences nested deeper than {MAX_DEPTH} levels"));
+        }
+        if header.length != UNDEFINED {
+            let end = self.end_of(header)?;
+            if header.sequence {
+                let mut inner = Walker {
+                    bytes: &self.bytes[..end],
+                    at: self.at,
+                    encoding: self.encoding,
+                };
+                while inner.at < end {
+                    let item = inner.header().ok_or_else(|| self.torn(header))?;
+                    inner.skip_item(&item, depth + 1, true)?;
+                }
+            }
+            self.at = end;
+            return Ok(());
+        }
+        loop {
+            let item = self.header().ok_or_else(|| self.torn(header))?;
+            if item.tag == SEQUENCE_END {
+                return Ok(());
+            }
+            // Undefined length means a sequence, except for encapsulated Pixel Data,
+            // whose items are opaque fragments.
+            self.skip_item(&item, depth + 1, header.tag != PIXEL_DATA)?;
+        }
+    }
+
+    fn skip_item(&mut self, item: &Header, depth: usize, sequence: bool) -> Result<(), String> {
+        match item.tag {
+            ITEM if item.length == UNDEFINED => loop {
+                let element = self.header().ok_or_else(|| self.torn(item))?;
+                if element.tag == ITEM_END {
+                    return Ok(());
+                }
+                self.skip_value(&element, depth)?;
+            },
+            ITEM => {
+                let end = self.end_of(item)?;
+                if sequence {
+                    let mut inner = Walker {
+                        bytes: &self.bytes[..end],
+                        at: self.at,
+                        encoding: self.encoding,
+                    };
+                    while inner.at < end {
+                        let element = inner.header().ok_or_else(|| self.torn(item))?;
+                        inner.skip_value(&element, depth)?;
+                    }
+                }
+                self.at = end;
+                Ok(())
+            }
+            (group, element) => Err(format!(
+                "unexpected ({group:04X},{element:04X}) where a sequence item belongs"
+            )),
+        }
+    }
+
+    fn end_of(&self, header: &Header) -> Result<usize, String> {
+        let remaining = self.bytes.len().saturating_sub(self.at);
+        if header.length as usize > remaining {
+            let (group, element) = header.tag;
+            return Err(format!(
+                "element ({group:04X},{element:04X}) declares {} bytes but only {remaining} remain",
+                header.length
+            ));
+        }
+        Ok(self.at + header.length as usize)
+    }
+
+    fn torn(&self, header: &Header) -> String {
+        let (group, element) = header.tag;
+        format!("element ({group:04X},{element:04X}) ends before its delimiter")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{check_lengths, pixel_data_value, Encoding};
+
+    const EXPLICIT_LE: Encoding = Encoding {
+        explicit_vr: true,
+        big_endian: false,
+    };
+
+    fn explicit(tag: (u16, u16), vr: &[u8; 2], value: &[u8]) -> Vec<u8> {
+        let mut out = [tag.0.to_le_bytes(), tag.1.to_le_bytes()].concat();
+        out.extend_from_slice(vr);
+        if matches!(vr, b"OW" | b"OB" | b"SQ") {
+            out.extend_from_slice(&[0, 0]);
+            out.extend_from_slice(&(value.len() as u32).to_le_bytes());
+        } else {
+            out.extend_from_slice(&(value.len() as u16).to_le_bytes());
+        }
+        out.extend_from_slice(value);
+        out
+    }
+
+    fn item(content: &[u8]) -> Vec<u8> {
+        let mut out = vec![0xFE, 0xFF, 0x00, 0xE0];
+        out.extend_from_slice(&(content.len() as u32).to_le_bytes());
+        out.extend_from_slice(content);
+        out
+    }
+
+    #[test]
+    fn finds_pixel_data_after_an_undefined_length_sequence() {
+        let mut data = explicit((0x0008, 0x0060), b"CS", b"CT");
+        // (0008,1140) SQ, undefined length, one undefined-length item holding one element.
+        data.extend_from_slice(&[
+            0x08, 0x00, 0x40, 0x11, b'S', b'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF,
+        ]);
+        data.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]);
+        data.extend(explicit((0x0008, 0x1150), b"UI", b"1.2"));
+        data.extend_from_slice(&[0xFE, 0xFF, 0x0D, 0xE0, 0, 0, 0, 0]);
+        data.extend_from_slice(&[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
+        let before = data.len();
+        data.extend(explicit((0x7FE0, 0x0010), b"OW", &[1, 2, 3, 4]));
+        assert_eq!(
+            pixel_data_value(&data, true),
+            Some(before + 12..before + 16)
+        );
+        assert_eq!(check_lengths(&data, EXPLICIT_LE), Ok(()));
+    }
+
+    #[test]
+    fn gives_up_on_truncated_or_missing_pixel_data() {
+        let mut data = explicit((0x0008, 0x0060), b"CS", b"CT");
+        assert_eq!(pixel_data_value(&data, true), None);
+        data.extend(explicit((0x7FE0, 0x0010), b"OW", &[1, 2, 3, 4]));
+        data.truncate(data.len() - 1);
+        assert_eq!(pixel_data_value(&data, true), None);
+    }
+
+    #[test]
+    fn refuses_a_length_beyond_the_end_even_inside_a_sequence_item() {
+        // (0008,1140) SQ of defined length holding one item whose element claims 500 MB.
+        let mut inner = [0x08u8, 0x00, 0x50, 0x11, b'O', b'B', 0, 0].to_vec();
+        inner.extend_from_slice(&500_000_000u32.to_le_bytes());
+        let data = explicit((0x0008, 0x1140), b"SQ", &item(&inner));
+        let error = check_lengths(&data, EXPLICIT_LE).expect_err("absurd length");
+        assert!(
+            error.contains("(0008,1150) declares 500000000 bytes"),
+            "{error}"
+        );
+    }
+}
