@@ -31,6 +31,7 @@ mod samples;
 
 mod attributes;
 mod codecs;
+pub mod cpu;
 mod color;
 mod dicom_file;
 mod element_walk;

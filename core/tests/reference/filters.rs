@@ -1,0 +1,1 @@
+//! Reference tests of `medprep::cpu::filters` (to be written).

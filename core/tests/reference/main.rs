@@ -1,0 +1,9 @@
+//! CPU ops against independent references (scipy, SimpleITK, scikit-image, published IBSI
+//! values). Python scripts beside these modules write the reference outputs at test time;
+//! the Rust side reads them and compares with named tolerances.
+
+mod support;
+
+mod filters;
+mod resample;
+mod stats;

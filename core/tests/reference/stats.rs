@@ -1,0 +1,1 @@
+//! Reference tests of `medprep::cpu::stats` (to be written).
