@@ -101,6 +101,9 @@ pub enum ErrorKind {
         /// The configured limit.
         limit: u64,
     },
+    /// A pipeline stage could not run on this image.
+    #[error("pipeline: {0}")]
+    Pipeline(String),
     /// A frame index beyond the number of frames was requested.
     #[error("frame {frame} requested but the image has {frames} frame(s)")]
     FrameOutOfRange {
@@ -134,6 +137,7 @@ impl ErrorKind {
             Self::Codec { .. } => "codec",
             Self::TooLarge { .. } => "too_large",
             Self::FrameOutOfRange { .. } => "frame_out_of_range",
+            Self::Pipeline(_) => "pipeline",
         }
     }
 }

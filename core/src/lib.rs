@@ -42,7 +42,9 @@ mod image;
 mod limits;
 mod metadata;
 mod modality;
+mod pipeline;
 mod pixels;
+pub mod recipe;
 mod transfer_syntax;
 mod window;
 
@@ -53,6 +55,8 @@ pub use image::Image;
 pub use limits::Limits;
 pub use metadata::{Date, Metadata};
 pub use modality::Rescale;
+pub use pipeline::{FrameResult, OutputImage, Pipeline};
 pub use pixels::{Frames, StoredPixels};
+pub use recipe::{Recipe, RecipeError};
 pub use samples::Samples;
 pub use window::Window;

@@ -1,0 +1,189 @@
+//! Feature maps of a recipe, planned once and computed per frame.
+//!
+//! A Gaussian and a Laplacian of Gaussian of the same sigma share their 1-D passes, so
+//! the plan groups them into one job; jobs run in parallel and fill their map slots.
+
+use ndarray::{Array2, ArrayView2, CowArray, Ix2};
+use rayon::prelude::*;
+
+use crate::cpu::filters;
+use crate::recipe::maps::number_label;
+use crate::recipe::{MapSpec, RecipeError};
+
+/// The maps of a recipe: their names and the jobs that compute them.
+#[derive(Debug)]
+pub(super) struct MapPlan {
+    names: Vec<String>,
+    jobs: Vec<Job>,
+}
+
+#[derive(Debug)]
+enum Job {
+    Original { slot: usize },
+    /// Gaussian and/or LoG maps of one sigma; LoG slots carry the sigma² factor flag.
+    GaussianFamily {
+        sigma: f64,
+        gaussian: Vec<usize>,
+        log: Vec<(usize, bool)>,
+    },
+    Sobel { slot: usize },
+    Kernel { slot: usize, kernel: Array2<f32> },
+}
+
+impl MapPlan {
+    pub(super) fn new(specs: &[MapSpec]) -> Result<Self, RecipeError> {
+        let mut plan = Self {
+            names: Vec::new(),
+            jobs: Vec::new(),
+        };
+        for spec in specs {
+            match spec {
+                MapSpec::Original => {
+                    let slot = plan.push_name("original".into());
+                    plan.jobs.push(Job::Original { slot });
+                }
+                MapSpec::Gaussian { sigma } => {
+                    let slot = plan.push_name(format!("gaussian_s{}", number_label(*sigma)));
+                    plan.gaussian_family(*sigma).0.push(slot);
+                }
+                MapSpec::Log { sigma, normalised } => {
+                    let prefix = if *normalised { "log_norm" } else { "log" };
+                    let slot = plan.push_name(format!("{prefix}_s{}", number_label(*sigma)));
+                    plan.gaussian_family(*sigma).1.push((slot, *normalised));
+                }
+                MapSpec::Sobel => {
+                    let slot = plan.push_name("sobel".into());
+                    plan.jobs.push(Job::Sobel { slot });
+                }
+                MapSpec::Gabor {
+                    orientations,
+                    wavelengths,
+                    sigma_per_wavelength,
+                } => {
+                    for &wavelength in wavelengths {
+                        for k in 0..*orientations {
+                            let degrees = 180.0 * f64::from(k) / f64::from(*orientations);
+                            let name = format!(
+                                "gabor_l{}_t{}",
+                                number_label(wavelength),
+                                number_label((degrees * 100.0).round() / 100.0)
+                            );
+                            let kernel = filters::gabor_kernel(&filters::Gabor {
+                                sigma: sigma_per_wavelength * wavelength,
+                                wavelength,
+                                orientation: degrees.to_radians(),
+                                aspect: 1.0,
+                                phase: 0.0,
+                            });
+                            let slot = plan.push_name(name);
+                            plan.jobs.push(Job::Kernel { slot, kernel });
+                        }
+                    }
+                }
+                MapSpec::Kernels { path, name } => {
+                    let bank = filters::load_kernel_bank(path)
+                        .map_err(|e| RecipeError::Invalid(e.to_string()))?;
+                    for (i, kernel) in bank.into_iter().enumerate() {
+                        let slot = plan.push_name(format!("{name}_{i}"));
+                        plan.jobs.push(Job::Kernel { slot, kernel });
+                    }
+                }
+            }
+        }
+        if let Some(duplicate) = plan
+            .names
+            .iter()
+            .enumerate()
+            .find(|(i, name)| plan.names[..*i].contains(name))
+        {
+            return Err(RecipeError::Invalid(format!(
+                "map {:?} appears twice in `maps`",
+                duplicate.1
+            )));
+        }
+        Ok(plan)
+    }
+
+    fn push_name(&mut self, name: String) -> usize {
+        self.names.push(name);
+        self.names.len() - 1
+    }
+
+    /// The Gaussian and LoG slot lists of the job for `sigma`, created on first use.
+    fn gaussian_family(&mut self, sigma: f64) -> (&mut Vec<usize>, &mut Vec<(usize, bool)>) {
+        let index = self
+            .jobs
+            .iter()
+            .position(|job| matches!(job, Job::GaussianFamily { sigma: s, .. } if *s == sigma))
+            .unwrap_or_else(|| {
+                self.jobs.push(Job::GaussianFamily {
+                    sigma,
+                    gaussian: Vec::new(),
+                    log: Vec::new(),
+                });
+                self.jobs.len() - 1
+            });
+        match &mut self.jobs[index] {
+            Job::GaussianFamily { gaussian, log, .. } => (gaussian, log),
+            _ => unreachable!("position() matched a GaussianFamily job"),
+        }
+    }
+
+    /// Map names in output order.
+    pub(super) fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Every map of `image`, in [`Self::names`] order.
+    pub(super) fn compute<'a>(&self, image: ArrayView2<'a, f32>) -> Vec<CowArray<'a, f32, Ix2>> {
+        let computed: Vec<(usize, CowArray<'a, f32, Ix2>)> = self
+            .jobs
+            .par_iter()
+            .flat_map_iter(|job| job.run(image))
+            .collect();
+        let mut slots: Vec<Option<CowArray<'a, f32, Ix2>>> = vec![None; self.names.len()];
+        for (slot, map) in computed {
+            slots[slot] = Some(map);
+        }
+        // Every slot is filled by exactly one job: `new` hands out each slot once.
+        slots.into_iter().flatten().collect()
+    }
+}
+
+impl Job {
+    fn run<'a>(&self, image: ArrayView2<'a, f32>) -> Vec<(usize, CowArray<'a, f32, Ix2>)> {
+        match self {
+            Self::Original { slot } => vec![(*slot, CowArray::from(image))],
+            Self::Sobel { slot } => vec![(*slot, filters::sobel_magnitude(image).into())],
+            Self::Kernel { slot, kernel } => {
+                vec![(*slot, filters::correlate(image, kernel.view()).into())]
+            }
+            Self::GaussianFamily { sigma, gaussian, log } => {
+                let (smoothed, laplace) = match (gaussian.is_empty(), log.is_empty()) {
+                    (false, false) => {
+                        let (g, l) = filters::gaussian_and_laplace(image, *sigma);
+                        (Some(g), Some(l))
+                    }
+                    (false, true) => (Some(filters::gaussian(image, [*sigma; 2])), None),
+                    _ => (None, Some(filters::gaussian_laplace(image, *sigma))),
+                };
+                let mut out = Vec::new();
+                if let Some(g) = smoothed {
+                    out.extend(gaussian.iter().map(|slot| (*slot, g.clone().into())));
+                }
+                if let Some(l) = laplace {
+                    for (slot, normalised) in log {
+                        let map = if *normalised {
+                            let scale = (sigma * sigma) as f32;
+                            l.mapv(|v| v * scale)
+                        } else {
+                            l.clone()
+                        };
+                        out.push((*slot, map.into()));
+                    }
+                }
+                out
+            }
+        }
+    }
+}

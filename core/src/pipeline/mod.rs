@@ -1,0 +1,196 @@
+//! A recipe made runnable: normalise → resample → feature maps → statistics, per frame.
+//!
+//! [`Pipeline::new`] resolves everything that does not depend on the image once
+//! (kernel banks, Gabor kernels, feature column names); [`Pipeline::process`] then runs
+//! one decoded [`Image`] and returns one [`FrameResult`] per frame. The work inside a
+//! frame runs on rayon; results do not depend on the number of threads.
+//!
+//! ```
+//! use medprep::{DicomFile, Frames, Limits, Pipeline, Recipe};
+//!
+//! let pipeline = Pipeline::new(Recipe::preset("ct-standard")?)?;
+//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/ct_slice.dcm");
+//! let image = DicomFile::open(path)?.image(Frames::All, &Limits::default())?;
+//! let frames = pipeline.process(path, &image)?;
+//! assert_eq!(frames[0].features.len(), pipeline.feature_names().len());
+//! assert_eq!(pipeline.feature_names()[0], "original_mean");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod maps;
+mod normalize;
+mod output;
+
+use ndarray::{Array2, ArrayView2, CowArray, Ix2};
+use rayon::prelude::*;
+
+use crate::cpu::{filters, resample, stats};
+use crate::error::{Error, ErrorKind};
+use crate::recipe::{Family, Recipe, RecipeError};
+use crate::Image;
+
+pub use output::OutputImage;
+
+/// The result of one frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrameResult {
+    /// Zero-based frame index within the image.
+    pub frame: u32,
+    /// Feature values in [`Pipeline::feature_names`] order.
+    pub features: Vec<f64>,
+    /// The preprocessed image, when the recipe writes images.
+    pub image: Option<OutputImage>,
+    /// Pixel spacing of the preprocessed image in mm, when the input had one.
+    pub spacing: Option<[f64; 2]>,
+}
+
+/// A recipe ready to run on the CPU backend.
+#[derive(Debug)]
+pub struct Pipeline {
+    recipe: Recipe,
+    maps: maps::MapPlan,
+    feature_names: Vec<String>,
+}
+
+impl Pipeline {
+    /// Prepares `recipe`: loads kernel banks and builds Gabor kernels.
+    pub fn new(recipe: Recipe) -> Result<Self, RecipeError> {
+        let maps = maps::MapPlan::new(&recipe.maps)?;
+        let stat_names: Vec<&str> = recipe
+            .features
+            .families
+            .iter()
+            .flat_map(|family| family_names(*family).iter().copied())
+            .collect();
+        let feature_names = maps
+            .names()
+            .iter()
+            .flat_map(|map| stat_names.iter().map(move |stat| format!("{map}_{stat}")))
+            .collect();
+        Ok(Self {
+            recipe,
+            maps,
+            feature_names,
+        })
+    }
+
+    /// The recipe this pipeline runs.
+    pub fn recipe(&self) -> &Recipe {
+        &self.recipe
+    }
+
+    /// Feature column names, `<map>_<statistic>`, in output order.
+    pub fn feature_names(&self) -> &[String] {
+        &self.feature_names
+    }
+
+    /// Runs every frame of `image`; `input` names it in errors.
+    pub fn process(&self, input: &str, image: &Image) -> Result<Vec<FrameResult>, Error> {
+        (0..image.frames)
+            .map(|frame| {
+                self.process_frame(image, frame)
+                    .map_err(|kind| Error::new(input, kind))
+            })
+            .collect()
+    }
+
+    fn process_frame(&self, image: &Image, frame: u32) -> Result<FrameResult, ErrorKind> {
+        let rows = image.rows as usize;
+        let cols = image.cols as usize;
+        let samples = image.frame(frame).ok_or(ErrorKind::FrameOutOfRange {
+            frame,
+            frames: image.frames,
+        })?;
+        let mut values = normalize::grey(samples, usize::from(image.samples_per_pixel));
+        normalize::apply(&self.recipe.normalize, &mut values, image)?;
+        let normalised = Array2::from_shape_vec((rows, cols), values)
+            .map_err(|e| ErrorKind::Pipeline(format!("frame shape: {e}")))?;
+        let spacing = image.meta.geometry.pixel_spacing;
+        let (resampled, spacing) = self.resample(normalised, spacing)?;
+        let maps = self.maps.compute(resampled.view());
+        let features = self.statistics(&maps)?;
+        let image = output::image(&self.recipe.output, resampled.view());
+        Ok(FrameResult {
+            frame,
+            features,
+            image,
+            spacing,
+        })
+    }
+
+    fn resample(
+        &self,
+        image: Array2<f32>,
+        spacing: Option<[f64; 2]>,
+    ) -> Result<(Array2<f32>, Option<[f64; 2]>), ErrorKind> {
+        let Some(recipe) = &self.recipe.resample else {
+            return Ok((image, spacing));
+        };
+        let size = [image.nrows(), image.ncols()];
+        let grid = match (recipe.spacing, recipe.size) {
+            (Some(target), _) => {
+                let input = spacing.ok_or(ErrorKind::MissingAttribute(crate::attributes::PIXEL_SPACING))?;
+                resample::Grid::to_spacing(size, input, target)
+            }
+            (None, Some(target)) => {
+                // Only the aspect ratio matters here: square pixels when the header is silent.
+                let input = spacing.unwrap_or([1.0, 1.0]);
+                match recipe.keep_aspect {
+                    Some(fit) => resample::Grid::to_size_keep_aspect(size, input, target, fit, recipe.fill),
+                    None => resample::Grid::to_size(size, input, target),
+                }
+            }
+            (None, None) => return Err(ErrorKind::Pipeline("resample has neither spacing nor size".into())),
+        };
+        let sigma = resample::antialias_sigma(grid.step);
+        let prefiltered = (recipe.antialias && sigma.iter().any(|s| *s > 0.0))
+            .then(|| filters::gaussian(image.view(), sigma));
+        let source = prefiltered.as_ref().unwrap_or(&image);
+        let out = resample::resample(source.view(), &grid, recipe.interpolator);
+        Ok((out, spacing.map(|s| grid.output_spacing(s))))
+    }
+
+    fn statistics(&self, maps: &[CowArray<'_, f32, Ix2>]) -> Result<Vec<f64>, ErrorKind> {
+        let features = &self.recipe.features;
+        let per_map: Vec<Result<Vec<f64>, stats::StatsError>> = maps
+            .par_iter()
+            .map(|map| {
+                let mut out = Vec::new();
+                for family in &features.families {
+                    let values = map_statistics(map.view(), *family, features.discretisation)?;
+                    out.extend(values.into_iter().map(|(_, v)| v));
+                }
+                Ok(out)
+            })
+            .collect();
+        let mut all = Vec::with_capacity(self.feature_names.len());
+        for values in per_map {
+            all.extend(values.map_err(|e| ErrorKind::Pipeline(format!("statistics: {e}")))?);
+        }
+        Ok(all)
+    }
+}
+
+fn family_names(family: Family) -> &'static [&'static str] {
+    match family {
+        Family::FirstOrder => &stats::FIRST_ORDER_NAMES,
+        Family::Histogram => &stats::HISTOGRAM_NAMES,
+        Family::Glcm => &stats::GLCM_NAMES,
+    }
+}
+
+fn map_statistics(
+    map: ArrayView2<'_, f32>,
+    family: Family,
+    discretisation: stats::Discretisation,
+) -> Result<Vec<(&'static str, f64)>, stats::StatsError> {
+    let values = map.into_dyn();
+    match family {
+        Family::FirstOrder => stats::first_order(values, None),
+        Family::Histogram => stats::histogram(values, None, discretisation),
+        Family::Glcm => stats::glcm(values, None, discretisation),
+    }
+}
+
+#[cfg(test)]
+mod tests;
