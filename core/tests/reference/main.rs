@@ -5,5 +5,6 @@
 mod support;
 
 mod filters;
+mod pipeline;
 mod resample;
 mod stats;

@@ -1,0 +1,76 @@
+//! The ct-standard workload on the CPU backend, stage by stage and end to end.
+//!
+//! Input: one synthetic 512×512 CT slice with 0.7 mm pixels (the benchmark corpus's
+//! geometry), decoded once before timing. Stages see what they see inside the pipeline:
+//! the window on 512×512 HU, resampling 512×512 → 358×358, filters and statistics on
+//! the 358×358 resampled image. `end_to_end_from_memory` runs decode + the whole recipe
+//! from the file's bytes. Throughput is one element per image, so elem/s reads as
+//! images/s. Threads: rayon's default pool (all cores) unless `RAYON_NUM_THREADS` is set.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use medprep::cpu::{filters, resample, stats};
+use medprep::{DicomFile, Frames, Limits, Pipeline, Recipe, Window};
+use medprep_benches::synthetic_ct_slice;
+use ndarray::Array2;
+
+fn stages(c: &mut Criterion) {
+    let bytes = synthetic_ct_slice();
+    let image = DicomFile::from_bytes("synthetic", &bytes)
+        .and_then(|f| f.image(Frames::All, &Limits::default()))
+        .expect("synthetic slice decodes");
+    let size = [image.rows as usize, image.cols as usize];
+    let spacing = image.meta.geometry.pixel_spacing.unwrap_or([0.7, 0.7]);
+    let mut windowed = image.pixels.clone();
+    Window::CT_SOFT_TISSUE.apply(&mut windowed, false);
+    let windowed = Array2::from_shape_vec((size[0], size[1]), windowed).expect("shape");
+    let grid = resample::Grid::to_spacing(size, spacing, [1.0, 1.0]);
+    let resampled = resample::resample(windowed.view(), &grid, resample::Interpolator::Linear);
+
+    let mut group = c.benchmark_group("ct_standard_cpu");
+    group.throughput(Throughput::Elements(1));
+    group.measurement_time(Duration::from_secs(4));
+    group.bench_function("window_512", |b| {
+        b.iter(|| {
+            let mut v = image.pixels.clone();
+            Window::CT_SOFT_TISSUE.apply(&mut v, false);
+            black_box(v)
+        })
+    });
+    group.bench_function("resample_linear_512_to_358", |b| {
+        b.iter(|| resample::resample(black_box(windowed.view()), &grid, resample::Interpolator::Linear))
+    });
+    for sigma in [1.0, 2.0, 4.0] {
+        group.bench_function(format!("gaussian_and_log_s{sigma}_358"), |b| {
+            b.iter(|| filters::gaussian_and_laplace(black_box(resampled.view()), sigma))
+        });
+    }
+    group.bench_function("sobel_358", |b| b.iter(|| filters::sobel_magnitude(black_box(resampled.view()))));
+    group.bench_function("first_order_and_histogram_358", |b| {
+        b.iter(|| {
+            let v = black_box(resampled.view()).into_dyn();
+            let a = stats::first_order(v.clone(), None).expect("stats");
+            let h = stats::histogram(v, None, stats::Discretisation::Bins(64)).expect("histogram");
+            (a, h)
+        })
+    });
+
+    let pipeline = Pipeline::new(Recipe::preset("ct-standard").expect("preset")).expect("pipeline");
+    group.bench_function("recipe_from_decoded_image", |b| {
+        b.iter(|| pipeline.process("synthetic", black_box(&image)).expect("process"))
+    });
+    group.bench_function("end_to_end_from_memory", |b| {
+        b.iter(|| {
+            let image = DicomFile::from_bytes("synthetic", black_box(&bytes))
+                .and_then(|f| f.image(Frames::All, &Limits::default()))
+                .expect("decode");
+            pipeline.process("synthetic", &image).expect("process")
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, stages);
+criterion_main!(benches);
