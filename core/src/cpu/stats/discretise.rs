@@ -17,7 +17,12 @@ pub(super) struct Levels {
 enum Kind {
     /// Fixed bin number `n` over [min, max], binned on numpy's edges
     /// `linspace(min, max, n + 1)` (last bin closed), as `np.histogram` does.
-    Bins { n: usize, min: f64, max: f64, step: f64 },
+    Bins {
+        n: usize,
+        min: f64,
+        max: f64,
+        step: f64,
+    },
     /// Fixed bin width from the ROI minimum: index = floor((x - min) / width).
     Width { min: f64, width: f64 },
     /// Integer intensities are their own grey levels, min..=max.
@@ -32,16 +37,26 @@ impl Levels {
         limit: u32,
         family: &'static str,
     ) -> Result<Self, StatsError> {
-        let (lo, hi) = roi.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &x| {
-            (lo.min(x), hi.max(x))
-        });
+        let (lo, hi) = roi
+            .iter()
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &x| {
+                (lo.min(x), hi.max(x))
+            });
         let (min, max) = (f64::from(lo), f64::from(hi));
         let (kind, count) = match discretisation {
             Discretisation::Bins(0) => return Err(StatsError::ZeroBins),
             Discretisation::Bins(n) => {
                 check_limit(u64::from(n), limit, family)?;
                 let n = n as usize;
-                (Kind::Bins { n, min, max, step: (max - min) / n as f64 }, n)
+                (
+                    Kind::Bins {
+                        n,
+                        min,
+                        max,
+                        step: (max - min) / n as f64,
+                    },
+                    n,
+                )
             }
             Discretisation::BinWidth(width) => {
                 if !(width > 0.0 && width.is_finite()) {
@@ -88,7 +103,9 @@ impl Levels {
                 }
                 k
             }
-            Kind::Width { min, width } => (((x - min) / width).floor() as usize).min(self.count - 1),
+            Kind::Width { min, width } => {
+                (((x - min) / width).floor() as usize).min(self.count - 1)
+            }
             Kind::Identity { min } => ((x - min) as usize).min(self.count - 1),
         }
     }
@@ -104,7 +121,11 @@ impl Levels {
 
 fn check_limit(levels: u64, limit: u32, family: &'static str) -> Result<(), StatsError> {
     if levels > u64::from(limit) {
-        Err(StatsError::TooManyGreyLevels { levels, limit, family })
+        Err(StatsError::TooManyGreyLevels {
+            levels,
+            limit,
+            family,
+        })
     } else {
         Ok(())
     }
@@ -112,8 +133,16 @@ fn check_limit(levels: u64, limit: u32, family: &'static str) -> Result<(), Stat
 
 fn check_limit_f64(levels: f64, limit: u32, family: &'static str) -> Result<(), StatsError> {
     if levels > f64::from(limit) {
-        let levels = if levels < u64::MAX as f64 { levels as u64 } else { u64::MAX };
-        Err(StatsError::TooManyGreyLevels { levels, limit, family })
+        let levels = if levels < u64::MAX as f64 {
+            levels as u64
+        } else {
+            u64::MAX
+        };
+        Err(StatsError::TooManyGreyLevels {
+            levels,
+            limit,
+            family,
+        })
     } else {
         Ok(())
     }
@@ -126,7 +155,8 @@ mod tests {
     #[test]
     fn fixed_bin_number_uses_numpy_edges() {
         let roi = [0.0f32, 0.1, 0.2, 0.3, 0.7, 1.0];
-        let levels = Levels::new(Discretisation::Bins(10), &roi, 64, "histogram").unwrap();
+        let levels =
+            Levels::new(Discretisation::Bins(10), &roi, 64, "histogram").expect("valid test input");
         // As np.histogram(roi.astype(np.float64), 10, (0, 1)) bins them: 0.7f32 lies just
         // below the edge 0.7, and 1.0 belongs to the last, closed bin.
         let got: Vec<usize> = roi.iter().map(|&x| levels.index(f64::from(x))).collect();
@@ -137,10 +167,12 @@ mod tests {
     #[test]
     fn fixed_bin_width_and_identity() {
         let roi = [-3.0f32, -1.0, 0.0, 2.0];
-        let width = Levels::new(Discretisation::BinWidth(2.0), &roi, 64, "GLCM").unwrap();
+        let width =
+            Levels::new(Discretisation::BinWidth(2.0), &roi, 64, "GLCM").expect("valid test input");
         assert_eq!(width.count(), 3);
         assert_eq!(roi.map(|x| width.index(f64::from(x))), [0, 1, 1, 2]);
-        let identity = Levels::new(Discretisation::None, &roi, 64, "GLCM").unwrap();
+        let identity =
+            Levels::new(Discretisation::None, &roi, 64, "GLCM").expect("valid test input");
         assert_eq!(identity.count(), 6);
         assert_eq!(roi.map(|x| identity.index(f64::from(x))), [0, 2, 3, 5]);
         assert_eq!(identity.grey(5), 2.0);
@@ -149,15 +181,25 @@ mod tests {
     #[test]
     fn bad_discretisations_are_errors() {
         let roi = [0.0f32, 1.5, 3000.0];
-        assert_eq!(Levels::new(Discretisation::Bins(0), &roi, 64, "GLCM").unwrap_err(), StatsError::ZeroBins);
+        assert_eq!(
+            Levels::new(Discretisation::Bins(0), &roi, 64, "GLCM").expect_err("an error"),
+            StatsError::ZeroBins
+        );
         assert!(matches!(
             Levels::new(Discretisation::BinWidth(-1.0), &roi, 64, "GLCM"),
             Err(StatsError::BadBinWidth(_))
         ));
-        assert_eq!(Levels::new(Discretisation::None, &roi, 64, "GLCM").unwrap_err(), StatsError::NotInteger(1.5));
         assert_eq!(
-            Levels::new(Discretisation::BinWidth(1.0), &roi, 1024, "GLCM").unwrap_err(),
-            StatsError::TooManyGreyLevels { levels: 3001, limit: 1024, family: "GLCM" }
+            Levels::new(Discretisation::None, &roi, 64, "GLCM").expect_err("an error"),
+            StatsError::NotInteger(1.5)
+        );
+        assert_eq!(
+            Levels::new(Discretisation::BinWidth(1.0), &roi, 1024, "GLCM").expect_err("an error"),
+            StatsError::TooManyGreyLevels {
+                levels: 3001,
+                limit: 1024,
+                family: "GLCM"
+            }
         );
     }
 }

@@ -63,9 +63,11 @@ fn sums<const K: usize>(values: &[f32], f: impl Fn(f64) -> [f64; K]) -> [f64; K]
 /// The statistics of finite, non-empty values; reorders them.
 pub(super) fn first_order_of(values: &mut [f32]) -> Vec<(&'static str, f64)> {
     let n = values.len() as f64;
-    let (lo, hi) = values.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &x| {
-        (lo.min(x), hi.max(x))
-    });
+    let (lo, hi) = values
+        .iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &x| {
+            (lo.min(x), hi.max(x))
+        });
     let (minimum, maximum) = (f64::from(lo), f64::from(hi));
     let [sum, energy] = sums(values, |x| [x, x * x]);
     let mean = sum / n;
@@ -82,10 +84,21 @@ pub(super) fn first_order_of(values: &mut [f32]) -> Vec<(&'static str, f64)> {
     let [medad] = sums(values, |x| [(x - p50).abs()]).map(|s| s / n);
     let rmad = robust_mad(values, p10, p90);
 
-    let (skewness, kurtosis) =
-        if m2 > 0.0 { (m3 / m2.powf(1.5), m4 / (m2 * m2) - 3.0) } else { (0.0, 0.0) };
-    let cov = if mean != 0.0 { m2.sqrt() / mean } else { f64::NAN };
-    let qcod = if p75 + p25 != 0.0 { (p75 - p25) / (p75 + p25) } else { f64::NAN };
+    let (skewness, kurtosis) = if m2 > 0.0 {
+        (m3 / m2.powf(1.5), m4 / (m2 * m2) - 3.0)
+    } else {
+        (0.0, 0.0)
+    };
+    let cov = if mean != 0.0 {
+        m2.sqrt() / mean
+    } else {
+        f64::NAN
+    };
+    let qcod = if p75 + p25 != 0.0 {
+        (p75 - p25) / (p75 + p25)
+    } else {
+        f64::NAN
+    };
     let stats = [
         mean,
         m2,
@@ -128,7 +141,11 @@ mod tests {
     use super::*;
 
     fn stat(stats: &[(&str, f64)], name: &str) -> f64 {
-        stats.iter().find(|(n, _)| *n == name).map(|&(_, v)| v).unwrap()
+        stats
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, v)| v)
+            .expect("a feature of that name")
     }
 
     #[test]
@@ -136,7 +153,10 @@ mod tests {
         let mut values = vec![2.5f32; 17];
         let stats = first_order_of(&mut values);
         assert_eq!(stats.len(), 18);
-        for name in ["variance", "skewness", "kurtosis", "iqr", "range", "mad", "rmad", "medad", "cov", "qcod"] {
+        for name in [
+            "variance", "skewness", "kurtosis", "iqr", "range", "mad", "rmad", "medad", "cov",
+            "qcod",
+        ] {
             assert_eq!(stat(&stats, name), 0.0, "{name}");
         }
         assert_eq!(stat(&stats, "energy"), 17.0 * 6.25);
@@ -171,6 +191,9 @@ mod tests {
             let mut values = map.clone();
             std::hint::black_box(first_order_of(&mut values));
         }
-        println!("first_order, 358 × 358 map: {:?} per map", start.elapsed() / runs);
+        println!(
+            "first_order, 358 × 358 map: {:?} per map",
+            start.elapsed() / runs
+        );
     }
 }

@@ -78,11 +78,20 @@ pub fn glcm(
         Levels::new(discretisation, &roi, MAX_GLCM_GREY_LEVELS, "GLCM")?
     };
     let grey_image: Vec<u32> = match &mask {
-        None => values.iter().map(|&x| levels.index(f64::from(x)) as u32).collect(),
+        None => values
+            .iter()
+            .map(|&x| levels.index(f64::from(x)) as u32)
+            .collect(),
         Some(mask) => values
             .iter()
             .zip(mask.iter())
-            .map(|(&x, &inside)| if inside { levels.index(f64::from(x)) as u32 } else { OUTSIDE })
+            .map(|(&x, &inside)| {
+                if inside {
+                    levels.index(f64::from(x)) as u32
+                } else {
+                    OUTSIDE
+                }
+            })
             .collect(),
     };
 
@@ -106,7 +115,13 @@ pub fn glcm(
         }
         matrices += 1;
     }
-    let average = sum.map(|s| if matrices > 0 { s / matrices as f64 } else { f64::NAN });
+    let average = sum.map(|s| {
+        if matrices > 0 {
+            s / matrices as f64
+        } else {
+            f64::NAN
+        }
+    });
     Ok(GLCM_NAMES.iter().copied().zip(average).collect())
 }
 
@@ -129,7 +144,10 @@ fn cooccurrences(
     };
     for r in first_row..rows {
         let r2 = r.wrapping_add_signed(dr);
-        let (row, row2) = (&plane[r * cols..(r + 1) * cols], &plane[r2 * cols..(r2 + 1) * cols]);
+        let (row, row2) = (
+            &plane[r * cols..(r + 1) * cols],
+            &plane[r2 * cols..(r2 + 1) * cols],
+        );
         for c in first_col..last_col {
             let (a, b) = (row[c], row2[c.wrapping_add_signed(dc)]);
             if a != OUTSIDE && b != OUTSIDE {
@@ -189,9 +207,14 @@ fn features(counts: &[u64], pairs: u64, levels: &Levels) -> [f64; FEATURES] {
         }
     }
     let mu = joint_average;
-    let joint_variance: f64 = grey.iter().zip(&marginal).map(|(&g, &p)| (g - mu) * (g - mu) * p).sum();
+    let joint_variance: f64 = grey
+        .iter()
+        .zip(&marginal)
+        .map(|(&g, &p)| (g - mu) * (g - mu) * p)
+        .sum();
 
-    let (mut diff_average, mut diff_entropy, mut inverse_variance, mut contrast) = (0.0, 0.0, 0.0, 0.0);
+    let (mut diff_average, mut diff_entropy, mut inverse_variance, mut contrast) =
+        (0.0, 0.0, 0.0, 0.0);
     for (k, &p) in diagonal.iter().enumerate() {
         let kf = k as f64;
         diff_average += kf * p;
@@ -203,8 +226,11 @@ fn features(counts: &[u64], pairs: u64, levels: &Levels) -> [f64; FEATURES] {
             inverse_variance += p / (kf * kf);
         }
     }
-    let diff_variance: f64 =
-        diagonal.iter().enumerate().map(|(k, &p)| (k as f64 - diff_average).powi(2) * p).sum();
+    let diff_variance: f64 = diagonal
+        .iter()
+        .enumerate()
+        .map(|(k, &p)| (k as f64 - diff_average).powi(2) * p)
+        .sum();
 
     // Grey value of a cross-diagonal: the two levels' grey values summed.
     let sum_grey = |k: usize| k as f64 + 2.0 * levels.grey(0);
@@ -240,12 +266,21 @@ fn features(counts: &[u64], pairs: u64, levels: &Levels) -> [f64; FEATURES] {
             hxy1 -= p * (marginal[i] * marginal[j]).log2();
         }
     }
-    let correlation = if joint_variance > 0.0 { covariance / joint_variance } else { 1.0 };
+    let correlation = if joint_variance > 0.0 {
+        covariance / joint_variance
+    } else {
+        1.0
+    };
     // HXY2 = -Σ p_i p_j log2(p_i p_j) = HX + HY for any marginals.
     let hxy2 = 2.0 * marginal_entropy;
-    let info_corr_1 =
-        if marginal_entropy > 0.0 { (joint_entropy - hxy1) / marginal_entropy } else { 0.0 };
-    let info_corr_2 = (1.0 - (-2.0 * (hxy2 - joint_entropy)).exp()).max(0.0).sqrt();
+    let info_corr_1 = if marginal_entropy > 0.0 {
+        (joint_entropy - hxy1) / marginal_entropy
+    } else {
+        0.0
+    };
+    let info_corr_2 = (1.0 - (-2.0 * (hxy2 - joint_entropy)).exp())
+        .max(0.0)
+        .sqrt();
 
     [
         joint_max,
@@ -282,19 +317,25 @@ mod tests {
     use ndarray::ArrayD;
 
     fn feature(all: &[(&str, f64)], name: &str) -> f64 {
-        all.iter().find(|(n, _)| *n == name).map(|&(_, v)| v).unwrap()
+        all.iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, v)| v)
+            .expect("a feature of that name")
     }
 
     #[test]
     fn needs_two_or_three_dimensions() {
         let line = ArrayD::<f32>::zeros(vec![5]);
-        assert_eq!(glcm(line.view(), None, Discretisation::Bins(4)), Err(StatsError::GlcmDimensions(1)));
+        assert_eq!(
+            glcm(line.view(), None, Discretisation::Bins(4)),
+            Err(StatsError::GlcmDimensions(1))
+        );
     }
 
     #[test]
     fn a_constant_map_is_perfectly_homogeneous() {
         let flat = ArrayD::from_elem(vec![4, 5], 7.0f32);
-        let all = glcm(flat.view(), None, Discretisation::Bins(8)).unwrap();
+        let all = glcm(flat.view(), None, Discretisation::Bins(8)).expect("valid test input");
         assert_eq!(feature(&all, "glcm_joint_max"), 1.0);
         assert_eq!(feature(&all, "glcm_joint_entropy"), 0.0);
         assert_eq!(feature(&all, "glcm_contrast"), 0.0);
@@ -309,10 +350,14 @@ mod tests {
         // only one colour through the mask leaves diagonal pairs of equal levels.
         let board = ArrayD::from_shape_fn(vec![4, 4], |ix| ((ix[0] + ix[1]) % 2) as f32);
         let whites = board.mapv(|x| x == 0.0);
-        let all = glcm(board.view(), Some(whites.view()), Discretisation::None).unwrap();
+        let all = glcm(board.view(), Some(whites.view()), Discretisation::None)
+            .expect("valid test input");
         assert_eq!(feature(&all, "glcm_contrast"), 0.0);
         assert_eq!(feature(&all, "glcm_joint_average"), 0.0);
-        let single = ArrayD::from_shape_vec(vec![1, 1], vec![1.0f32]).unwrap();
-        assert!(glcm(single.view(), None, Discretisation::Bins(2)).unwrap().iter().all(|(_, v)| v.is_nan()));
+        let single = ArrayD::from_shape_vec(vec![1, 1], vec![1.0f32]).expect("valid test input");
+        assert!(glcm(single.view(), None, Discretisation::Bins(2))
+            .expect("valid test input")
+            .iter()
+            .all(|(_, v)| v.is_nan()));
     }
 }

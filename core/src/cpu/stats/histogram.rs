@@ -54,13 +54,14 @@ mod tests {
 
     #[test]
     fn constant_roi_has_one_bin() {
-        let got = histogram_of(&[3.0; 10], Discretisation::Bins(64)).unwrap();
+        let got = histogram_of(&[3.0; 10], Discretisation::Bins(64)).expect("valid test input");
         assert_eq!(got, vec![("entropy", 0.0), ("uniformity", 1.0)]);
     }
 
     #[test]
     fn two_equal_halves_carry_one_bit() {
-        let got = histogram_of(&[0.0, 0.0, 1.0, 1.0], Discretisation::Bins(64)).unwrap();
+        let got = histogram_of(&[0.0, 0.0, 1.0, 1.0], Discretisation::Bins(64))
+            .expect("valid test input");
         assert_eq!(got, vec![("entropy", 1.0), ("uniformity", 0.5)]);
     }
 }

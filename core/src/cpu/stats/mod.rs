@@ -136,10 +136,19 @@ fn roi_values(
             match (values.as_slice(), mask.as_slice()) {
                 (Some(v), Some(m)) => {
                     out.reserve(m.iter().filter(|&&inside| inside).count());
-                    out.extend(v.iter().zip(m).filter(|(_, &inside)| inside).map(|(&x, _)| x));
+                    out.extend(
+                        v.iter()
+                            .zip(m)
+                            .filter(|(_, &inside)| inside)
+                            .map(|(&x, _)| x),
+                    );
                 }
                 _ => out.extend(
-                    values.iter().zip(mask.iter()).filter(|(_, &inside)| inside).map(|(&x, _)| x),
+                    values
+                        .iter()
+                        .zip(mask.iter())
+                        .filter(|(_, &inside)| inside)
+                        .map(|(&x, _)| x),
                 ),
             }
         }
@@ -160,7 +169,10 @@ fn check_mask_shape(
     if values.shape() == mask.shape() {
         Ok(())
     } else {
-        Err(StatsError::MaskShape { values: values.shape().to_vec(), mask: mask.shape().to_vec() })
+        Err(StatsError::MaskShape {
+            values: values.shape().to_vec(),
+            mask: mask.shape().to_vec(),
+        })
     }
 }
 
@@ -172,9 +184,15 @@ fn non_finite(
 ) -> StatsError {
     let index = match mask {
         None => values.iter().position(|x| !x.is_finite()),
-        Some(mask) => values.iter().zip(mask.iter()).position(|(x, &inside)| inside && !x.is_finite()),
+        Some(mask) => values
+            .iter()
+            .zip(mask.iter())
+            .position(|(x, &inside)| inside && !x.is_finite()),
     };
-    StatsError::NonFinite { index: index.unwrap_or(0), value }
+    StatsError::NonFinite {
+        index: index.unwrap_or(0),
+        value,
+    }
 }
 
 #[cfg(test)]
@@ -186,33 +204,53 @@ mod tests {
     fn mask_must_match_the_values() {
         let values = ArrayD::<f32>::zeros(vec![2, 3]);
         let mask = ArrayD::from_elem(vec![3, 2], true);
-        let err = first_order(values.view(), Some(mask.view())).unwrap_err();
-        assert_eq!(err, StatsError::MaskShape { values: vec![2, 3], mask: vec![3, 2] });
+        let err = first_order(values.view(), Some(mask.view())).expect_err("an error");
+        assert_eq!(
+            err,
+            StatsError::MaskShape {
+                values: vec![2, 3],
+                mask: vec![3, 2]
+            }
+        );
     }
 
     #[test]
     fn empty_roi_and_non_finite_values_are_errors() {
-        let values = ArrayD::from_shape_vec(vec![2, 2], vec![1.0f32, f32::NAN, 3.0, 4.0]).unwrap();
+        let values = ArrayD::from_shape_vec(vec![2, 2], vec![1.0f32, f32::NAN, 3.0, 4.0])
+            .expect("valid test input");
         let none = ArrayD::from_elem(vec![2, 2], false);
-        assert_eq!(first_order(values.view(), Some(none.view())), Err(StatsError::EmptyRoi));
         assert_eq!(
-            histogram(values.view(), None, Discretisation::Bins(8)).unwrap_err().to_string(),
+            first_order(values.view(), Some(none.view())),
+            Err(StatsError::EmptyRoi)
+        );
+        assert_eq!(
+            histogram(values.view(), None, Discretisation::Bins(8))
+                .expect_err("an error")
+                .to_string(),
             "value NaN at flat index 1 is not finite"
         );
-        let skip_nan = ArrayD::from_shape_vec(vec![2, 2], vec![true, false, true, true]).unwrap();
+        let skip_nan = ArrayD::from_shape_vec(vec![2, 2], vec![true, false, true, true])
+            .expect("valid test input");
         assert!(first_order(values.view(), Some(skip_nan.view())).is_ok());
     }
 
     #[test]
     fn compute_concatenates_the_families_in_order() {
         let values = ArrayD::from_shape_fn(vec![6, 7], |ix| ((ix[0] * 7 + ix[1]) % 5) as f32);
-        let all = compute(values.view(), None, Discretisation::Bins(5)).unwrap();
+        let all = compute(values.view(), None, Discretisation::Bins(5)).expect("valid test input");
         let names: Vec<_> = all.iter().map(|(name, _)| *name).collect();
-        let expected: Vec<_> =
-            FIRST_ORDER_NAMES.iter().chain(HISTOGRAM_NAMES).chain(GLCM_NAMES).copied().collect();
+        let expected: Vec<_> = FIRST_ORDER_NAMES
+            .iter()
+            .chain(HISTOGRAM_NAMES)
+            .chain(GLCM_NAMES)
+            .copied()
+            .collect();
         assert_eq!(names, expected);
-        let line = values.clone().into_shape_with_order(vec![42]).unwrap();
-        let one_d = compute(line.view(), None, Discretisation::Bins(5)).unwrap();
+        let line = values
+            .clone()
+            .into_shape_with_order(vec![42])
+            .expect("valid test input");
+        let one_d = compute(line.view(), None, Discretisation::Bins(5)).expect("valid test input");
         assert_eq!(one_d.len(), FIRST_ORDER_NAMES.len() + HISTOGRAM_NAMES.len());
         assert_eq!(one_d[..], all[..one_d.len()]);
     }

@@ -55,10 +55,18 @@ impl Position {
         // np.percentile divides by 100 first, then 'linear' takes (n - 1) * q.
         let virtual_index = (n - 1) as f64 * (percent / 100.0);
         if virtual_index >= (n - 1) as f64 {
-            return Self { lo: n - 1, hi: n - 1, gamma: 0.0 };
+            return Self {
+                lo: n - 1,
+                hi: n - 1,
+                gamma: 0.0,
+            };
         }
         let lo = virtual_index.floor();
-        Self { lo: lo as usize, hi: lo as usize + 1, gamma: virtual_index - lo }
+        Self {
+            lo: lo as usize,
+            hi: lo as usize + 1,
+            gamma: virtual_index - lo,
+        }
     }
 
     /// The ranks whose values the interpolation reads (the upper only when it weighs).
@@ -126,18 +134,32 @@ mod tests {
 
     #[test]
     fn keys_order_like_floats() {
-        let mut xs = [3.5f32, -0.0, 0.0, -2.0, f32::MAX, f32::MIN, 1e-40, -1e-40, 7.0];
+        let mut xs = [
+            3.5f32,
+            -0.0,
+            0.0,
+            -2.0,
+            f32::MAX,
+            f32::MIN,
+            1e-40,
+            -1e-40,
+            7.0,
+        ];
         let mut keys: Vec<u32> = xs.iter().map(|x| to_key(x.to_bits())).collect();
         keys.sort_unstable();
         xs.sort_by(f32::total_cmp);
         let back: Vec<f32> = keys.iter().map(|&k| f32::from_bits(from_key(k))).collect();
-        assert_eq!(back.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
-                   xs.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
+        assert_eq!(
+            back.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+            xs.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+        );
     }
 
     #[test]
     fn order_statistics_match_a_sort() {
-        let mut values: Vec<f32> = (0..1000u32).map(|i| ((i * 7919) % 1009) as f32 - 500.0).collect();
+        let mut values: Vec<f32> = (0..1000u32)
+            .map(|i| ((i * 7919) % 1009) as f32 - 500.0)
+            .collect();
         let mut sorted = values.clone();
         sorted.sort_by(f32::total_cmp);
         let ranks = [0, 1, 99, 100, 500, 998, 999];
@@ -168,7 +190,10 @@ mod tests {
     #[test]
     fn percentiles_outside_0_100_are_errors() {
         let values = ndarray::ArrayD::<f32>::zeros(vec![3]);
-        assert_eq!(percentiles(values.view(), None, &[101.0]), Err(StatsError::BadPercentile(101.0)));
+        assert_eq!(
+            percentiles(values.view(), None, &[101.0]),
+            Err(StatsError::BadPercentile(101.0))
+        );
         assert!(percentiles(values.view(), None, &[f64::NAN]).is_err());
     }
 }
