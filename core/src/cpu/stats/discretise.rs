@@ -1,0 +1,205 @@
+//! IBSI discretisation of ROI intensities into grey levels.
+//!
+//! A level has an index `0..count` (matrix and histogram position) and a grey value
+//! `i` (what IBSI's formulas weigh): `index + 1` for fixed bin number and fixed bin width,
+//! the intensity itself without discretisation.
+
+use super::{Discretisation, StatsError};
+
+/// The grey levels of one ROI under one discretisation.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Levels {
+    kind: Kind,
+    count: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    /// Fixed bin number `n` over [min, max], binned on numpy's edges
+    /// `linspace(min, max, n + 1)` (last bin closed), as `np.histogram` does.
+    Bins {
+        n: usize,
+        min: f64,
+        max: f64,
+        step: f64,
+    },
+    /// Fixed bin width from the ROI minimum: index = floor((x - min) / width).
+    Width { min: f64, width: f64 },
+    /// Integer intensities are their own grey levels, min..=max.
+    Identity { min: f64 },
+}
+
+impl Levels {
+    /// Levels for the finite, non-empty ROI values `roi`; at most `limit` of them.
+    pub(super) fn new(
+        discretisation: Discretisation,
+        roi: &[f32],
+        limit: u32,
+        family: &'static str,
+    ) -> Result<Self, StatsError> {
+        let (lo, hi) = roi
+            .iter()
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &x| {
+                (lo.min(x), hi.max(x))
+            });
+        let (min, max) = (f64::from(lo), f64::from(hi));
+        let (kind, count) = match discretisation {
+            Discretisation::Bins(0) => return Err(StatsError::ZeroBins),
+            Discretisation::Bins(n) => {
+                check_limit(u64::from(n), limit, family)?;
+                let n = n as usize;
+                (
+                    Kind::Bins {
+                        n,
+                        min,
+                        max,
+                        step: (max - min) / n as f64,
+                    },
+                    n,
+                )
+            }
+            Discretisation::BinWidth(width) => {
+                if !(width > 0.0 && width.is_finite()) {
+                    return Err(StatsError::BadBinWidth(width));
+                }
+                let count = ((max - min) / width).floor() + 1.0;
+                check_limit_f64(count, limit, family)?;
+                (Kind::Width { min, width }, count as usize)
+            }
+            Discretisation::None => {
+                if let Some(&x) = roi.iter().find(|x| x.fract() != 0.0) {
+                    return Err(StatsError::NotInteger(f64::from(x)));
+                }
+                let count = max - min + 1.0;
+                check_limit_f64(count, limit, family)?;
+                (Kind::Identity { min }, count as usize)
+            }
+        };
+        Ok(Self { kind, count })
+    }
+
+    /// Number of grey levels, IBSI's `N_g`.
+    pub(super) fn count(&self) -> usize {
+        self.count
+    }
+
+    /// Index of the level of `x`, a value within the ROI's [min, max].
+    pub(super) fn index(&self, x: f64) -> usize {
+        match self.kind {
+            Kind::Bins { n, min, max, step } => {
+                if max == min {
+                    return 0;
+                }
+                // np.histogram: estimate, then one correction step against the edges.
+                let mut k = ((x - min) / (max - min) * n as f64) as usize;
+                if k >= n {
+                    k = n - 1;
+                }
+                let edge = |k: usize| if k == n { max } else { k as f64 * step + min };
+                if x < edge(k) {
+                    k = k.saturating_sub(1);
+                } else if k != n - 1 && x >= edge(k + 1) {
+                    k += 1;
+                }
+                k
+            }
+            Kind::Width { min, width } => {
+                (((x - min) / width).floor() as usize).min(self.count - 1)
+            }
+            Kind::Identity { min } => ((x - min) as usize).min(self.count - 1),
+        }
+    }
+
+    /// IBSI grey value of level `index`.
+    pub(super) fn grey(&self, index: usize) -> f64 {
+        match self.kind {
+            Kind::Bins { .. } | Kind::Width { .. } => index as f64 + 1.0,
+            Kind::Identity { min } => min + index as f64,
+        }
+    }
+}
+
+fn check_limit(levels: u64, limit: u32, family: &'static str) -> Result<(), StatsError> {
+    if levels > u64::from(limit) {
+        Err(StatsError::TooManyGreyLevels {
+            levels,
+            limit,
+            family,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+fn check_limit_f64(levels: f64, limit: u32, family: &'static str) -> Result<(), StatsError> {
+    if levels > f64::from(limit) {
+        let levels = if levels < u64::MAX as f64 {
+            levels as u64
+        } else {
+            u64::MAX
+        };
+        Err(StatsError::TooManyGreyLevels {
+            levels,
+            limit,
+            family,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_bin_number_uses_numpy_edges() {
+        let roi = [0.0f32, 0.1, 0.2, 0.3, 0.7, 1.0];
+        let levels =
+            Levels::new(Discretisation::Bins(10), &roi, 64, "histogram").expect("valid test input");
+        // As np.histogram(roi.astype(np.float64), 10, (0, 1)) bins them: 0.7f32 lies just
+        // below the edge 0.7, and 1.0 belongs to the last, closed bin.
+        let got: Vec<usize> = roi.iter().map(|&x| levels.index(f64::from(x))).collect();
+        assert_eq!(got, vec![0, 1, 2, 3, 6, 9]);
+        assert_eq!(levels.grey(0), 1.0);
+    }
+
+    #[test]
+    fn fixed_bin_width_and_identity() {
+        let roi = [-3.0f32, -1.0, 0.0, 2.0];
+        let width =
+            Levels::new(Discretisation::BinWidth(2.0), &roi, 64, "GLCM").expect("valid test input");
+        assert_eq!(width.count(), 3);
+        assert_eq!(roi.map(|x| width.index(f64::from(x))), [0, 1, 1, 2]);
+        let identity =
+            Levels::new(Discretisation::None, &roi, 64, "GLCM").expect("valid test input");
+        assert_eq!(identity.count(), 6);
+        assert_eq!(roi.map(|x| identity.index(f64::from(x))), [0, 2, 3, 5]);
+        assert_eq!(identity.grey(5), 2.0);
+    }
+
+    #[test]
+    fn bad_discretisations_are_errors() {
+        let roi = [0.0f32, 1.5, 3000.0];
+        assert_eq!(
+            Levels::new(Discretisation::Bins(0), &roi, 64, "GLCM").expect_err("an error"),
+            StatsError::ZeroBins
+        );
+        assert!(matches!(
+            Levels::new(Discretisation::BinWidth(-1.0), &roi, 64, "GLCM"),
+            Err(StatsError::BadBinWidth(_))
+        ));
+        assert_eq!(
+            Levels::new(Discretisation::None, &roi, 64, "GLCM").expect_err("an error"),
+            StatsError::NotInteger(1.5)
+        );
+        assert_eq!(
+            Levels::new(Discretisation::BinWidth(1.0), &roi, 1024, "GLCM").expect_err("an error"),
+            StatsError::TooManyGreyLevels {
+                levels: 3001,
+                limit: 1024,
+                family: "GLCM"
+            }
+        );
+    }
+}
