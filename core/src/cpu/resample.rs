@@ -455,10 +455,10 @@ mod tests {
 
     #[test]
     fn serde_names_are_kebab_case() {
-        let names = serde_json::to_string(&ALL).unwrap();
+        let names = serde_json::to_string(&ALL).expect("serialise interpolators");
         assert_eq!(names, r#"["nearest","linear","cubic","lanczos3"]"#);
         assert_eq!(
-            serde_json::to_string(&[Fit::Pad, Fit::Crop]).unwrap(),
+            serde_json::to_string(&[Fit::Pad, Fit::Crop]).expect("serialise fits"),
             r#"["pad","crop"]"#
         );
     }

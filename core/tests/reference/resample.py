@@ -2,8 +2,8 @@
 
 Usage: resample.py OUTDIR
 
-Inputs: seeded random images in [0, 1) (64x48, 1x37, 2x2 and the benchmark's 512x512 at
-0.7 mm) and fixtures/ct_slice.dcm in HU (128x128 at 2.8 mm, read with pydicom). Each is
+Inputs: seeded random images in [0, 1) (64x48, 1x37, 2x2, the benchmark's 512x512 at
+0.7 mm and 300x900, large enough to run on several threads) and fixtures/ct_slice.dcm in HU (128x128 at 2.8 mm, read with pydicom). Each is
 resampled on several grids: spacing changes that shrink and enlarge (the benchmark's
 0.7 -> 1.0 mm, the fixture's 2.8 -> 1.0 mm), anisotropic targets, resize to a size, and
 keep-aspect resize with padding (fill value) and cropping. The grid parameters (size,
@@ -54,6 +54,7 @@ def inputs():
         "rand_1x37": rng.random((1, 37)).astype(np.float32),
         "rand_2x2": rng.random((2, 2)).astype(np.float32),
         "rand_512x512": rng.random((512, 512)).astype(np.float32),
+        "rand_300x900": rng.random((300, 900)).astype(np.float32),
     }
     ds = pydicom.dcmread(REPO / "fixtures" / "ct_slice.dcm")
     hu = ds.pixel_array * float(ds.RescaleSlope) + float(ds.RescaleIntercept)
@@ -90,6 +91,10 @@ def grids(name, shape, ct_spacing):
     sp = [0.7, 0.7]
     if name == "rand_512x512":
         return {"shrink": to_spacing(shape, sp, [1.0, 1.0])}
+    if name == "rand_300x900":
+        # Large enough for medprep to split rows over threads, one grid per pass order.
+        return {"tall": to_spacing(shape, [2.8, 0.7], [1.0, 1.0]),
+                "wide": to_spacing(shape, [0.7, 2.8], [1.0, 1.0])}
     if name == "ct_hu":
         s = ct_spacing
         return {

@@ -133,7 +133,7 @@ fn compare(
         compared += 1;
         let error = (f64::from(g) - e).abs();
         largest = largest.max(error / scale);
-        if !(error <= bound) && worst.is_none_or(|(_, w)| error > w) {
+        if (error > bound || error.is_nan()) && worst.is_none_or(|(_, w)| error > w) {
             worst = Some((at, error));
         }
     }
@@ -144,7 +144,7 @@ fn compare(
     );
     if let Some((at, error)) = worst {
         let path = out.join(reference.file.replace(".npy", "_medprep.npy"));
-        ndarray_npy::write_npy(&path, &got.to_owned()).unwrap();
+        ndarray_npy::write_npy(&path, &got.to_owned()).expect("write medprep output");
         panic!(
             "{} {:?} vs {}: at {at:?} got {} expected {} (error {error:e} > {bound:e}); \
              medprep's output is in {}",
@@ -162,8 +162,8 @@ fn compare(
 #[test]
 fn resample_matches_scipy_simpleitk_and_numpy() {
     let out = support::run_reference("resample.py", &[]);
-    let text = std::fs::read_to_string(out.join("cases.json")).unwrap();
-    let cases: Vec<Case> = serde_json::from_str(&text).unwrap();
+    let text = std::fs::read_to_string(out.join("cases.json")).expect("read cases.json");
+    let cases: Vec<Case> = serde_json::from_str(&text).expect("parse cases.json");
     assert!(cases.len() >= 20, "only {} cases", cases.len());
     let mut checked = 0;
     let mut largest = std::collections::BTreeMap::new();
