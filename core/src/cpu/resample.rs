@@ -92,8 +92,8 @@ impl Grid {
 
     /// Output spacing `target` (mm) from input `spacing` (mm), size `round(n * s / s')`.
     ///
-    /// `round` is half to even, as Python's `int(round(x))` that SimpleITK users and the
-    /// peers write (358.5 → 358); every axis keeps at least one pixel. The origin stays, the
+    /// `round` is half to even, as Python's `int(round(x))` in the usual SimpleITK and scipy
+    /// recipes (358.5 → 358); every axis keeps at least one pixel. The origin stays, the
     /// step is `s' / s` and outside samples clamp. Spacings must be positive and finite;
     /// callers bound the output size before resampling.
     pub fn to_spacing(size: [usize; 2], spacing: [f64; 2], target: [f64; 2]) -> Grid {
@@ -179,7 +179,7 @@ pub fn antialias_sigma(step: [f64; 2]) -> [f64; 2] {
 /// Samples `input` on `grid` with `interpolator`.
 ///
 /// An empty input has nothing to clamp to: every sample is then `fill`, or NaN without one.
-/// A non-finite grid gives NaN samples rather than a panic.
+/// A non-finite step or offset gives NaN or edge samples, never a panic.
 pub fn resample(
     input: ArrayView2<'_, f32>,
     grid: &Grid,
