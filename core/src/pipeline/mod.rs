@@ -142,6 +142,9 @@ impl Pipeline {
             }
             (None, None) => return Err(ErrorKind::Pipeline("resample has neither spacing nor size".into())),
         };
+        // A tiny target spacing could ask for any size: bound it like a decoded image.
+        let samples = (grid.size[0] as u64).saturating_mul(grid.size[1] as u64);
+        crate::Limits::default().check_samples(samples)?;
         let sigma = resample::antialias_sigma(grid.step);
         let prefiltered = (recipe.antialias && sigma.iter().any(|s| *s > 0.0))
             .then(|| filters::gaussian(image.view(), sigma));

@@ -167,3 +167,11 @@ fn a_map_listed_twice_is_refused() {
     let e = Pipeline::new(recipe("maps = [{ kind = \"log\", sigma = 1.0 }, { kind = \"log\", sigma = 1.0 }]")).unwrap_err();
     assert!(e.to_string().contains("\"log_s1\" appears twice"), "{e}");
 }
+
+#[test]
+fn a_resampled_size_beyond_the_limits_is_an_error_not_an_allocation() {
+    let (path, image) = fixture("ct_slice");
+    let p = Pipeline::new(recipe("resample = { spacing = [0.0001, 0.0001] }")).unwrap();
+    let e = p.process(&path, &image).unwrap_err();
+    assert_eq!(e.kind().label(), "too_large", "{e}");
+}
