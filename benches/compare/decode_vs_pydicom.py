@@ -37,25 +37,20 @@ import datetime as _dt
 import json
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from importlib import metadata as _metadata
 from io import BytesIO
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from machine import (REPO, cpu_model, default_corpus, display_path, ensure_corpus, log, medprep_revision,
+                     os_description, rustc_version, version_of, write_section)
 SYNTAXES = ["explicit", "rle", "jpegls-lossless", "jpeg2000-lossless"]
 CORPUS_N = 200
 CORPUS_SIZE = 512
 RERUN_PREFIX = 'PY=$(scripts/python-env.sh | tail -1); "$PY" benches/compare/decode_vs_pydicom.py'
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # --------------------------------------------------------------------------- worker
@@ -125,16 +120,6 @@ def run_json(cmd: list[str]) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def ensure_corpus(corpus: Path, syntaxes: list[str]) -> None:
-    missing = [s for s in syntaxes if not (corpus / s).is_dir() or not any((corpus / s).glob("*.dcm"))]
-    if not missing:
-        return
-    log(f"generating the corpus ({', '.join(missing)}) into {display_path(corpus)} ...")
-    cmd = [sys.executable, str(REPO / "scripts" / "gen_corpus.py"), str(corpus), "--n", str(CORPUS_N),
-           "--size", str(CORPUS_SIZE), "--syntax", ",".join(missing)]
-    subprocess.run(cmd, check=True)
-
-
 def build_medprep() -> Path:
     log("building decode-throughput (release) ...")
     cmd = ["cargo", "build", "--release", "-p", "medprep-benches", "--bin", "decode-throughput",
@@ -157,13 +142,6 @@ def existing_binary() -> Path:
     if not exe.exists():
         sys.exit(f"{exe} not found: build it or drop --no-build")
     return exe
-
-
-def display_path(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(REPO))
-    except ValueError:
-        return path.name
 
 
 def pydicom_plugins(syntax_dir: Path) -> list[str]:
@@ -223,51 +201,6 @@ def rerun_command() -> str:
     return " ".join([RERUN_PREFIX] + [shlex.quote(a) for a in args])
 
 
-def medprep_revision() -> str:
-    try:
-        out = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=REPO, capture_output=True,
-                             text=True, check=True).stdout.strip()
-        return f"commit {out}" if out else "unknown revision"
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown revision"
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def os_description() -> str:
-    name = platform.system()
-    try:
-        text = Path("/etc/os-release").read_text()
-        match = re.search(r'^PRETTY_NAME="?([^"\n]*)"?', text, re.M)
-        if match:
-            name = match.group(1)
-    except OSError:
-        pass
-    return f"{name}, kernel {platform.release()}, {platform.machine()}"
-
-
-def version_of(dist: str) -> str | None:
-    try:
-        return _metadata.version(dist)
-    except _metadata.PackageNotFoundError:
-        return None
-
-
-def rustc_version() -> str:
-    try:
-        return subprocess.run(["rustc", "--version"], capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def plugin_label(plugin: str, default: bool) -> str:
     if not plugin:
         return "native (numpy)"
@@ -281,16 +214,6 @@ def table(rows: list[dict]) -> str:
         lines.append(f"| {r['syntax']} | {r['label']} | {r['pydicom']:.1f} | {r['medprep']:.1f} | "
                      f"{r['medprep'] / r['pydicom']:.2f}x |")
     return "\n".join(lines)
-
-
-def write_results(path: Path, section: str) -> None:
-    text = path.read_text() if path.exists() else "# Benchmark results\n"
-    pattern = re.compile(r"^## Decode\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text.rstrip("\n") + "\n")
 
 
 def main() -> int:
@@ -327,9 +250,9 @@ def main() -> int:
             parser.error(f"--env wants KEY=VALUE, not {item!r}")
         EXTRA_ENV[key] = value
 
-    corpus = args.corpus or Path(os.environ.get("MEDPREP_BENCH_CORPUS") or REPO / "target" / "bench-corpus")
+    corpus = args.corpus or default_corpus()
     syntaxes = [s.strip() for s in args.syntax.split(",") if s.strip()]
-    ensure_corpus(corpus, syntaxes)
+    ensure_corpus(corpus, syntaxes, CORPUS_N, CORPUS_SIZE)
     exe = existing_binary() if args.no_build else build_medprep()
     pin: list[str] = []
     if not args.no_pin and shutil.which("taskset"):
@@ -424,7 +347,7 @@ Rerun (from the repository root, with a Python that has those packages):
 
     {rerun_command()}
 """
-        write_results(args.write if args.write.is_absolute() else Path.cwd() / args.write, section)
+        write_section(args.write if args.write.is_absolute() else Path.cwd() / args.write, "Decode", section)
         log(f"wrote the Decode section of {args.write}")
     return 0
 
