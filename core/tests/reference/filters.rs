@@ -5,11 +5,14 @@
 //! the script) is max |input| times the sum of the absolute kernel weights: a bound on the
 //! magnitudes the sums pass through, so the tolerances are relative rounding budgets.
 
+// A failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeMap;
 
 use medprep::cpu::filters::{
-    correlate, gabor, gabor_bank, gabor_kernel, gabor_kernel_imaginary, gabor_magnitude,
-    gaussian, gaussian_and_laplace, gaussian_laplace, load_kernel_bank, sobel_magnitude, Gabor,
+    correlate, gabor, gabor_bank, gabor_kernel, gabor_kernel_imaginary, gabor_magnitude, gaussian,
+    gaussian_and_laplace, gaussian_laplace, load_kernel_bank, sobel_magnitude, Gabor,
     KernelBankError,
 };
 use ndarray::{Array2, Array3};
@@ -43,11 +46,26 @@ struct Comparison {
 /// The worst difference relative to `scale`, where it is, and how many pixels match exactly.
 fn compare(got: &Array2<f32>, expected: &Array2<f32>, scale: f64) -> Result<Comparison, String> {
     if got.dim() != expected.dim() {
-        return Err(format!("shape {:?}, expected {:?}", got.dim(), expected.dim()));
+        return Err(format!(
+            "shape {:?}, expected {:?}",
+            got.dim(),
+            expected.dim()
+        ));
     }
-    let mut c = Comparison { worst: 0.0, worst_at: (0, 0), got: 0.0, expected: 0.0, exact: 0, total: got.len() };
+    let mut c = Comparison {
+        worst: 0.0,
+        worst_at: (0, 0),
+        got: 0.0,
+        expected: 0.0,
+        exact: 0,
+        total: got.len(),
+    };
     for ((at, &g), &e) in got.indexed_iter().zip(expected.iter()) {
-        let d = if g == e || (g.is_nan() && e.is_nan()) { 0.0 } else { f64::from(g - e).abs() / scale.max(f64::MIN_POSITIVE) };
+        let d = if g == e || (g.is_nan() && e.is_nan()) {
+            0.0
+        } else {
+            f64::from(g - e).abs() / scale.max(f64::MIN_POSITIVE)
+        };
         let d = if d.is_nan() { f64::INFINITY } else { d };
         if d == 0.0 {
             c.exact += 1;
@@ -62,7 +80,8 @@ fn compare(got: &Array2<f32>, expected: &Array2<f32>, scale: f64) -> Result<Comp
 #[test]
 fn filters_match_scipy_and_scikit_image() {
     let dir = run_reference("filters.py", &[]);
-    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
     let gabors: Vec<Gabor> = serde_json::from_value(manifest["gabors"].clone()).unwrap();
     let mut inputs: BTreeMap<String, Array2<f32>> = BTreeMap::new();
     let mut failures = Vec::new();
@@ -80,19 +99,30 @@ fn filters_match_scipy_and_scikit_image() {
         let (got, tolerance) = match op {
             "gaussian" => {
                 let s = &params["sigma"];
-                (gaussian(input, [s[0].as_f64().unwrap(), s[1].as_f64().unwrap()]), GAUSSIAN_RELATIVE)
+                (
+                    gaussian(input, [s[0].as_f64().unwrap(), s[1].as_f64().unwrap()]),
+                    GAUSSIAN_RELATIVE,
+                )
             }
-            "laplace" => (gaussian_laplace(input, params["sigma"].as_f64().unwrap()), LAPLACE_RELATIVE),
+            "laplace" => (
+                gaussian_laplace(input, params["sigma"].as_f64().unwrap()),
+                LAPLACE_RELATIVE,
+            ),
             "sobel" => (sobel_magnitude(input), SOBEL_RELATIVE),
             "correlate" => {
-                let kernel: Array2<f32> =
-                    read_npy(&dir.join(format!("kernel_{}.npy", params["kernel"].as_str().unwrap())));
+                let kernel: Array2<f32> = read_npy(
+                    &dir.join(format!("kernel_{}.npy", params["kernel"].as_str().unwrap())),
+                );
                 (correlate(input, kernel.view()), CORRELATE_RELATIVE)
             }
-            "gabor" => (gabor(input, &gabors[params["gabor"].as_u64().unwrap() as usize]), GABOR_RELATIVE),
-            "gabor_magnitude" => {
-                (gabor_magnitude(input, &gabors[params["gabor"].as_u64().unwrap() as usize]), GABOR_RELATIVE)
-            }
+            "gabor" => (
+                gabor(input, &gabors[params["gabor"].as_u64().unwrap() as usize]),
+                GABOR_RELATIVE,
+            ),
+            "gabor_magnitude" => (
+                gabor_magnitude(input, &gabors[params["gabor"].as_u64().unwrap() as usize]),
+                GABOR_RELATIVE,
+            ),
             other => panic!("unknown op {other}"),
         };
         let label = format!("{op} {params} on {image}");
@@ -115,19 +145,44 @@ fn filters_match_scipy_and_scikit_image() {
     for (op, (same, total, worst)) in &exact {
         println!("{op}: {same} of {total} pixels bit-identical to the reference, worst {worst:.2e} of scale");
     }
-    assert!(cases.len() > 200, "the script wrote only {} cases", cases.len());
-    assert!(failures.is_empty(), "{} of {} cases differ:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        cases.len() > 200,
+        "the script wrote only {} cases",
+        cases.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn gaussian_and_laplace_is_bit_identical_to_the_separate_filters() {
     let dir = run_reference("filters.py", &[]);
-    for image in ["random1x1", "random2x3", "random5x7", "random97x131", "ct_hu", "ct_window"] {
+    for image in [
+        "random1x1",
+        "random2x3",
+        "random5x7",
+        "random97x131",
+        "ct_hu",
+        "ct_window",
+    ] {
         let input: Array2<f32> = read_npy(&dir.join(format!("{image}_input.npy")));
         for sigma in [0.0, 0.5, 1.0, 2.0, 4.0] {
             let (smooth, log) = gaussian_and_laplace(input.view(), sigma);
-            assert_eq!(smooth, gaussian(input.view(), [sigma, sigma]), "gaussian sigma {sigma} on {image}");
-            assert_eq!(log, gaussian_laplace(input.view(), sigma), "laplace sigma {sigma} on {image}");
+            assert_eq!(
+                smooth,
+                gaussian(input.view(), [sigma, sigma]),
+                "gaussian sigma {sigma} on {image}"
+            );
+            assert_eq!(
+                log,
+                gaussian_laplace(input.view(), sigma),
+                "laplace sigma {sigma} on {image}"
+            );
         }
     }
 }
@@ -135,15 +190,22 @@ fn gaussian_and_laplace_is_bit_identical_to_the_separate_filters() {
 #[test]
 fn gabor_kernels_match_scikit_image() {
     let dir = run_reference("filters.py", &[]);
-    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
     let gabors: Vec<Gabor> = serde_json::from_value(manifest["gabors"].clone()).unwrap();
     assert!(gabors.len() >= 4);
     for (i, g) in gabors.iter().enumerate() {
-        for (part, ours) in [("real", gabor_kernel(g)), ("imag", gabor_kernel_imaginary(g))] {
+        for (part, ours) in [
+            ("real", gabor_kernel(g)),
+            ("imag", gabor_kernel_imaginary(g)),
+        ] {
             let theirs: Array2<f32> = read_npy(&dir.join(format!("gabor{i}_{part}.npy")));
             assert_eq!(ours.dim(), theirs.dim(), "gabor {i} {part} shape ({g:?})");
             for ((at, &a), &b) in ours.indexed_iter().zip(theirs.iter()) {
-                assert!((a - b).abs() <= GABOR_KERNEL_ABSOLUTE, "gabor {i} {part} at {at:?}: {a} vs {b} ({g:?})");
+                assert!(
+                    (a - b).abs() <= GABOR_KERNEL_ABSOLUTE,
+                    "gabor {i} {part} at {at:?}: {a} vs {b} ({g:?})"
+                );
             }
         }
     }
@@ -156,8 +218,14 @@ fn gabor_bank_names_and_parameters() {
     assert_eq!(
         names,
         [
-            "gabor_l4_t0", "gabor_l4_t45", "gabor_l4_t90", "gabor_l4_t135",
-            "gabor_l5p5_t0", "gabor_l5p5_t45", "gabor_l5p5_t90", "gabor_l5p5_t135",
+            "gabor_l4_t0",
+            "gabor_l4_t45",
+            "gabor_l4_t90",
+            "gabor_l4_t135",
+            "gabor_l5p5_t0",
+            "gabor_l5p5_t45",
+            "gabor_l5p5_t90",
+            "gabor_l5p5_t135",
         ]
     );
     assert_eq!(bank[5].gabor.sigma, 2.75);
@@ -181,17 +249,60 @@ fn kernel_banks_written_by_numpy() {
     let error = |name: &str| {
         let path = dir.join(format!("{name}.npy"));
         let e = load_kernel_bank(&path).expect_err(name);
-        assert!(e.to_string().contains(&path.display().to_string()), "{name}: message {e} names the file");
+        assert!(
+            e.to_string().contains(&path.display().to_string()),
+            "{name}: message {e} names the file"
+        );
         e
     };
-    assert!(matches!(error("bank_bad_4d"), KernelBankError::Ndim { shape, .. } if shape == [1, 2, 3, 3]));
+    assert!(
+        matches!(error("bank_bad_4d"), KernelBankError::Ndim { shape, .. } if shape == [1, 2, 3, 3])
+    );
     assert!(matches!(error("bank_bad_1d"), KernelBankError::Ndim { shape, .. } if shape == [9]));
-    assert!(matches!(error("bank_bad_empty"), KernelBankError::Empty { .. }));
-    assert!(matches!(error("bank_bad_empty_rows"), KernelBankError::Empty { .. }));
-    assert!(matches!(error("bank_bad_nan"), KernelBankError::NonFinite { kernel: 1, row: 2, col: 3, .. }));
-    assert!(matches!(error("bank_bad_inf"), KernelBankError::NonFinite { kernel: 0, row: 4, col: 0, .. }));
-    assert!(matches!(error("bank_bad_large"), KernelBankError::TooLarge { rows: 256, cols: 3, .. }));
-    assert!(matches!(error("bank_bad_int"), KernelBankError::Format { .. }));
-    assert!(matches!(error("bank_bad_garbage"), KernelBankError::Format { .. }));
-    assert!(matches!(error("does_not_exist"), KernelBankError::Io { .. }));
+    assert!(matches!(
+        error("bank_bad_empty"),
+        KernelBankError::Empty { .. }
+    ));
+    assert!(matches!(
+        error("bank_bad_empty_rows"),
+        KernelBankError::Empty { .. }
+    ));
+    assert!(matches!(
+        error("bank_bad_nan"),
+        KernelBankError::NonFinite {
+            kernel: 1,
+            row: 2,
+            col: 3,
+            ..
+        }
+    ));
+    assert!(matches!(
+        error("bank_bad_inf"),
+        KernelBankError::NonFinite {
+            kernel: 0,
+            row: 4,
+            col: 0,
+            ..
+        }
+    ));
+    assert!(matches!(
+        error("bank_bad_large"),
+        KernelBankError::TooLarge {
+            rows: 256,
+            cols: 3,
+            ..
+        }
+    ));
+    assert!(matches!(
+        error("bank_bad_int"),
+        KernelBankError::Format { .. }
+    ));
+    assert!(matches!(
+        error("bank_bad_garbage"),
+        KernelBankError::Format { .. }
+    ));
+    assert!(matches!(
+        error("does_not_exist"),
+        KernelBankError::Io { .. }
+    ));
 }

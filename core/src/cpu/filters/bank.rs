@@ -83,11 +83,17 @@ pub enum KernelBankError {
 /// (one kernel), float32 or float64 (converted to f32). Each kernel is meant for
 /// [`correlate`](super::correlate).
 pub fn load_kernel_bank(path: &Path) -> Result<Vec<Array2<f32>>, KernelBankError> {
-    let io = |source| KernelBankError::Io { path: path.to_owned(), source };
+    let io = |source| KernelBankError::Io {
+        path: path.to_owned(),
+        source,
+    };
     let file = std::fs::File::open(path).map_err(io)?;
     let bytes = file.metadata().map_err(io)?.len();
     if bytes > MAX_KERNEL_BANK_BYTES {
-        return Err(KernelBankError::TooBig { path: path.to_owned(), bytes });
+        return Err(KernelBankError::TooBig {
+            path: path.to_owned(),
+            bytes,
+        });
     }
     // Read into u64 words so the data (64-byte aligned inside the file) is aligned for
     // f64 and the reader can view it without copying or trusting the header's length.
@@ -97,7 +103,10 @@ pub fn load_kernel_bank(path: &Path) -> Result<Vec<Array2<f32>>, KernelBankError
     file.take(bytes).read_exact(buffer).map_err(io)?;
     let buffer: &[u8] = buffer;
 
-    let format = |e: ViewNpyError| KernelBankError::Format { path: path.to_owned(), reason: e.to_string() };
+    let format = |e: ViewNpyError| KernelBankError::Format {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    };
     let kernels = match ArrayViewD::<f32>::view_npy(buffer) {
         Ok(view) => to_bank(path, view.to_owned())?,
         Err(ViewNpyError::WrongDescriptor(_)) => {
@@ -115,20 +124,43 @@ fn to_bank(path: &Path, array: ndarray::ArrayD<f32>) -> Result<Vec<Array2<f32>>,
     let bank = match shape.len() {
         2 => array.insert_axis(Axis(0)),
         3 => array,
-        _ => return Err(KernelBankError::Ndim { path: path.to_owned(), shape }),
+        _ => {
+            return Err(KernelBankError::Ndim {
+                path: path.to_owned(),
+                shape,
+            })
+        }
     };
     let bank = bank
         .into_dimensionality::<Ix3>()
-        .map_err(|_| KernelBankError::Ndim { path: path.to_owned(), shape: shape.clone() })?;
+        .map_err(|_| KernelBankError::Ndim {
+            path: path.to_owned(),
+            shape: shape.clone(),
+        })?;
     let (count, rows, cols) = bank.dim();
     if count == 0 || rows == 0 || cols == 0 {
-        return Err(KernelBankError::Empty { path: path.to_owned(), shape });
+        return Err(KernelBankError::Empty {
+            path: path.to_owned(),
+            shape,
+        });
     }
     if rows > MAX_KERNEL_SIDE || cols > MAX_KERNEL_SIDE {
-        return Err(KernelBankError::TooLarge { path: path.to_owned(), rows, cols });
+        return Err(KernelBankError::TooLarge {
+            path: path.to_owned(),
+            rows,
+            cols,
+        });
     }
     if let Some(((kernel, row, col), _)) = bank.indexed_iter().find(|(_, v)| !v.is_finite()) {
-        return Err(KernelBankError::NonFinite { path: path.to_owned(), kernel, row, col });
+        return Err(KernelBankError::NonFinite {
+            path: path.to_owned(),
+            kernel,
+            row,
+            col,
+        });
     }
-    Ok(bank.outer_iter().map(|k| k.as_standard_layout().into_owned()).collect())
+    Ok(bank
+        .outer_iter()
+        .map(|k| k.as_standard_layout().into_owned())
+        .collect())
 }

@@ -46,7 +46,11 @@ fn rank_one(kernel: ArrayView2<'_, f32>) -> Option<(Taps, Taps)> {
     }
     let pivot = f64::from(kernel[(p, q)]);
     let u: Vec<f64> = kernel.column(q).iter().map(|&k| f64::from(k)).collect();
-    let v: Vec<f64> = kernel.row(p).iter().map(|&k| f64::from(k) / pivot).collect();
+    let v: Vec<f64> = kernel
+        .row(p)
+        .iter()
+        .map(|&k| f64::from(k) / pivot)
+        .collect();
     let tolerance = f64::from(RANK_ONE_EPSILONS * f32::EPSILON * peak);
     let fits = kernel
         .indexed_iter()

@@ -13,6 +13,7 @@ use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use super::correlate::correlate;
+use super::separable::hypot;
 
 /// Half-widths cover this many standard deviations (scikit-image's `n_stds`).
 pub const GABOR_STDS: f64 = 3.0;
@@ -40,7 +41,13 @@ pub struct Gabor {
 
 impl Default for Gabor {
     fn default() -> Self {
-        Self { sigma: 2.25, wavelength: 4.0, orientation: 0.0, aspect: 1.0, phase: 0.0 }
+        Self {
+            sigma: 2.25,
+            wavelength: 4.0,
+            orientation: 0.0,
+            aspect: 1.0,
+            phase: 0.0,
+        }
     }
 }
 
@@ -58,9 +65,11 @@ impl Gabor {
     /// Checks that sigma, wavelength and aspect are positive and finite and that
     /// orientation and phase are finite.
     pub fn validate(&self) -> Result<(), InvalidGabor> {
-        for (name, value) in
-            [("sigma", self.sigma), ("wavelength", self.wavelength), ("aspect", self.aspect)]
-        {
+        for (name, value) in [
+            ("sigma", self.sigma),
+            ("wavelength", self.wavelength),
+            ("aspect", self.aspect),
+        ] {
             if !(value.is_finite() && value > 0.0) {
                 return Err(InvalidGabor { name, value });
             }
@@ -80,7 +89,11 @@ impl Gabor {
         let (sx, sy) = (self.sigma, self.sigma / self.aspect);
         let (c, s) = (self.orientation.cos(), self.orientation.sin());
         let half = |a: f64, b: f64| {
-            let r = (GABOR_STDS * a).abs().max((GABOR_STDS * b).abs()).max(1.0).ceil();
+            let r = (GABOR_STDS * a)
+                .abs()
+                .max((GABOR_STDS * b).abs())
+                .max(1.0)
+                .ceil();
             // `as` saturates NaN to 0; the clamp bounds the rest.
             (r as usize).clamp(1, MAX_GABOR_RADIUS)
         };
@@ -131,7 +144,7 @@ pub fn gabor(input: ArrayView2<'_, f32>, gabor: &Gabor) -> Array2<f32> {
 pub fn gabor_magnitude(input: ArrayView2<'_, f32>, gabor: &Gabor) -> Array2<f32> {
     let mut real = correlate(input, gabor_kernel(gabor).view());
     let imaginary = correlate(input, gabor_kernel_imaginary(gabor).view());
-    real.zip_mut_with(&imaginary, |r, &i| *r = f64::from(*r).hypot(f64::from(i)) as f32);
+    real.zip_mut_with(&imaginary, |r, &i| *r = hypot(f64::from(*r), f64::from(i)));
     real
 }
 
@@ -174,5 +187,7 @@ pub fn gabor_bank(
 
 /// `v` rounded to 0.1, without a trailing `.0`, with `p` for the point.
 fn label(v: f64) -> String {
-    format!("{}", (v * 10.0).round() / 10.0).replace('.', "p").replace('-', "m")
+    format!("{}", (v * 10.0).round() / 10.0)
+        .replace('.', "p")
+        .replace('-', "m")
 }

@@ -4,7 +4,7 @@
 use ndarray::{Array2, ArrayView2};
 
 use super::separable::{
-    for_each_row, horizontal_row, pad_line, row_major, separable, vertical_row, Scratch, Taps,
+    for_each_row, horizontal_row, pad_line, separable, vertical_row, widened, Scratch, Taps,
 };
 
 /// Kernel radius in standard deviations (scipy's `truncate`).
@@ -53,7 +53,11 @@ pub(crate) fn gaussian_taps(sigma: f64, second_derivative: bool) -> Taps {
 /// 4 sigma, boundary `reflect`: `scipy.ndimage.gaussian_filter(x, sigma, mode="reflect")`.
 /// A sigma of 0 leaves that axis untouched.
 pub fn gaussian(input: ArrayView2<'_, f32>, sigma: [f64; 2]) -> Array2<f32> {
-    separable(input, &gaussian_taps(sigma[0], false), &gaussian_taps(sigma[1], false))
+    separable(
+        input,
+        &gaussian_taps(sigma[0], false),
+        &gaussian_taps(sigma[1], false),
+    )
 }
 
 /// Laplacian of Gaussian, `scipy.ndimage.gaussian_laplace(x, sigma, mode="reflect")`:
@@ -73,8 +77,8 @@ pub fn gaussian_laplace(input: ArrayView2<'_, f32>, sigma: f64) -> Array2<f32> {
 pub fn gaussian_and_laplace(input: ArrayView2<'_, f32>, sigma: f64) -> (Array2<f32>, Array2<f32>) {
     let (rows, cols) = input.dim();
     let (g, d) = (gaussian_taps(sigma, false), gaussian_taps(sigma, true));
-    let mut copy = Vec::new();
-    let data = row_major(&input, &mut copy);
+    let data = widened(&input);
+    let data = &data[..];
     // Both kernels have the same length, so one margin serves every line.
     let before = g.before();
     let margin = g.len() - 1;
@@ -83,16 +87,36 @@ pub fn gaussian_and_laplace(input: ArrayView2<'_, f32>, sigma: f64) -> (Array2<f
         2,
         || Scratch::new(cols, 2, margin),
         |y, s, outs| {
-            let Scratch { acc, lines, row } = s;
-            let [smooth_line, derivative_line] = &mut lines[..] else { return };
-            vertical_row(data, rows, cols, y, &g, acc, &mut smooth_line[before..before + cols]);
+            let Scratch {
+                starts, lines, row, ..
+            } = s;
+            let [smooth_line, derivative_line] = &mut lines[..] else {
+                return;
+            };
+            vertical_row(
+                data,
+                rows,
+                cols,
+                y,
+                &g,
+                starts,
+                &mut smooth_line[before..before + cols],
+            );
             pad_line(smooth_line, before, cols);
-            vertical_row(data, rows, cols, y, &d, acc, &mut derivative_line[before..before + cols]);
+            vertical_row(
+                data,
+                rows,
+                cols,
+                y,
+                &d,
+                starts,
+                &mut derivative_line[before..before + cols],
+            );
             pad_line(derivative_line, before, cols);
             let [smooth, laplace] = outs else { return };
-            horizontal_row(smooth_line, &g, acc, smooth);
-            horizontal_row(derivative_line, &g, acc, laplace);
-            horizontal_row(smooth_line, &d, acc, row);
+            horizontal_row(smooth_line, &g, starts, smooth);
+            horizontal_row(derivative_line, &g, starts, laplace);
+            horizontal_row(smooth_line, &d, starts, row);
             for (l, &r) in laplace.iter_mut().zip(row.iter()) {
                 *l += r;
             }

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 const PARALLEL_MIN_PIXELS: usize = 128 * 128;
 /// Output rows per rayon task.
 const ROWS_PER_TASK: usize = 8;
-/// Columns accumulated at a time, so the f64 accumulators stay in L1.
+/// Columns a direct 2-D correlation accumulates at a time, so its sums stay in L1.
 const COLUMN_BLOCK: usize = 1024;
 
 /// How a kernel's taps pair up around the centre (scipy tests this on odd lengths only).
@@ -58,7 +58,10 @@ impl Taps {
 
     /// The kernel `[1]`: copies its input exactly.
     pub(crate) fn identity() -> Self {
-        Self { weights: vec![1.0], symmetry: Symmetry::Symmetric }
+        Self {
+            weights: vec![1.0],
+            symmetry: Symmetry::Symmetric,
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -70,35 +73,63 @@ impl Taps {
         self.weights.len() / 2
     }
 
-    /// `acc[i] = Σ_j w[j] · src(j)[i]`, in scipy's order of operations.
-    /// Every `src(j)` must be at least as long as `acc`.
-    fn accumulate<'s>(&self, acc: &mut [f64], src: impl Fn(usize) -> &'s [f32]) {
+    /// `dst[i] = Σ_j w[j] · data[starts[j] + i]` rounded to f32 (held as f64), in scipy's
+    /// order of operations. Every `starts[j] + dst.len()` must be within `data`.
+    fn correlate_into<D: From<f32>>(&self, data: &[f64], starts: &[usize], dst: &mut [D]) {
+        // Blocks of outputs whose sums stay in registers across all taps.
+        const LANES: usize = 16;
+        let mut blocks = dst.chunks_exact_mut(LANES);
+        let mut x = 0;
+        for block in &mut blocks {
+            let mut sums = [0.0; LANES];
+            self.block(data, starts, x, &mut sums);
+            for (d, s) in block.iter_mut().zip(sums) {
+                *d = D::from(s as f32);
+            }
+            x += LANES;
+        }
+        for d in blocks.into_remainder() {
+            let mut sum = [0.0; 1];
+            self.block(data, starts, x, &mut sum);
+            *d = D::from(sum[0] as f32);
+            x += 1;
+        }
+    }
+
+    fn block<const L: usize>(&self, data: &[f64], starts: &[usize], x: usize, sums: &mut [f64; L]) {
         let w = &self.weights;
         let n = w.len();
         let c = n / 2;
+        let src = |j: usize| &data[starts[j] + x..starts[j] + x + L];
         match self.symmetry {
             Symmetry::Symmetric | Symmetry::Antisymmetric => {
-                init(acc, src(c), w[c]);
-                let sign = if self.symmetry == Symmetry::Symmetric { 1.0 } else { -1.0 };
-                for j in 0..c {
+                let centre = src(c);
+                for i in 0..L {
+                    sums[i] = centre[i] * w[c];
+                }
+                let symmetric = self.symmetry == Symmetry::Symmetric;
+                for (j, &wj) in w.iter().enumerate().take(c) {
                     let (a, b) = (src(j), src(n - 1 - j));
-                    let wj = w[j];
-                    if sign > 0.0 {
-                        for (s, (&a, &b)) in acc.iter_mut().zip(a.iter().zip(b)) {
-                            *s += (f64::from(a) + f64::from(b)) * wj;
+                    if symmetric {
+                        for i in 0..L {
+                            sums[i] += (a[i] + b[i]) * wj;
                         }
                     } else {
-                        for (s, (&a, &b)) in acc.iter_mut().zip(a.iter().zip(b)) {
-                            *s += (f64::from(a) - f64::from(b)) * wj;
+                        for i in 0..L {
+                            sums[i] += (a[i] - b[i]) * wj;
                         }
                     }
                 }
             }
             Symmetry::None => {
-                init(acc, src(n - 1), w[n - 1]);
+                let last = src(n - 1);
+                for i in 0..L {
+                    sums[i] = last[i] * w[n - 1];
+                }
                 for (j, &wj) in w.iter().enumerate().take(n - 1) {
-                    for (s, &a) in acc.iter_mut().zip(src(j)) {
-                        *s += f64::from(a) * wj;
+                    let a = src(j);
+                    for i in 0..L {
+                        sums[i] += a[i] * wj;
                     }
                 }
             }
@@ -106,10 +137,11 @@ impl Taps {
     }
 }
 
-fn init(acc: &mut [f64], src: &[f32], w: f64) {
-    for (s, &a) in acc.iter_mut().zip(src) {
-        *s = f64::from(a) * w;
-    }
+/// `sqrt(a^2 + b^2)` rounded to f32, for f32-valued `a` and `b`: their squares are exact
+/// in f64 and cannot overflow, so this is numpy's float32 `hypot` (bar double-rounding
+/// ties) at a fraction of the cost of libm's.
+pub(crate) fn hypot(a: f64, b: f64) -> f32 {
+    (a * a + b * b).sqrt() as f32
 }
 
 /// Index of sample `i` of a line of `n` samples under scipy's `reflect` boundary
@@ -131,60 +163,50 @@ pub(crate) fn row_major<'a>(input: &'a ArrayView2<'_, f32>, copy: &'a mut Vec<f3
     }
 }
 
+/// The input in row-major order, widened to f64 once so the many passes over each row
+/// need no conversions (exact: every f32 is an f64).
+pub(crate) fn widened(input: &ArrayView2<'_, f32>) -> Vec<f64> {
+    input.iter().map(|&v| f64::from(v)).collect()
+}
+
 /// Axis-0 pass for output row `y`: `dst[x] = Σ_j w[j] · input[reflect(y + j - c)][x]`,
-/// rounded to f32.
+/// rounded to f32; `starts` is scratch.
 pub(crate) fn vertical_row(
-    data: &[f32],
+    data: &[f64],
     rows: usize,
     cols: usize,
     y: usize,
     taps: &Taps,
-    acc: &mut [f64],
-    dst: &mut [f32],
+    starts: &mut Vec<usize>,
+    dst: &mut [f64],
 ) {
     let c = taps.before() as isize;
-    let mut x0 = 0;
-    while x0 < cols {
-        let x1 = (x0 + COLUMN_BLOCK).min(cols);
-        let acc = &mut acc[..x1 - x0];
-        taps.accumulate(acc, |j| {
-            let r = reflect(y as isize + j as isize - c, rows);
-            &data[r * cols + x0..r * cols + x1]
-        });
-        for (d, &s) in dst[x0..x1].iter_mut().zip(acc.iter()) {
-            *d = s as f32;
-        }
-        x0 = x1;
-    }
+    starts.clear();
+    starts.extend((0..taps.len()).map(|j| reflect(y as isize + j as isize - c, rows) * cols));
+    taps.correlate_into(data, starts, dst);
 }
 
 /// Fills the reflect margins of `line`, whose samples sit at `before..before + n`.
-pub(crate) fn pad_line(line: &mut [f32], before: usize, n: usize) {
+pub(crate) fn pad_line<T: Copy>(line: &mut [T], before: usize, n: usize) {
     for k in (0..before).chain(before + n..line.len()) {
         line[k] = line[before + reflect(k as isize - before as isize, n)];
     }
 }
 
 /// Axis-1 pass over a padded line (`taps.before()` margin samples in front):
-/// `dst[x] = Σ_j w[j] · line[x + j]`, rounded to f32.
-pub(crate) fn horizontal_row(line: &[f32], taps: &Taps, acc: &mut [f64], dst: &mut [f32]) {
-    let cols = dst.len();
-    let mut x0 = 0;
-    while x0 < cols {
-        let x1 = (x0 + COLUMN_BLOCK).min(cols);
-        let acc = &mut acc[..x1 - x0];
-        taps.accumulate(acc, |j| &line[x0 + j..x1 + j]);
-        for (d, &s) in dst[x0..x1].iter_mut().zip(acc.iter()) {
-            *d = s as f32;
-        }
-        x0 = x1;
-    }
+/// `dst[x] = Σ_j w[j] · line[x + j]`, rounded to f32; `starts` is scratch.
+pub(crate) fn horizontal_row(line: &[f64], taps: &Taps, starts: &mut Vec<usize>, dst: &mut [f32]) {
+    starts.clear();
+    starts.extend(0..taps.len());
+    taps.correlate_into(line, starts, dst);
 }
 
-/// Per-task buffers.
+/// Per-task buffers: accumulators, tap offsets, padded lines (f32 values held as f64)
+/// and a row.
 pub(crate) struct Scratch {
     pub(crate) acc: Vec<f64>,
-    pub(crate) lines: Vec<Vec<f32>>,
+    pub(crate) starts: Vec<usize>,
+    pub(crate) lines: Vec<Vec<f64>>,
     pub(crate) row: Vec<f32>,
 }
 
@@ -193,6 +215,7 @@ impl Scratch {
     pub(crate) fn new(cols: usize, lines: usize, margin: usize) -> Self {
         Self {
             acc: vec![0.0; cols.min(COLUMN_BLOCK)],
+            starts: Vec::new(),
             lines: vec![vec![0.0; cols + margin]; lines],
             row: vec![0.0; cols],
         }
@@ -228,16 +251,24 @@ where
             let first = t * ROWS_PER_TASK;
             let n = chunks.first().map_or(0, |c| c.len() / cols);
             for r in 0..n {
-                let mut views: Vec<&mut [f32]> =
-                    chunks.iter_mut().map(|c| &mut c[r * cols..(r + 1) * cols]).collect();
+                let mut views: Vec<&mut [f32]> = chunks
+                    .iter_mut()
+                    .map(|c| &mut c[r * cols..(r + 1) * cols])
+                    .collect();
                 row(first + r, scratch, &mut views);
             }
         };
         if rows * cols >= PARALLEL_MIN_PIXELS {
-            tasks.into_par_iter().enumerate().for_each_init(&make_scratch, run);
+            tasks
+                .into_par_iter()
+                .enumerate()
+                .for_each_init(&make_scratch, run);
         } else {
             let mut scratch = make_scratch();
-            tasks.into_iter().enumerate().for_each(|task| run(&mut scratch, task));
+            tasks
+                .into_iter()
+                .enumerate()
+                .for_each(|task| run(&mut scratch, task));
         }
     }
     outputs
@@ -247,10 +278,14 @@ where
 }
 
 /// `correlate1d(correlate1d(input, vertical, axis=0), horizontal, axis=1)`.
-pub(crate) fn separable(input: ArrayView2<'_, f32>, vertical: &Taps, horizontal: &Taps) -> Array2<f32> {
+pub(crate) fn separable(
+    input: ArrayView2<'_, f32>,
+    vertical: &Taps,
+    horizontal: &Taps,
+) -> Array2<f32> {
     let (rows, cols) = input.dim();
-    let mut copy = Vec::new();
-    let data = row_major(&input, &mut copy);
+    let data = widened(&input);
+    let data = &data[..];
     let before = horizontal.before();
     let margin = horizontal.len() - 1;
     let mut out = for_each_row(
@@ -259,9 +294,17 @@ pub(crate) fn separable(input: ArrayView2<'_, f32>, vertical: &Taps, horizontal:
         || Scratch::new(cols, 1, margin),
         |y, s, outs| {
             let line = &mut s.lines[0];
-            vertical_row(data, rows, cols, y, vertical, &mut s.acc, &mut line[before..before + cols]);
+            vertical_row(
+                data,
+                rows,
+                cols,
+                y,
+                vertical,
+                &mut s.starts,
+                &mut line[before..before + cols],
+            );
             pad_line(line, before, cols);
-            horizontal_row(line, horizontal, &mut s.acc, outs[0]);
+            horizontal_row(line, horizontal, &mut s.starts, outs[0]);
         },
     );
     out.pop().unwrap_or_default()

@@ -3,7 +3,7 @@
 
 use ndarray::{Array2, ArrayView2};
 
-use super::separable::{for_each_row, reflect, row_major, Scratch};
+use super::separable::{for_each_row, hypot, reflect, row_major, Scratch};
 
 /// Gradient magnitude `hypot(sobel_rows, sobel_cols)` with scipy's unnormalised kernels:
 /// `np.hypot(ndi.sobel(x, 0, mode="reflect"), ndi.sobel(x, 1, mode="reflect"))`.
@@ -26,19 +26,22 @@ pub fn sobel_magnitude(input: ArrayView2<'_, f32>) -> Array2<f32> {
         || Scratch::new(cols, 4, 2),
         |y, s, outs| {
             let y = y as isize;
-            let [dy, du, dc, dd] = &mut s.lines[..] else { return };
+            let [dy, du, dc, dd] = &mut s.lines[..] else {
+                return;
+            };
             let (up, centre, down) = (row(y - 1), row(y), row(y + 1));
             for (d, (&a, &b)) in dy[1..=cols].iter_mut().zip(up.iter().zip(down)) {
-                *d = (f64::from(b) - f64::from(a)) as f32;
+                *d = f64::from((f64::from(b) - f64::from(a)) as f32);
             }
             pad(dy, cols);
             row_derivative(up, du);
             row_derivative(centre, dc);
             row_derivative(down, dd);
             for (x, o) in outs[0].iter_mut().enumerate() {
-                let gy = f64::from(dy[x + 1]) * 2.0 + (f64::from(dy[x]) + f64::from(dy[x + 2]));
-                let gx = f64::from(dc[x]) * 2.0 + (f64::from(du[x]) + f64::from(dd[x]));
-                *o = f64::from(gx as f32).hypot(f64::from(gy as f32)) as f32;
+                let gy = dy[x + 1] * 2.0 + (dy[x] + dy[x + 2]);
+                let gx = dc[x] * 2.0 + (du[x] + dd[x]);
+                let (gx, gy) = (f64::from(gx as f32), f64::from(gy as f32));
+                *o = hypot(gx, gy);
             }
         },
     );
@@ -46,9 +49,9 @@ pub fn sobel_magnitude(input: ArrayView2<'_, f32>) -> Array2<f32> {
 }
 
 /// `dst[x] = src[x + 1] - src[x - 1]` with reflected ends, rounded to f32.
-fn row_derivative(src: &[f32], dst: &mut [f32]) {
+fn row_derivative(src: &[f32], dst: &mut [f64]) {
     let n = src.len();
-    let diff = |left: f32, right: f32| (f64::from(right) - f64::from(left)) as f32;
+    let diff = |left: f32, right: f32| f64::from((f64::from(right) - f64::from(left)) as f32);
     let interior = src.iter().zip(src.get(2..).unwrap_or_default());
     for (d, (&a, &b)) in dst[1..].iter_mut().zip(interior) {
         *d = diff(a, b);
@@ -58,7 +61,7 @@ fn row_derivative(src: &[f32], dst: &mut [f32]) {
 }
 
 /// Reflect margins of one sample around `line[1..=n]`.
-fn pad(line: &mut [f32], n: usize) {
+fn pad(line: &mut [f64], n: usize) {
     line[0] = line[1];
     line[n + 1] = line[n];
 }
