@@ -60,24 +60,11 @@ impl MapPlan {
                     wavelengths,
                     sigma_per_wavelength,
                 } => {
-                    for &wavelength in wavelengths {
-                        for k in 0..*orientations {
-                            let degrees = 180.0 * f64::from(k) / f64::from(*orientations);
-                            let name = format!(
-                                "gabor_l{}_t{}",
-                                number_label(wavelength),
-                                number_label((degrees * 100.0).round() / 100.0)
-                            );
-                            let kernel = filters::gabor_kernel(&filters::Gabor {
-                                sigma: sigma_per_wavelength * wavelength,
-                                wavelength,
-                                orientation: degrees.to_radians(),
-                                aspect: 1.0,
-                                phase: 0.0,
-                            });
-                            let slot = plan.push_name(name);
-                            plan.jobs.push(Job::Kernel { slot, kernel });
-                        }
+                    let bank = filters::gabor_bank(*orientations as usize, wavelengths, *sigma_per_wavelength);
+                    for named in bank {
+                        let slot = plan.push_name(named.name);
+                        let kernel = filters::gabor_kernel(&named.gabor);
+                        plan.jobs.push(Job::Kernel { slot, kernel });
                     }
                 }
                 MapSpec::Kernels { path, name } => {

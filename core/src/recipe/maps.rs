@@ -80,6 +80,9 @@ impl MapSpec {
                 if *orientations == 0 || wavelengths.is_empty() {
                     return Err("gabor needs at least one orientation and one wavelength".into());
                 }
+                if *orientations > 180 || wavelengths.len() > 64 {
+                    return Err("gabor banks are limited to 180 orientations and 64 wavelengths".into());
+                }
                 wavelengths.iter().try_for_each(|w| positive("gabor wavelength", *w))?;
                 positive("gabor sigma_per_wavelength", *sigma_per_wavelength)
             }
