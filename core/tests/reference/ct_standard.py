@@ -11,7 +11,8 @@ truncate 4, mode "reflect"), Laplacian-of-Gaussian and Sobel-magnitude maps; the
 statistics come from `np.percentile` (linear) and `np.histogram` (64 bins over each
 map's own min..max).
 
-Writes OUT_DIR/reference.json: {"features": [names...], "images": {path: [[frame values]...]}}.
+Writes OUT_DIR/reference.json: {"features": [names...], "images": {path: [[frame values]...]}},
+with null for NaN.
 Folders are searched for *.dcm files.
 """
 import json
@@ -84,6 +85,11 @@ def features(hu, spacing):
     return [float(x) for m in maps for x in statistics(m)]
 
 
+def json_safe(values):
+    """NaN (cov or qcod with a zero denominator) becomes null: JSON has no NaN."""
+    return [None if np.isnan(v) else v for v in values]
+
+
 def main():
     *inputs, out = sys.argv[1:]
     paths = []
@@ -93,7 +99,7 @@ def main():
     for path in paths:
         ds = pydicom.dcmread(path)
         spacing = spacing_of(ds)
-        images[str(path)] = [features(hu, spacing) for hu in frames_in_hu(ds)]
+        images[str(path)] = [json_safe(features(hu, spacing)) for hu in frames_in_hu(ds)]
     names = [f"{m}_{s}" for m in MAPS for s in STATS]
     pathlib.Path(out, "reference.json").write_text(json.dumps({"features": names, "images": images}))
 
