@@ -27,7 +27,8 @@ enum Command {
     Recipe(recipe::Command),
 }
 
-/// An error a user must fix before anything can run (exit code 2, like clap's own).
+/// An error that stops a command before it can do its job (bad arguments or recipe, no
+/// inputs, an unwritable output): exit code 2, like clap's own usage errors.
 #[derive(Debug)]
 struct Usage(anyhow::Error);
 
@@ -39,7 +40,7 @@ impl std::fmt::Display for Usage {
 
 impl std::error::Error for Usage {}
 
-/// Marks an error as a usage error.
+/// Marks an error as one that stops the command (exit code 2).
 fn usage(error: impl Into<anyhow::Error>) -> anyhow::Error {
     anyhow::Error::new(Usage(error.into()))
 }

@@ -30,7 +30,11 @@ pub fn safe_file_name(name: &str) -> String {
             }
         })
         .collect();
-    let trimmed: String = mapped.trim_start_matches('.').chars().take(MAX_STEM_LEN).collect();
+    let trimmed: String = mapped
+        .trim_start_matches('.')
+        .chars()
+        .take(MAX_STEM_LEN)
+        .collect();
     if trimmed.is_empty() {
         "image".to_owned()
     } else {
@@ -48,7 +52,8 @@ pub fn partial_path(path: &Path) -> PathBuf {
 /// Writes `bytes` to `path` through its [`partial_path`].
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let partial = partial_path(path);
-    std::fs::write(&partial, bytes).with_context(|| format!("cannot write {}", partial.display()))?;
+    std::fs::write(&partial, bytes)
+        .with_context(|| format!("cannot write {}", partial.display()))?;
     finish(path)
 }
 
@@ -76,12 +81,12 @@ mod tests {
     #[test]
     fn partial_files_are_renamed_into_place() {
         let dir = std::env::temp_dir().join(format!("medprep-sinks-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(&dir).expect("create folder");
         let path = dir.join("x.parquet");
         assert_eq!(partial_path(&path), dir.join("x.parquet.partial"));
-        write_atomically(&path, b"abc").unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"abc");
+        write_atomically(&path, b"abc").expect("write");
+        assert_eq!(std::fs::read(&path).expect("read file"), b"abc");
         assert!(!partial_path(&path).exists());
-        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).expect("remove folder");
     }
 }

@@ -46,7 +46,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let name = file
             .file_name()
             .map_or_else(|| "image".into(), |n| n.to_string_lossy().into_owned());
-        let target = args.out.join(format!("{}.npy", sinks::safe_file_name(&name)));
+        let target = args
+            .out
+            .join(format!("{}.npy", sinks::safe_file_name(&name)));
         if let Err(error) = decode_one(file, &target, args.raw, frames) {
             failed += 1;
             eprintln!("medprep: error: {error:#}");

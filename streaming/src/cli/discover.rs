@@ -32,7 +32,8 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Found> {
             let entries = std::fs::read_dir(&path)
                 .with_context(|| format!("cannot list folder {}", path.display()))?;
             for entry in entries {
-                let entry = entry.with_context(|| format!("cannot list folder {}", path.display()))?;
+                let entry =
+                    entry.with_context(|| format!("cannot list folder {}", path.display()))?;
                 pending.push((entry.path(), false));
             }
         } else if path.is_file() {

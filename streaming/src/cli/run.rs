@@ -29,7 +29,9 @@ use self::names::Namer;
 use super::discover::discover;
 use super::usage;
 use crate::sinks::errors::{ErrorRecord, ErrorsWriter};
-use crate::sinks::parquet::{features_schema, scans_schema, FeatureRow, ScanRow, TableReader, TableWriter};
+use crate::sinks::parquet::{
+    features_schema, scans_schema, FeatureRow, ScanRow, TableReader, TableWriter,
+};
 use crate::sinks::{self, hive_ddl, npy, png};
 
 const SCANS: &str = "scans.parquet";
@@ -58,7 +60,8 @@ const DEMO_INPUT: &str = "fixtures";
 /// current inputs. A different recipe is refused unless --force, which recomputes all.
 ///
 /// Exit status: 0 when every input succeeded, 1 when some failed (see errors.jsonl),
-/// 2 when the run could not be done (bad recipe, no inputs, unwritable OUT).
+/// 2 when the run could not be done (bad recipe, no inputs, unwritable OUT); then the
+/// tables of an earlier run in OUT are left as they were.
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -112,7 +115,7 @@ struct Input {
 #[derive(Debug)]
 enum Outcome {
     Done {
-        scan: ScanRow,
+        scan: Box<ScanRow>,
         frames: Vec<FrameOut>,
         multi_frame: bool,
         /// Stem for preprocessed image names: SOP Instance UID, else the file stem.
@@ -147,8 +150,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let scans_table = format!("{}scans", args.table_prefix);
     let features_table = format!("{}features", args.table_prefix);
     hive_ddl::check_table_name(&scans_table).map_err(usage)?;
-    // `Device::Auto` and `Device::Cpu` both run the CPU backend until a GPU one exists.
-    let _ = args.device;
+    match args.device {
+        // Both run the CPU backend until a GPU one exists.
+        Device::Auto | Device::Cpu => {}
+    }
 
     let inputs = if args.inputs.is_empty() {
         if !Path::new(DEMO_INPUT).is_dir() {
@@ -197,7 +202,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let reusable = match &previous {
         Some(p) if p.recipe_fingerprint != fingerprint && !args.force => {
             return Err(usage(anyhow!(
-                "{} holds results of recipe {:?} with other settings than recipe {:?}; \
+                "{} holds results of another recipe ({:?} as it was then) than this run's {:?}; \
                  use --force to recompute everything there, or choose another --out",
                 out.display(),
                 p.recipe,
@@ -217,9 +222,18 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let inputs = plan_inputs(found.files, reusable, out);
 
-    let mut writer = Writer::create(out, &pipeline, &toml, &inputs, reusable.is_some(), extension)
-        .map_err(usage)?;
-    let todo: Vec<usize> = (0..inputs.len()).filter(|i| inputs[*i].carried.is_none()).collect();
+    let mut writer = Writer::create(
+        out,
+        &pipeline,
+        &toml,
+        &inputs,
+        reusable.is_some(),
+        extension,
+    )
+    .map_err(usage)?;
+    let todo: Vec<usize> = (0..inputs.len())
+        .filter(|i| inputs[*i].carried.is_none())
+        .collect();
     writer.bar = progress::bar(todo.len(), args.quiet);
     let jobs = args.jobs.map_or_else(
         || std::thread::available_parallelism().map_or(1, usize::from),
@@ -229,18 +243,27 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .num_threads(jobs)
         .thread_name(|i| format!("medprep-{i}"))
         .build()
-        .context("cannot start worker threads")?;
+        .context("cannot start worker threads")
+        .map_err(usage)?;
     let images = recipe.output.images;
     let processing = Instant::now();
     queue::run_ordered(
         &todo,
         jobs,
         2 * jobs,
-        |&index| (index, pool.install(|| process(&inputs[index], &pipeline, images))),
+        |&index| {
+            (
+                index,
+                pool.install(|| process(&inputs[index], &pipeline, images)),
+            )
+        },
         |(index, outcome)| writer.write(index, outcome),
-    )?;
+    )
+    .map_err(usage)?;
     let processing = processing.elapsed();
-    let counts = writer.finish(previous.as_ref(), &scans_table, &features_table)?;
+    let counts = writer
+        .finish(previous.as_ref(), &scans_table, &features_table)
+        .map_err(usage)?;
 
     let processed = counts.ok + counts.failed;
     let rate = if processing.as_secs_f64() > 0.0 {
@@ -297,7 +320,12 @@ fn plan_inputs(files: Vec<PathBuf>, previous: Option<&Manifest>, out: &Path) -> 
             let carried = finished
                 .get(name.as_str())
                 .filter(|entry| Some(entry.stamp) == stamp)
-                .filter(|entry| entry.images.iter().all(|i| out.join(PREPROCESSED).join(i).is_file()))
+                .filter(|entry| {
+                    entry
+                        .images
+                        .iter()
+                        .all(|i| out.join(PREPROCESSED).join(i).is_file())
+                })
                 .map(|entry| (*entry).clone());
             Input {
                 path,
@@ -316,7 +344,9 @@ fn process(input: &Input, pipeline: &Pipeline, images: ImageFormat) -> Outcome {
         error,
     };
     let work = || -> Outcome {
-        let image = match DicomFile::open(&input.path).and_then(|f| f.image(Frames::All, &Limits::default())) {
+        let image = match DicomFile::open(&input.path)
+            .and_then(|f| f.image(Frames::All, &Limits::default()))
+        {
             Ok(image) => image,
             Err(e) => return failed(e.kind().label(), e.kind().to_string()),
         };
@@ -327,7 +357,10 @@ fn process(input: &Input, pipeline: &Pipeline, images: ImageFormat) -> Outcome {
         let mut frames = Vec::with_capacity(results.len());
         for result in results {
             if result.features.len() != pipeline.feature_names().len() {
-                return failed("internal", "the pipeline returned the wrong number of features".into());
+                return failed(
+                    "internal",
+                    "the pipeline returned the wrong number of features".into(),
+                );
             }
             let image = match (&result.image, images) {
                 (Some(img), ImageFormat::Png) => png::to_bytes(img).map(Some),
@@ -351,7 +384,11 @@ fn process(input: &Input, pipeline: &Pipeline, images: ImageFormat) -> Outcome {
                 .map_or_else(|| "image".into(), |s| s.to_string_lossy().into_owned())
         });
         Outcome::Done {
-            scan: ScanRow::new(input.name.clone(), &image.meta, &pipeline.recipe().name),
+            scan: Box::new(ScanRow::new(
+                input.name.clone(),
+                &image.meta,
+                &pipeline.recipe().name,
+            )),
             frames,
             multi_frame: image.meta.frames > 1,
             stem,
@@ -406,7 +443,10 @@ impl<'a> Writer<'a> {
         extension: Option<&'static str>,
     ) -> Result<Self> {
         let metadata = vec![
-            ("medprep.version".to_owned(), env!("CARGO_PKG_VERSION").to_owned()),
+            (
+                "medprep.version".to_owned(),
+                env!("CARGO_PKG_VERSION").to_owned(),
+            ),
             ("medprep.recipe".to_owned(), toml.to_owned()),
         ];
         let (old_scans, old_features) = if carry && inputs.iter().any(|i| i.carried.is_some()) {
@@ -473,7 +513,7 @@ impl<'a> Writer<'a> {
                         features: frame.features,
                     })?;
                 }
-                self.scans.push(scan)?;
+                self.scans.push(*scan)?;
                 self.entries.push(Entry {
                     path: input.name.clone(),
                     stamp,
@@ -498,7 +538,8 @@ impl<'a> Writer<'a> {
                     images: Vec::new(),
                 });
                 self.counts.failed += 1;
-                self.bar.set_message(format!("({} failed)", self.counts.failed));
+                self.bar
+                    .set_message(format!("({} failed)", self.counts.failed));
             }
         }
         self.next = index + 1;
@@ -506,7 +547,12 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    fn write_images(&mut self, stem: &str, frames: &[FrameOut], multi_frame: bool) -> Result<Vec<String>> {
+    fn write_images(
+        &mut self,
+        stem: &str,
+        frames: &[FrameOut],
+        multi_frame: bool,
+    ) -> Result<Vec<String>> {
         let Some(extension) = self.extension else {
             return Ok(Vec::new());
         };
@@ -536,7 +582,10 @@ impl<'a> Writer<'a> {
                     }
                 };
                 self.scans.push(scan)?;
-                let old_features = self.old_features.as_mut().context("no earlier features table")?;
+                let old_features = self
+                    .old_features
+                    .as_mut()
+                    .context("no earlier features table")?;
                 for k in 0..entry.frames {
                     let row = loop {
                         let row = old_features.next_row()?.with_context(hint)?;
@@ -559,7 +608,12 @@ impl<'a> Writer<'a> {
 
     /// Completes the tables, links them for Hive, writes `tables.sql` and the manifest,
     /// and removes preprocessed images of inputs that no longer have rows.
-    fn finish(mut self, previous: Option<&Manifest>, scans_table: &str, features_table: &str) -> Result<Counts> {
+    fn finish(
+        mut self,
+        previous: Option<&Manifest>,
+        scans_table: &str,
+        features_table: &str,
+    ) -> Result<Counts> {
         self.carry_until(self.inputs.len())?;
         self.bar.finish_and_clear();
         // Release the earlier tables before they are replaced.
@@ -587,8 +641,14 @@ impl<'a> Writer<'a> {
         ] {
             let folder = out.join("hive").join(file.trim_end_matches(".parquet"));
             link_table(&out.join(file), &folder, file)?;
-            let location = absolute.join("hive").join(file.trim_end_matches(".parquet"));
-            sql.push_str(&hive_ddl::create_table(table, schema, &location.to_string_lossy())?);
+            let location = absolute
+                .join("hive")
+                .join(file.trim_end_matches(".parquet"));
+            sql.push_str(&hive_ddl::create_table(
+                table,
+                schema,
+                &location.to_string_lossy(),
+            )?);
             sql.push('\n');
         }
         sinks::write_atomically(&out.join(TABLES_SQL), sql.as_bytes())?;
@@ -612,12 +672,14 @@ impl<'a> Writer<'a> {
 
 /// Puts `file` into `folder` as a hard link (a copy where links are not possible).
 fn link_table(file: &Path, folder: &Path, name: &str) -> Result<()> {
-    std::fs::create_dir_all(folder).with_context(|| format!("cannot create {}", folder.display()))?;
+    std::fs::create_dir_all(folder)
+        .with_context(|| format!("cannot create {}", folder.display()))?;
     let target = folder.join(name);
     let partial = sinks::partial_path(&target);
     let _ = std::fs::remove_file(&partial);
     if std::fs::hard_link(file, &partial).is_err() {
-        std::fs::copy(file, &partial).with_context(|| format!("cannot write {}", partial.display()))?;
+        std::fs::copy(file, &partial)
+            .with_context(|| format!("cannot write {}", partial.display()))?;
     }
     sinks::finish(&target)
 }

@@ -35,7 +35,8 @@ impl ErrorsWriter {
     /// Starts `path` (through its partial file).
     pub fn create(path: &Path) -> Result<Self> {
         let partial = super::partial_path(path);
-        let file = File::create(&partial).with_context(|| format!("cannot create {}", partial.display()))?;
+        let file = File::create(&partial)
+            .with_context(|| format!("cannot create {}", partial.display()))?;
         Ok(Self {
             path: path.to_owned(),
             out: BufWriter::new(file),
@@ -69,23 +70,23 @@ mod tests {
     #[test]
     fn records_are_json_lines_with_three_fields() {
         let dir = std::env::temp_dir().join(format!("medprep-errors-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(&dir).expect("create folder");
         let path = dir.join("errors.jsonl");
-        let mut writer = ErrorsWriter::create(&path).unwrap();
+        let mut writer = ErrorsWriter::create(&path).expect("create");
         let record = ErrorRecord {
             image_path: "in/a \"b\".dcm".into(),
             kind: "malformed".into(),
             error: "malformed DICOM data set: ends early\nat byte 7".into(),
         };
-        writer.write(&record).unwrap();
-        writer.write(&record).unwrap();
+        writer.write(&record).expect("write");
+        writer.write(&record).expect("write");
         assert!(!path.exists(), "only the partial file exists before finish");
-        assert_eq!(writer.finish().unwrap(), 2);
-        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(writer.finish().expect("finish"), 2);
+        let text = std::fs::read_to_string(&path).expect("read file");
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 2);
-        let back: ErrorRecord = serde_json::from_str(lines[0]).unwrap();
+        let back: ErrorRecord = serde_json::from_str(lines[0]).expect("valid JSON");
         assert_eq!(back, record);
-        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).expect("remove folder");
     }
 }

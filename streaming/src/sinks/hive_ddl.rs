@@ -19,7 +19,8 @@ pub fn hive_type(data_type: &DataType) -> Result<&'static str> {
 
 /// Checks a table name: Hive identifiers, optionally qualified by a database (`db.table`).
 pub fn check_table_name(name: &str) -> Result<()> {
-    let part_ok = |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let part_ok =
+        |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if name.split('.').count() > 2 || !name.split('.').all(part_ok) {
         bail!("table name {name:?} must be letters, digits and `_` (optionally `database.table`)");
     }
@@ -35,9 +36,17 @@ pub fn create_table(name: &str, schema: &Schema, location: &str) -> Result<Strin
     for (i, field) in fields.iter().enumerate() {
         let separator = if i + 1 < fields.len() { "," } else { "" };
         let column = field.name().replace('`', "``");
-        writeln!(sql, "  `{column}` {}{separator}", hive_type(field.data_type())?)?;
+        writeln!(
+            sql,
+            "  `{column}` {}{separator}",
+            hive_type(field.data_type())?
+        )?;
     }
-    writeln!(sql, ")\nSTORED AS PARQUET\nLOCATION '{}';", location.replace('\'', "\\'"))?;
+    writeln!(
+        sql,
+        ")\nSTORED AS PARQUET\nLOCATION '{}';",
+        location.replace('\'', "\\'")
+    )?;
     Ok(sql)
 }
 
@@ -54,7 +63,7 @@ mod tests {
             Field::new("rows", DataType::Int32, false),
             Field::new("log_s2_p90", DataType::Float64, false),
         ]);
-        let sql = create_table("med.scans", &schema, "/data/it's here").unwrap();
+        let sql = create_table("med.scans", &schema, "/data/it's here").expect("DDL");
         assert_eq!(
             sql,
             "CREATE EXTERNAL TABLE IF NOT EXISTS med.scans (\n  `image_path` STRING,\n  `scan_date` DATE,\n  \

@@ -18,7 +18,9 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use arrow_array::builder::{Date32Builder, Float64Builder, Int32Builder, StringBuilder};
-use arrow_array::{Array, ArrayRef, Date32Array, Float64Array, Int32Array, RecordBatch, StringArray};
+use arrow_array::{
+    Array, ArrayRef, Date32Array, Float64Array, Int32Array, RecordBatch, StringArray,
+};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use medprep::{Date, Metadata};
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
@@ -26,6 +28,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 
 /// Rows per row group, and per batch held in memory while writing or reading.
 pub const ROW_GROUP_ROWS: usize = 1024;
@@ -94,7 +97,10 @@ impl ScanRow {
             sop_instance_uid: meta.sop_instance_uid.clone(),
             sop_class_uid: meta.sop_class_uid.clone(),
             modality: meta.modality.clone(),
-            scan_date: meta.study_date.or(meta.acquisition_date).map(days_since_epoch),
+            scan_date: meta
+                .study_date
+                .or(meta.acquisition_date)
+                .map(days_since_epoch),
             acquisition_date: meta.acquisition_date.map(days_since_epoch),
             rows: int(meta.rows),
             cols: int(meta.cols),
@@ -164,7 +170,11 @@ pub fn features_schema(feature_names: &[String]) -> Schema {
         Field::new("image_path", DataType::Utf8, false),
         Field::new("frame", DataType::Int32, false),
     ];
-    fields.extend(feature_names.iter().map(|n| Field::new(n, DataType::Float64, false)));
+    fields.extend(
+        feature_names
+            .iter()
+            .map(|n| Field::new(n, DataType::Float64, false)),
+    );
     Schema::new(fields)
 }
 
@@ -175,7 +185,8 @@ pub fn days_since_epoch(date: Date) -> i32 {
     let year = i64::from(date.year) - i64::from(month <= 2);
     let era = year.div_euclid(400);
     let year_of_era = year - era * 400;
-    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + i64::from(date.day) - 1;
+    let day_of_year =
+        (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + i64::from(date.day) - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     // A u16 year keeps the result far inside i32.
     (era * 146_097 + day_of_era - 719_468) as i32
@@ -273,7 +284,10 @@ impl Row for FeatureRow {
         let features = schema.fields().len().saturating_sub(FEATURE_KEY_COLUMNS);
         columns.extend((0..features).map(|k| {
             // A short row would be a bug of the caller; NaN keeps the column length right.
-            floats(rows.iter().map(|r| Some(r.features.get(k).copied().unwrap_or(f64::NAN))))
+            floats(
+                rows.iter()
+                    .map(|r| Some(r.features.get(k).copied().unwrap_or(f64::NAN))),
+            )
         }));
         columns
     }
@@ -312,8 +326,16 @@ struct Columns<'a> {
 impl<'a> Columns<'a> {
     fn new(batch: &'a RecordBatch, expected: &Schema) -> Result<Self> {
         let schema = batch.schema();
-        let found: Vec<(&String, &DataType)> = schema.fields().iter().map(|f| (f.name(), f.data_type())).collect();
-        let wanted: Vec<(&String, &DataType)> = expected.fields().iter().map(|f| (f.name(), f.data_type())).collect();
+        let found: Vec<(&String, &DataType)> = schema
+            .fields()
+            .iter()
+            .map(|f| (f.name(), f.data_type()))
+            .collect();
+        let wanted: Vec<(&String, &DataType)> = expected
+            .fields()
+            .iter()
+            .map(|f| (f.name(), f.data_type()))
+            .collect();
         if found != wanted {
             bail!("the table's columns are not the ones medprep writes");
         }
@@ -379,13 +401,28 @@ impl<R: Row> TableWriter<R> {
     pub fn create(path: &Path, schema: Schema, metadata: Vec<(String, String)>) -> Result<Self> {
         let schema = Arc::new(schema);
         let partial = super::partial_path(path);
-        let file = File::create(&partial).with_context(|| format!("cannot create {}", partial.display()))?;
-        let metadata = metadata.into_iter().map(|(k, v)| KeyValue::new(k, v)).collect();
-        let properties = WriterProperties::builder()
+        let file = File::create(&partial)
+            .with_context(|| format!("cannot create {}", partial.display()))?;
+        let metadata = metadata
+            .into_iter()
+            .map(|(k, v)| KeyValue::new(k, v))
+            .collect();
+        let mut properties = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
             .set_key_value_metadata(Some(metadata))
-            .build();
+            // Measured values are nearly all distinct: a dictionary per float column
+            // costs memory and time for nothing. Identifiers repeat, so they keep one.
+            .set_dictionary_enabled(false);
+        for field in schema
+            .fields()
+            .iter()
+            .filter(|f| f.data_type() == &DataType::Utf8)
+        {
+            properties = properties
+                .set_column_dictionary_enabled(ColumnPath::from(field.name().as_str()), true);
+        }
+        let properties = properties.build();
         let writer = ArrowWriter::try_new(file, schema.clone(), Some(properties))
             .with_context(|| format!("cannot start {}", partial.display()))?;
         Ok(Self {
@@ -407,11 +444,6 @@ impl<R: Row> TableWriter<R> {
         Ok(())
     }
 
-    /// Rows pushed so far.
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-
     /// The table's schema.
     pub fn schema(&self) -> &Schema {
         &self.schema
@@ -422,7 +454,8 @@ impl<R: Row> TableWriter<R> {
             return Ok(());
         }
         let columns = R::columns(&self.pending, &self.schema);
-        let batch = RecordBatch::try_new(self.schema.clone(), columns).context("building a row group")?;
+        let batch =
+            RecordBatch::try_new(self.schema.clone(), columns).context("building a row group")?;
         self.writer
             .write(&batch)
             .with_context(|| format!("cannot write {}", self.path.display()))?;
@@ -489,22 +522,15 @@ impl<R: Row> TableReader<R> {
     }
 }
 
-/// Number of rows in a Parquet file, from its footer.
-pub fn row_count(path: &Path) -> Result<usize> {
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(usize::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("medprep-parquet-{}-{name}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("medprep-parquet-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(&dir).expect("create folder");
         dir
     }
 
@@ -549,27 +575,39 @@ mod tests {
         let dir = scratch("scans");
         let path = dir.join("scans.parquet");
         let rows: Vec<ScanRow> = (0..2500).map(scan).collect();
-        let mut writer = TableWriter::create(&path, scans_schema(), vec![("k".into(), "v".into())]).unwrap();
+        let mut writer = TableWriter::create(&path, scans_schema(), vec![("k".into(), "v".into())])
+            .expect("create");
         for row in &rows {
-            writer.push(row.clone()).unwrap();
+            writer.push(row.clone()).expect("push row");
         }
         assert!(!path.exists());
-        assert_eq!(writer.finish().unwrap(), 2500);
-        assert_eq!(row_count(&path).unwrap(), 2500);
+        assert_eq!(writer.finish().expect("finish"), 2500);
 
-        let file = File::open(&path).unwrap();
-        let builder = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
-        let groups: Vec<i64> = builder.metadata().row_groups().iter().map(|g| g.num_rows()).collect();
+        let file = File::open(&path).expect("open");
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file).expect("readable Parquet");
+        assert_eq!(builder.metadata().file_metadata().num_rows(), 2500);
+        let groups: Vec<i64> = builder
+            .metadata()
+            .row_groups()
+            .iter()
+            .map(|g| g.num_rows())
+            .collect();
         assert_eq!(groups, vec![1024, 1024, 452]);
         let schema = builder.schema();
-        assert_eq!(schema.field_with_name("scan_date").unwrap().data_type(), &DataType::Date32);
+        assert_eq!(
+            schema
+                .field_with_name("scan_date")
+                .expect("field present")
+                .data_type(),
+            &DataType::Date32
+        );
 
-        let mut reader = TableReader::<ScanRow>::open(&path).unwrap();
+        let mut reader = TableReader::<ScanRow>::open(&path).expect("open");
         for row in &rows {
-            assert_eq!(reader.next_row().unwrap().as_ref(), Some(row));
+            assert_eq!(reader.next_row().expect("readable row").as_ref(), Some(row));
         }
-        assert_eq!(reader.next_row().unwrap(), None);
-        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(reader.next_row().expect("readable row"), None);
+        std::fs::remove_dir_all(&dir).expect("remove folder");
     }
 
     #[test]
@@ -581,33 +619,43 @@ mod tests {
                 sop_instance_uid: Some(format!("1.2.{i}")),
                 patient_id: None,
                 image_path: format!("f{i}.dcm"),
-                frame: (i % 4) as i32,
+                frame: i % 4,
                 features: vec![i as f64 * 0.5, if i == 7 { f64::NAN } else { -1.0 }],
             })
             .collect();
         let write = |name: &str| {
             let path = dir.join(name);
-            let mut writer = TableWriter::create(&path, features_schema(&names), Vec::new()).unwrap();
+            let mut writer =
+                TableWriter::create(&path, features_schema(&names), Vec::new()).expect("create");
             for row in &rows {
-                writer.push(row.clone()).unwrap();
+                writer.push(row.clone()).expect("push row");
             }
-            writer.finish().unwrap();
+            writer.finish().expect("finish");
             path
         };
         let a = write("a.parquet");
         let b = write("b.parquet");
-        assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
-        let mut reader = TableReader::<FeatureRow>::open(&a).unwrap();
+        assert_eq!(
+            std::fs::read(&a).expect("read file"),
+            std::fs::read(&b).expect("read file")
+        );
+        let mut reader = TableReader::<FeatureRow>::open(&a).expect("open");
         for expected in &rows {
-            let row = reader.next_row().unwrap().unwrap();
+            let row = reader
+                .next_row()
+                .expect("readable row")
+                .expect("a row per written row");
             assert_eq!(row.image_path, expected.image_path);
             assert_eq!(row.frame, expected.frame);
             assert_eq!(row.features[0], expected.features[0]);
             assert_eq!(row.features[1].to_bits(), expected.features[1].to_bits());
         }
-        assert!(reader.next_row().unwrap().is_none());
+        assert!(reader.next_row().expect("readable row").is_none());
         // A scans reader refuses a features table instead of misreading it.
-        assert!(TableReader::<ScanRow>::open(&a).unwrap().next_row().is_err());
-        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(TableReader::<ScanRow>::open(&a)
+            .expect("open")
+            .next_row()
+            .is_err());
+        std::fs::remove_dir_all(&dir).expect("remove folder");
     }
 }

@@ -43,8 +43,8 @@ mod tests {
     #[test]
     fn sixteen_bit_images_round_trip_through_the_image_crate() {
         let pixels = Array2::from_shape_fn((3, 5), |(r, c)| (r * 20000 + c * 7) as u16);
-        let bytes = to_bytes(&OutputImage::U16(pixels.clone())).unwrap();
-        let decoded = image::load_from_memory(&bytes).unwrap();
+        let bytes = to_bytes(&OutputImage::U16(pixels.clone())).expect("encode");
+        let decoded = image::load_from_memory(&bytes).expect("decode image");
         let grey = decoded.as_luma16().expect("16-bit grey");
         assert_eq!(grey.dimensions(), (5, 3));
         for ((r, c), v) in pixels.indexed_iter() {
@@ -55,9 +55,12 @@ mod tests {
     #[test]
     fn eight_bit_images_stay_eight_bit_and_float_is_refused() {
         let pixels = Array2::from_shape_fn((2, 2), |(r, c)| (r * 2 + c) as u8 * 60);
-        let bytes = to_bytes(&OutputImage::U8(pixels)).unwrap();
-        let decoded = image::load_from_memory(&bytes).unwrap();
-        assert_eq!(decoded.as_luma8().unwrap().as_raw(), &vec![0, 60, 120, 180]);
+        let bytes = to_bytes(&OutputImage::U8(pixels)).expect("encode");
+        let decoded = image::load_from_memory(&bytes).expect("decode image");
+        assert_eq!(
+            decoded.as_luma8().expect("8-bit grey").as_raw(),
+            &vec![0, 60, 120, 180]
+        );
         assert!(to_bytes(&OutputImage::F32(Array2::zeros((2, 2)))).is_err());
     }
 }

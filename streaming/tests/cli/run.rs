@@ -16,10 +16,12 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use super::{fixture, medprep, python, repo_root, scratch};
 
 /// A recipe that needs no resampling, filter or statistic: decode, original map, tables.
-const PLAIN: &str = "name = \"plain\"\nmaps = [{ kind = \"original\" }]\nfeatures = { families = [] }\n";
+const PLAIN: &str =
+    "name = \"plain\"\nmaps = [{ kind = \"original\" }]\nfeatures = { families = [] }\n";
 
 /// Soft-tissue window to 16-bit PNG, no statistics.
-const PNG16: &str = "name = \"png16\"\nnormalize = { mode = \"window\", window = \"ct-soft-tissue\" }\n\
+const PNG16: &str =
+    "name = \"png16\"\nnormalize = { mode = \"window\", window = \"ct-soft-tissue\" }\n\
                      maps = [{ kind = \"original\" }]\nfeatures = { families = [] }\n\
                      output = { images = \"png\", dtype = \"u16\" }\n";
 
@@ -41,27 +43,37 @@ fn stderr(output: &Output) -> String {
 
 fn write_recipe(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
+    std::fs::write(&path, text).expect("write");
     path
 }
 
 /// Schema and row count of a Parquet file, read with the parquet crate.
 fn parquet_table(path: &Path) -> (SchemaRef, usize) {
     let file = File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).expect("readable Parquet");
     let schema = builder.schema().clone();
-    let rows = builder.build().unwrap().map(|b| b.unwrap().num_rows()).sum();
+    let rows = builder
+        .build()
+        .expect("reader")
+        .map(|b| b.expect("readable batch").num_rows())
+        .sum();
     (schema, rows)
 }
 
 fn string_column(path: &Path, column: &str) -> Vec<String> {
-    let file = File::open(path).unwrap();
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap();
+    let file = File::open(path).expect("open");
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .expect("readable Parquet")
+        .build()
+        .expect("reader");
     let mut values = Vec::new();
     for batch in reader {
-        let batch = batch.unwrap();
-        let array = batch.column_by_name(column).unwrap();
-        let strings = array.as_any().downcast_ref::<StringArray>().unwrap();
+        let batch = batch.expect("readable batch");
+        let array = batch.column_by_name(column).expect("column present");
+        let strings = array
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .expect("string column");
         values.extend((0..strings.len()).map(|i| strings.value(i).to_owned()));
     }
     values
@@ -69,9 +81,9 @@ fn string_column(path: &Path, column: &str) -> Vec<String> {
 
 fn error_lines(out: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(out.join("errors.jsonl"))
-        .unwrap()
+        .expect("errors.jsonl written")
         .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
+        .map(|l| serde_json::from_str(l).expect("valid JSON"))
         .collect()
 }
 
@@ -81,17 +93,25 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut pending = vec![dir.to_owned()];
     while let Some(path) = pending.pop() {
         if path.is_dir() {
-            pending.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            pending.extend(
+                std::fs::read_dir(&path)
+                    .expect("list folder")
+                    .map(|e| e.expect("folder entry").path()),
+            );
         } else {
-            let name = path.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
-            files.insert(name, std::fs::read(&path).unwrap());
+            let name = path
+                .strip_prefix(dir)
+                .expect("inside folder")
+                .to_string_lossy()
+                .into_owned();
+            files.insert(name, std::fs::read(&path).expect("read file"));
         }
     }
     files
 }
 
 fn copy_fixture(name: &str, to: &Path) {
-    std::fs::copy(fixture(name), to).unwrap();
+    std::fs::copy(fixture(name), to).expect("copy file");
 }
 
 #[test]
@@ -100,7 +120,13 @@ fn the_default_recipe_over_the_fixtures_writes_both_tables() {
     // The README's main job, from the repository root with a relative INPUT.
     let output = medprep_in(
         &repo_root(),
-        &["run".as_ref(), "fixtures".as_ref(), "--out".as_ref(), out.as_os_str(), "--quiet".as_ref()],
+        &[
+            "run".as_ref(),
+            "fixtures".as_ref(),
+            "--out".as_ref(),
+            out.as_os_str(),
+            "--quiet".as_ref(),
+        ],
     );
     let log = stderr(&output);
     // The secondary capture has no pixel spacing, which 1 mm resampling needs.
@@ -112,16 +138,31 @@ fn the_default_recipe_over_the_fixtures_writes_both_tables() {
     assert!(log.contains("errors.jsonl"), "{log}");
     let errors = error_lines(&out);
     assert_eq!(errors.len(), 1);
-    assert_eq!(errors[0]["image_path"], "fixtures/rgb_secondary_capture.dcm");
+    assert_eq!(
+        errors[0]["image_path"],
+        "fixtures/rgb_secondary_capture.dcm"
+    );
     assert_eq!(errors[0]["kind"], "missing_attribute");
 
-    let pipeline = Pipeline::new(Recipe::preset("ct-standard").unwrap()).unwrap();
+    let pipeline = Pipeline::new(Recipe::preset("ct-standard").expect("preset")).expect("pipeline");
     let (scans, scan_rows) = parquet_table(&out.join("scans.parquet"));
     let (features, feature_rows) = parquet_table(&out.join("features.parquet"));
     assert_eq!(scan_rows, 7);
     assert_eq!(feature_rows, 10);
-    assert_eq!(scans.field_with_name("scan_date").unwrap().data_type(), &DataType::Date32);
-    assert_eq!(scans.field_with_name("acquisition_date").unwrap().data_type(), &DataType::Date32);
+    assert_eq!(
+        scans
+            .field_with_name("scan_date")
+            .expect("field present")
+            .data_type(),
+        &DataType::Date32
+    );
+    assert_eq!(
+        scans
+            .field_with_name("acquisition_date")
+            .expect("field present")
+            .data_type(),
+        &DataType::Date32
+    );
     assert_eq!(features.fields().len(), pipeline.feature_names().len() + 4);
     assert_eq!(features.field(4).name(), &pipeline.feature_names()[0]);
     assert_eq!(features.field(3).data_type(), &DataType::Int32);
@@ -129,25 +170,48 @@ fn the_default_recipe_over_the_fixtures_writes_both_tables() {
     let mut sorted = paths.clone();
     sorted.sort();
     assert_eq!(paths, sorted);
-    assert!(paths.iter().all(|p| p.starts_with("fixtures/")), "{paths:?}");
-    assert!(string_column(&out.join("scans.parquet"), "recipe").iter().all(|r| r == "ct-standard"));
+    assert!(
+        paths.iter().all(|p| p.starts_with("fixtures/")),
+        "{paths:?}"
+    );
+    assert!(string_column(&out.join("scans.parquet"), "recipe")
+        .iter()
+        .all(|r| r == "ct-standard"));
 
-    let sql = std::fs::read_to_string(out.join("tables.sql")).unwrap();
-    let absolute = out.canonicalize().unwrap();
-    assert!(sql.contains("CREATE EXTERNAL TABLE IF NOT EXISTS scans ("), "{sql}");
-    assert!(sql.contains("CREATE EXTERNAL TABLE IF NOT EXISTS features ("), "{sql}");
+    let sql = std::fs::read_to_string(out.join("tables.sql")).expect("read file");
+    let absolute = out.canonicalize().expect("absolute path");
+    assert!(
+        sql.contains("CREATE EXTERNAL TABLE IF NOT EXISTS scans ("),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("CREATE EXTERNAL TABLE IF NOT EXISTS features ("),
+        "{sql}"
+    );
     assert!(sql.contains("`scan_date` DATE,"), "{sql}");
     assert!(sql.contains("`frame` INT,"), "{sql}");
-    assert!(sql.contains(&format!("`{}` DOUBLE", pipeline.feature_names()[0])), "{sql}");
-    assert_eq!(sql.matches(" DOUBLE").count(), pipeline.feature_names().len() + 3);
+    assert!(
+        sql.contains(&format!("`{}` DOUBLE", pipeline.feature_names()[0])),
+        "{sql}"
+    );
+    assert_eq!(
+        sql.matches(" DOUBLE").count(),
+        pipeline.feature_names().len() + 3
+    );
     let location = absolute.join("hive/scans");
-    assert!(sql.contains(&format!("LOCATION '{}';", location.display())), "{sql}");
+    assert!(
+        sql.contains(&format!("LOCATION '{}';", location.display())),
+        "{sql}"
+    );
     // Hive reads the folder: it holds exactly the scans table.
-    let in_location: Vec<_> = std::fs::read_dir(&location).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let in_location: Vec<_> = std::fs::read_dir(&location)
+        .expect("list folder")
+        .map(|e| e.expect("folder entry").file_name())
+        .collect();
     assert_eq!(in_location, ["scans.parquet"]);
     assert_eq!(
-        std::fs::read(location.join("scans.parquet")).unwrap(),
-        std::fs::read(out.join("scans.parquet")).unwrap()
+        std::fs::read(location.join("scans.parquet")).expect("read file"),
+        std::fs::read(out.join("scans.parquet")).expect("read file")
     );
 
     let check = Command::new(python())
@@ -167,17 +231,30 @@ fn the_default_recipe_over_the_fixtures_writes_both_tables() {
 #[test]
 fn tables_are_byte_identical_for_any_number_of_jobs() {
     let dir = scratch("run-jobs");
-    let inputs = dir.join("in");
     // Three copies of the fixtures, so results of many images get reordered.
+    let many = dir.join("many");
     for copy in ["a", "b", "c"] {
-        std::fs::create_dir_all(inputs.join(copy)).unwrap();
-        for entry in std::fs::read_dir(repo_root().join("fixtures")).unwrap() {
-            let path = entry.unwrap().path();
-            std::fs::copy(&path, inputs.join(copy).join(path.file_name().unwrap())).unwrap();
+        std::fs::create_dir_all(many.join(copy)).expect("create folder");
+        for entry in std::fs::read_dir(repo_root().join("fixtures")).expect("list folder") {
+            let path = entry.expect("entry").path();
+            std::fs::copy(
+                &path,
+                many.join(copy).join(path.file_name().expect("file name")),
+            )
+            .expect("copy file");
         }
     }
+    // The full default recipe on fewer images (it is slow in unoptimised test builds).
+    let few = dir.join("few");
+    std::fs::create_dir_all(&few).expect("create folder");
+    for name in ["ct_slice.dcm", "multiframe_ct.dcm", "mr_slice.dcm"] {
+        copy_fixture(name, &few.join(name));
+    }
     let plain = write_recipe(&dir, "plain.toml", PLAIN);
-    for recipe in [plain.as_os_str(), "ct-standard".as_ref()] {
+    for (inputs, recipe, images) in [
+        (&many, plain.as_os_str(), 24),
+        (&few, "ct-standard".as_ref(), 3),
+    ] {
         let run = |jobs: &str| {
             let out = dir.join(format!("out-{jobs}"));
             let _ = std::fs::remove_dir_all(&out);
@@ -191,15 +268,29 @@ fn tables_are_byte_identical_for_any_number_of_jobs() {
                 "--jobs".as_ref(),
                 jobs.as_ref(),
             ]);
-            assert!(output.status.code().is_some_and(|c| c <= 1), "{}", stderr(&output));
+            assert!(
+                output.status.code().is_some_and(|c| c <= 1),
+                "{}",
+                stderr(&output)
+            );
             snapshot(&out)
         };
         let one = run("1");
         let three = run("3");
-        for name in ["scans.parquet", "features.parquet", "errors.jsonl", "manifest.json"] {
-            assert!(one[name] == three[name], "{name} differs between --jobs 1 and 3 ({recipe:?})");
+        for name in [
+            "scans.parquet",
+            "features.parquet",
+            "errors.jsonl",
+            "manifest.json",
+        ] {
+            assert!(
+                one[name] == three[name],
+                "{name} differs between --jobs 1 and 3 ({recipe:?})"
+            );
         }
-        assert_eq!(parquet_table(&dir.join("out-1/scans.parquet")).1 % 3, 0);
+        let (_, scans) = parquet_table(&dir.join("out-3/scans.parquet"));
+        let failed = error_lines(&dir.join("out-3")).len();
+        assert_eq!((scans + failed, failed), (images, 0), "{recipe:?}");
     }
 }
 
@@ -207,13 +298,13 @@ fn tables_are_byte_identical_for_any_number_of_jobs() {
 fn broken_and_foreign_files_become_error_records() {
     let dir = scratch("run-errors");
     let inputs = dir.join("in");
-    std::fs::create_dir_all(&inputs).unwrap();
-    let good = std::fs::read(fixture("ct_slice.dcm")).unwrap();
-    std::fs::write(inputs.join("good.dcm"), &good).unwrap();
-    std::fs::write(inputs.join("cut.dcm"), &good[..good.len() / 2]).unwrap();
-    std::fs::write(inputs.join("notes.txt"), "not an image").unwrap();
+    std::fs::create_dir_all(&inputs).expect("create folder");
+    let good = std::fs::read(fixture("ct_slice.dcm")).expect("read file");
+    std::fs::write(inputs.join("good.dcm"), &good).expect("write");
+    std::fs::write(inputs.join("cut.dcm"), &good[..good.len() / 2]).expect("write");
+    std::fs::write(inputs.join("notes.txt"), "not an image").expect("write");
     let named = dir.join("named.txt");
-    std::fs::write(&named, "named directly, so it must be reported").unwrap();
+    std::fs::write(&named, "named directly, so it must be reported").expect("write");
     let plain = write_recipe(&dir, "plain.toml", PLAIN);
     let out = dir.join("out");
     let output = medprep(&[
@@ -227,40 +318,68 @@ fn broken_and_foreign_files_become_error_records() {
     ]);
     let log = stderr(&output);
     assert_eq!(output.status.code(), Some(1), "{log}");
-    assert!(log.contains("1 images (1 frames) ok, 2 failed, 1 skipped (not DICOM), 0 done earlier"), "{log}");
-    assert!(log.contains(&format!("errors in {}", out.join("errors.jsonl").display())), "{log}");
+    assert!(
+        log.contains("1 images (1 frames) ok, 2 failed, 1 skipped (not DICOM), 0 done earlier"),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!("errors in {}", out.join("errors.jsonl").display())),
+        "{log}"
+    );
 
     let errors = error_lines(&out);
     let kinds: Vec<(&str, &str)> = errors
         .iter()
-        .map(|e| (e["image_path"].as_str().unwrap(), e["kind"].as_str().unwrap()))
+        .map(|e| {
+            (
+                e["image_path"].as_str().expect("a string"),
+                e["kind"].as_str().expect("a string"),
+            )
+        })
         .collect();
     let cut = inputs.join("cut.dcm");
-    assert_eq!(kinds, [(cut.to_str().unwrap(), "malformed"), (named.to_str().unwrap(), "not_dicom")]);
-    assert!(errors.iter().all(|e| !e["error"].as_str().unwrap().is_empty()));
+    assert_eq!(
+        kinds,
+        [
+            (cut.to_str().expect("UTF-8 path"), "malformed"),
+            (named.to_str().expect("UTF-8 path"), "not_dicom")
+        ]
+    );
+    assert!(errors
+        .iter()
+        .all(|e| !e["error"].as_str().expect("a string").is_empty()));
     // inputs = ok + failed.
     let (_, scans) = parquet_table(&out.join("scans.parquet"));
-    let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("manifest.json")).expect("read file"),
+    )
+    .expect("valid JSON");
     assert_eq!(scans + errors.len(), 3);
-    assert_eq!(manifest["inputs"].as_array().unwrap().len(), 3);
+    assert_eq!(manifest["inputs"].as_array().expect("inputs list").len(), 3);
     // The fixtures' patient ID never reaches logs or error records.
-    let records = std::fs::read_to_string(out.join("errors.jsonl")).unwrap();
+    let records = std::fs::read_to_string(out.join("errors.jsonl")).expect("read file");
     assert!(!records.contains("SYNTH0001") && !log.contains("SYNTH0001"));
-    assert_eq!(string_column(&out.join("scans.parquet"), "patient_id"), ["SYNTH0001"]);
+    assert_eq!(
+        string_column(&out.join("scans.parquet"), "patient_id"),
+        ["SYNTH0001"]
+    );
 }
 
 #[test]
 fn a_rerun_carries_finished_inputs_over_and_redoes_only_the_rest() {
     let dir = scratch("run-rerun");
     let inputs = dir.join("in");
-    std::fs::create_dir_all(&inputs).unwrap();
+    std::fs::create_dir_all(&inputs).expect("create folder");
     copy_fixture("ct_slice.dcm", &inputs.join("a.dcm"));
     copy_fixture("multiframe_ct.dcm", &inputs.join("b.dcm"));
     copy_fixture("mr_slice.dcm", &inputs.join("c.dcm"));
-    let good = std::fs::read(fixture("ct_slice.dcm")).unwrap();
-    std::fs::write(inputs.join("cut.dcm"), &good[..good.len() / 2]).unwrap();
-    let recipe = write_recipe(&dir, "npy.toml", &format!("{PLAIN}output = {{ images = \"npy\" }}\n"));
+    let good = std::fs::read(fixture("ct_slice.dcm")).expect("read file");
+    std::fs::write(inputs.join("cut.dcm"), &good[..good.len() / 2]).expect("write");
+    let recipe = write_recipe(
+        &dir,
+        "npy.toml",
+        &format!("{PLAIN}output = {{ images = \"npy\" }}\n"),
+    );
     let out = dir.join("out");
     let run = |out: &Path, extra: &[&OsStr]| {
         let mut args: Vec<&OsStr> = vec![
@@ -276,26 +395,38 @@ fn a_rerun_carries_finished_inputs_over_and_redoes_only_the_rest() {
     };
 
     let first = run(&out, &[]);
-    assert!(stderr(&first).contains("3 images (6 frames) ok, 1 failed, 0 skipped (not DICOM), 0 done earlier"));
+    assert!(stderr(&first)
+        .contains("3 images (6 frames) ok, 1 failed, 0 skipped (not DICOM), 0 done earlier"));
     let before = snapshot(&out);
-    assert_eq!(before.keys().filter(|k| k.starts_with("preprocessed/")).count(), 6);
+    assert_eq!(
+        before
+            .keys()
+            .filter(|k| k.starts_with("preprocessed/"))
+            .count(),
+        6
+    );
 
     let second = run(&out, &[]);
     assert_eq!(second.status.code(), Some(1), "the cut file still fails");
     assert!(
-        stderr(&second).contains("0 images (0 frames) ok, 1 failed, 0 skipped (not DICOM), 3 done earlier"),
+        stderr(&second)
+            .contains("0 images (0 frames) ok, 1 failed, 0 skipped (not DICOM), 3 done earlier"),
         "{}",
         stderr(&second)
     );
-    assert!(snapshot(&out) == before, "a rerun with nothing new changed the outputs");
+    assert!(
+        snapshot(&out) == before,
+        "a rerun with nothing new changed the outputs"
+    );
 
     // One input removed, one changed, one added: only the changed and added are redone.
-    std::fs::remove_file(inputs.join("a.dcm")).unwrap();
+    std::fs::remove_file(inputs.join("a.dcm")).expect("remove file");
     copy_fixture("ct_12bit.dcm", &inputs.join("c.dcm"));
     copy_fixture("mono1_xray.dcm", &inputs.join("d.dcm"));
     let third = run(&out, &[]);
     assert!(
-        stderr(&third).contains("2 images (2 frames) ok, 1 failed, 0 skipped (not DICOM), 1 done earlier"),
+        stderr(&third)
+            .contains("2 images (2 frames) ok, 1 failed, 0 skipped (not DICOM), 1 done earlier"),
         "{}",
         stderr(&third)
     );
@@ -303,10 +434,16 @@ fn a_rerun_carries_finished_inputs_over_and_redoes_only_the_rest() {
     assert_eq!(run(&fresh, &[]).status.code(), Some(1));
     let (rerun, fresh) = (snapshot(&out), snapshot(&fresh));
     for name in ["scans.parquet", "features.parquet", "errors.jsonl"] {
-        assert!(rerun[name] == fresh[name], "{name} of the rerun differs from a fresh run");
+        assert!(
+            rerun[name] == fresh[name],
+            "{name} of the rerun differs from a fresh run"
+        );
     }
     let images = |s: &BTreeMap<String, Vec<u8>>| -> Vec<String> {
-        s.keys().filter(|k| k.starts_with("preprocessed/")).cloned().collect()
+        s.keys()
+            .filter(|k| k.starts_with("preprocessed/"))
+            .cloned()
+            .collect()
     };
     assert_eq!(images(&rerun), images(&fresh), "stale images are removed");
 
@@ -322,7 +459,8 @@ fn a_rerun_carries_finished_inputs_over_and_redoes_only_the_rest() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(stderr(&refused).contains("--force"), "{}", stderr(&refused));
     let forced = run(&out, &["--force".as_ref()]);
-    assert!(stderr(&forced).contains("3 images (6 frames) ok, 1 failed, 0 skipped (not DICOM), 0 done earlier"));
+    assert!(stderr(&forced)
+        .contains("3 images (6 frames) ok, 1 failed, 0 skipped (not DICOM), 0 done earlier"));
 }
 
 #[test]
@@ -344,13 +482,21 @@ fn png_output_writes_16_bit_windowed_images() {
     assert!(output.status.success(), "{}", stderr(&output));
     let uid = |path: &Path| -> String {
         let info = medprep(&["info".as_ref(), path.as_os_str()]);
-        let json: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
-        json["sop_instance_uid"].as_str().unwrap().to_owned()
+        let json: serde_json::Value = serde_json::from_slice(&info.stdout).expect("valid JSON");
+        json["sop_instance_uid"]
+            .as_str()
+            .expect("a string")
+            .to_owned()
     };
     let preprocessed = out.join("preprocessed");
     let mut names: Vec<String> = std::fs::read_dir(&preprocessed)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .expect("preprocessed folder")
+        .map(|e| {
+            e.expect("folder entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     names.sort();
     let multi_uid = uid(&multi);
@@ -359,15 +505,20 @@ fn png_output_writes_16_bit_windowed_images() {
     expected.sort();
     assert_eq!(names, expected);
 
-    let png = image::open(preprocessed.join(format!("{}.png", uid(&slice)))).unwrap();
+    let png = image::open(preprocessed.join(format!("{}.png", uid(&slice)))).expect("open");
     let grey = png.as_luma16().expect("16-bit grey PNG");
     assert_eq!(grey.dimensions(), (128, 128));
     // The soft-tissue window (40/400) of the HU values `medprep decode` gives.
     let hu_path = dir.join("hu.npy");
-    assert!(medprep(&["decode".as_ref(), slice.as_os_str(), "--out".as_ref(), hu_path.as_os_str()])
-        .status
-        .success());
-    let hu = ArrayD::<f32>::read_npy(File::open(&hu_path).unwrap()).unwrap();
+    assert!(medprep(&[
+        "decode".as_ref(),
+        slice.as_os_str(),
+        "--out".as_ref(),
+        hu_path.as_os_str()
+    ])
+    .status
+    .success());
+    let hu = ArrayD::<f32>::read_npy(File::open(&hu_path).expect("open")).expect("read npy");
     let mut distinct = std::collections::HashSet::new();
     for ((index, value), pixel) in hu.indexed_iter().zip(grey.pixels()) {
         let expected = ((f64::from(*value) + 160.0) / 400.0).clamp(0.0, 1.0) * 65535.0;
@@ -379,7 +530,10 @@ fn png_output_writes_16_bit_windowed_images() {
         );
     }
     // 8-bit values widened to 16 bits would all be multiples of 257.
-    assert!(distinct.len() > 2 && distinct.iter().any(|v| v % 257 != 0), "{distinct:?}");
+    assert!(
+        distinct.len() > 2 && distinct.iter().any(|v| v % 257 != 0),
+        "{distinct:?}"
+    );
 }
 
 #[test]
@@ -387,40 +541,88 @@ fn without_input_the_fixtures_folder_is_the_demo() {
     let dir = scratch("run-demo");
     let recipe = write_recipe(&dir, "plain.toml", PLAIN);
     let run = |cwd: &Path| {
-        medprep_in(cwd, &["run".as_ref(), "--recipe".as_ref(), recipe.as_os_str(), "-q".as_ref()])
+        medprep_in(
+            cwd,
+            &[
+                "run".as_ref(),
+                "--recipe".as_ref(),
+                recipe.as_os_str(),
+                "-q".as_ref(),
+            ],
+        )
     };
     let missing = run(&dir);
     assert_eq!(missing.status.code(), Some(2));
-    assert!(stderr(&missing).contains("fixtures"), "{}", stderr(&missing));
-    std::fs::create_dir_all(dir.join("fixtures")).unwrap();
+    assert!(
+        stderr(&missing).contains("fixtures"),
+        "{}",
+        stderr(&missing)
+    );
+    std::fs::create_dir_all(dir.join("fixtures")).expect("create folder");
     copy_fixture("ct_slice.dcm", &dir.join("fixtures/one.dcm"));
     let demo = run(&dir);
     assert!(demo.status.success(), "{}", stderr(&demo));
-    assert_eq!(string_column(&dir.join("out/scans.parquet"), "image_path"), ["fixtures/one.dcm"]);
+    assert_eq!(
+        string_column(&dir.join("out/scans.parquet"), "image_path"),
+        ["fixtures/one.dcm"]
+    );
 }
 
 #[test]
 fn usage_errors_exit_2_before_writing_anything() {
     let dir = scratch("run-usage");
     let empty = dir.join("empty");
-    std::fs::create_dir_all(&empty).unwrap();
-    std::fs::write(empty.join("notes.txt"), "x").unwrap();
+    std::fs::create_dir_all(&empty).expect("create folder");
+    std::fs::write(empty.join("notes.txt"), "x").expect("write");
     let blocker = dir.join("a-file");
-    std::fs::write(&blocker, "x").unwrap();
+    std::fs::write(&blocker, "x").expect("write");
     let under_a_file = blocker.join("sub");
     let slice = fixture("ct_slice.dcm");
     let out = dir.join("out");
     let cases: [(&[&OsStr], &str); 4] = [
-        (&[slice.as_os_str(), "--out".as_ref(), out.as_os_str(), "--recipe".as_ref(), "nope".as_ref()], "nope"),
-        (&[empty.as_os_str(), "--out".as_ref(), out.as_os_str()], "no DICOM files found"),
-        (&[slice.as_os_str(), "--out".as_ref(), under_a_file.as_os_str()], "cannot create output folder"),
-        (&[slice.as_os_str(), "--out".as_ref(), out.as_os_str(), "--jobs".as_ref(), "0".as_ref()], "0"),
+        (
+            &[
+                slice.as_os_str(),
+                "--out".as_ref(),
+                out.as_os_str(),
+                "--recipe".as_ref(),
+                "nope".as_ref(),
+            ],
+            "nope",
+        ),
+        (
+            &[empty.as_os_str(), "--out".as_ref(), out.as_os_str()],
+            "no DICOM files found",
+        ),
+        (
+            &[
+                slice.as_os_str(),
+                "--out".as_ref(),
+                under_a_file.as_os_str(),
+            ],
+            "cannot create output folder",
+        ),
+        (
+            &[
+                slice.as_os_str(),
+                "--out".as_ref(),
+                out.as_os_str(),
+                "--jobs".as_ref(),
+                "0".as_ref(),
+            ],
+            "0",
+        ),
     ];
     for (args, message) in cases {
         let mut all: Vec<&OsStr> = vec!["run".as_ref()];
         all.extend_from_slice(args);
         let output = medprep(&all);
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
         assert!(stderr(&output).contains(message), "{}", stderr(&output));
     }
     assert!(!out.exists());
@@ -443,9 +645,12 @@ fn peak_memory_is_reported_on_request() {
             recipe.as_os_str(),
         ])
         .output()
-        .unwrap();
+        .expect("medprep runs");
     assert!(output.status.success());
     let log = stderr(&output);
-    let line = log.lines().find(|l| l.contains("peak memory (VmHWM)")).unwrap_or_else(|| panic!("{log}"));
+    let line = log
+        .lines()
+        .find(|l| l.contains("peak memory (VmHWM)"))
+        .unwrap_or_else(|| panic!("{log}"));
     assert!(line.contains(" kB"), "{line}");
 }

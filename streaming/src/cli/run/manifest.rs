@@ -91,7 +91,8 @@ impl Manifest {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
-        let manifest = serde_json::from_str(&text).with_context(|| format!("{} is not a medprep manifest", path.display()))?;
+        let manifest = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a medprep manifest", path.display()))?;
         Ok(Some(manifest))
     }
 
@@ -136,9 +137,9 @@ mod tests {
     #[test]
     fn manifests_round_trip_and_list_finished_inputs() {
         let dir = std::env::temp_dir().join(format!("medprep-manifest-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(&dir).expect("create folder");
         let path = dir.join(FILE_NAME);
-        assert!(Manifest::load(&path).unwrap().is_none());
+        assert!(Manifest::load(&path).expect("load manifest").is_none());
         let entry = |path: &str, status| Entry {
             path: path.into(),
             stamp: Stamp {
@@ -157,14 +158,16 @@ mod tests {
             features_bytes: 2,
             inputs: vec![entry("a.dcm", Status::Ok), entry("b.dcm", Status::Failed)],
         };
-        manifest.save(&path).unwrap();
-        let back = Manifest::load(&path).unwrap().unwrap();
+        manifest.save(&path).expect("save manifest");
+        let back = Manifest::load(&path)
+            .expect("load manifest")
+            .expect("manifest saved");
         assert_eq!(back, manifest);
         let finished = back.finished();
         assert_eq!(finished.len(), 1);
         assert!(finished.contains_key("a.dcm"));
-        std::fs::write(&path, "{").unwrap();
+        std::fs::write(&path, "{").expect("write");
         assert!(Manifest::load(&path).is_err());
-        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).expect("remove folder");
     }
 }

@@ -15,7 +15,13 @@ use crossbeam_channel::{bounded, Receiver, Sender};
 
 /// Runs `work` on every item on `workers` threads and calls `consume` with the results
 /// in item order. Stops early (and returns the error) when `consume` fails.
-pub fn run_ordered<T, R, W, C>(items: &[T], workers: usize, window: usize, work: W, consume: C) -> Result<()>
+pub fn run_ordered<T, R, W, C>(
+    items: &[T],
+    workers: usize,
+    window: usize,
+    work: W,
+    consume: C,
+) -> Result<()>
 where
     T: Sync,
     R: Send,
@@ -108,7 +114,7 @@ mod tests {
                     Ok(())
                 },
             )
-            .unwrap();
+            .expect("queue runs");
             assert_eq!(seen, items.iter().map(|i| i * 10).collect::<Vec<_>>());
         }
     }
@@ -125,7 +131,8 @@ mod tests {
             4,
             window,
             |i| {
-                let in_flight = started.fetch_add(1, Ordering::SeqCst) + 1 - consumed.load(Ordering::SeqCst);
+                let in_flight =
+                    started.fetch_add(1, Ordering::SeqCst) + 1 - consumed.load(Ordering::SeqCst);
                 most.fetch_max(in_flight, Ordering::SeqCst);
                 // Item 0 is slow, so the others pile up behind it in the reorder buffer.
                 if *i == 0 {
@@ -138,8 +145,12 @@ mod tests {
                 Ok(())
             },
         )
-        .unwrap();
-        assert!(most.load(Ordering::SeqCst) <= window, "{} in flight", most.load(Ordering::SeqCst));
+        .expect("queue runs");
+        assert!(
+            most.load(Ordering::SeqCst) <= window,
+            "{} in flight",
+            most.load(Ordering::SeqCst)
+        );
         assert_eq!(consumed.load(Ordering::SeqCst), 100);
     }
 
@@ -157,7 +168,10 @@ mod tests {
             },
             |r| if r == 10 { bail!("disk full") } else { Ok(()) },
         );
-        assert_eq!(result.unwrap_err().to_string(), "disk full");
+        assert_eq!(
+            result.expect_err("the consumer stops the run").to_string(),
+            "disk full"
+        );
         assert!(done.load(Ordering::SeqCst) < 100);
     }
 }
