@@ -51,8 +51,12 @@ const DEMO_INPUT: &str = "fixtures";
 ///
 /// Writes into OUT: `scans.parquet` (one row per image), `features.parquet` (one row
 /// per frame), `preprocessed/` (when the recipe writes images), `errors.jsonl` (one
-/// JSON object per failed input), `tables.sql` (Hive DDL for both tables) and
+/// JSON object per failed input), `tables.sql` (Hive DDL for both tables; as Hive
+/// reads whole folders, each table file is also linked into `hive/<table>/`) and
 /// `manifest.json`. Rows are in sorted path order, identical for any --jobs.
+///
+/// A progress bar shows on an attended terminal; a summary line always ends the run.
+/// With MEDPREP_REPORT_PEAK_MEMORY=1 the peak resident memory is printed too.
 ///
 /// A rerun into the same OUT with the same recipe keeps the rows of inputs that
 /// succeeded before and have not changed (same path, size and modification time) and
@@ -63,7 +67,6 @@ const DEMO_INPUT: &str = "fixtures";
 /// 2 when the run could not be done (bad recipe, no inputs, unwritable OUT); then the
 /// tables of an earlier run in OUT are left as they were.
 #[derive(Debug, clap::Args)]
-#[command(verbatim_doc_comment)]
 pub struct Args {
     /// DICOM files, or folders to search recursively [default: fixtures].
     inputs: Vec<PathBuf>,
@@ -87,8 +90,8 @@ pub struct Args {
     #[arg(long)]
     force: bool,
     /// Prefix of the table names in tables.sql, e.g. `mydb.ct_` for `mydb.ct_scans`.
-    #[arg(long, default_value = "")]
-    table_prefix: String,
+    #[arg(long)]
+    table_prefix: Option<String>,
 }
 
 /// Where the computation runs.
@@ -147,8 +150,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let started = Instant::now();
     let recipe = Recipe::preset_or_path(&args.recipe).map_err(usage)?;
     let pipeline = Pipeline::new(recipe.clone()).map_err(usage)?;
-    let scans_table = format!("{}scans", args.table_prefix);
-    let features_table = format!("{}features", args.table_prefix);
+    let prefix = args.table_prefix.as_deref().unwrap_or_default();
+    let scans_table = format!("{prefix}scans");
+    let features_table = format!("{prefix}features");
     hive_ddl::check_table_name(&scans_table).map_err(usage)?;
     match args.device {
         // Both run the CPU backend until a GPU one exists.
