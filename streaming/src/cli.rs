@@ -1,7 +1,10 @@
 //! The `medprep` command line: argument definitions and dispatch.
 
 mod decode;
+mod discover;
 mod info;
+mod recipe;
+mod run;
 
 use std::process::ExitCode;
 
@@ -17,21 +20,48 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Run(run::Args),
     Decode(decode::Args),
     Info(info::Args),
+    #[command(subcommand)]
+    Recipe(recipe::Command),
+}
+
+/// An error that stops a command before it can do its job (bad arguments or recipe, no
+/// inputs, an unwritable output): exit code 2, like clap's own usage errors.
+#[derive(Debug)]
+struct Usage(anyhow::Error);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+/// Marks an error as one that stops the command (exit code 2).
+fn usage(error: impl Into<anyhow::Error>) -> anyhow::Error {
+    anyhow::Error::new(Usage(error.into()))
 }
 
 /// Runs a parsed command line. Exit codes: 0 success, 1 an input failed, 2 usage error.
 pub fn run(cli: Cli) -> ExitCode {
     let outcome = match cli.command {
+        Command::Run(args) => run::run(args),
         Command::Decode(args) => decode::run(args),
         Command::Info(args) => info::run(args),
+        Command::Recipe(command) => recipe::run(command),
     };
     match outcome {
         Ok(code) => code,
         Err(error) => {
             eprintln!("medprep: error: {error:#}");
-            ExitCode::FAILURE
+            if error.is::<Usage>() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

@@ -1,6 +1,13 @@
 //! Command-line adapters of medprep: the `medprep` batch tool (and, later, the
 //! Hadoop Streaming mapper). Each subcommand lives in its own module under [`cli`];
 //! output formats live in [`sinks`]. Binaries only parse arguments and call [`cli::run`].
+//!
+//! `medprep run` is the batch job: it discovers DICOM files by content, streams them
+//! through a bounded work queue (decode and the recipe's pipeline on `--jobs` threads,
+//! one writer in input order) and writes Parquet tables of metadata and features
+//! ([`sinks::parquet`]), preprocessed images ([`sinks::npy`], [`sinks::png`]), error
+//! records ([`sinks::errors`]) and Hive DDL ([`sinks::hive_ddl`]). `medprep recipe`
+//! lists and prints recipes; `medprep decode` and `medprep info` work on single files.
 
 pub mod cli;
 pub mod sinks;

@@ -3,10 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use medprep::{DicomFile, Frames, Limits};
 
-use crate::sinks::npy;
+use super::discover::{discover, Found};
+use crate::sinks::{self, npy};
 
 /// Decode DICOM pixel data to numpy `.npy` files.
 ///
@@ -38,14 +39,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
         decode_one(&args.inputs[0], &args.out, args.raw, frames)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let (files, skipped) = collect_files(&args.inputs)?;
+    let Found { files, skipped } = discover(&args.inputs)?;
     std::fs::create_dir_all(&args.out)?;
     let mut failed = 0usize;
     for file in &files {
         let name = file
             .file_name()
             .map_or_else(|| "image".into(), |n| n.to_string_lossy().into_owned());
-        let target = args.out.join(format!("{}.npy", sanitise(&name)));
+        let target = args
+            .out
+            .join(format!("{}.npy", sinks::safe_file_name(&name)));
         if let Err(error) = decode_one(file, &target, args.raw, frames) {
             failed += 1;
             eprintln!("medprep: error: {error:#}");
@@ -81,44 +84,4 @@ fn decode_one(input: &Path, out: &Path, raw: bool, frames: Frames) -> Result<()>
         let shape = image.shape();
         npy::write(out, image.pixels, &shape)
     }
-}
-
-/// Files named directly, and every DICOM file under named directories, sorted; with the
-/// number of other files found in those directories.
-fn collect_files(inputs: &[PathBuf]) -> Result<(Vec<PathBuf>, usize)> {
-    let mut files = Vec::new();
-    let mut skipped = 0;
-    let mut pending: Vec<(PathBuf, bool)> = inputs.iter().map(|p| (p.clone(), true)).collect();
-    while let Some((path, named)) = pending.pop() {
-        if path.is_dir() {
-            for entry in std::fs::read_dir(&path)? {
-                pending.push((entry?.path(), false));
-            }
-        } else if path.is_file() {
-            if named || medprep::is_dicom_file(&path).unwrap_or(true) {
-                files.push(path);
-            } else {
-                skipped += 1;
-            }
-        } else if named {
-            bail!("{}: no such file or directory", path.display());
-        }
-    }
-    files.sort();
-    Ok((files, skipped))
-}
-
-/// Keeps file names to a safe alphabet so nothing from a header or path can escape OUT.
-fn sanitise(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect::<String>()
-        .trim_start_matches('.')
-        .to_owned()
 }

@@ -1,30 +1,9 @@
-//! The `medprep` binary end to end: files written, JSON printed, exit codes.
-
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+//! `medprep decode` and `medprep info`.
 
 use ndarray::ArrayD;
 use ndarray_npy::ReadNpyExt;
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fixtures")
-        .join(name)
-}
-
-fn medprep(args: &[&std::ffi::OsStr]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_medprep"))
-        .args(args)
-        .output()
-        .expect("medprep runs")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("medprep-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch directory");
-    dir
-}
+use super::{fixture, medprep, scratch};
 
 #[test]
 fn decode_writes_raw_int16_and_float32_hounsfield_units() {

@@ -1,0 +1,55 @@
+//! The `medprep` binary end to end: files written, JSON printed, exit codes.
+
+mod decode;
+mod recipe;
+mod run;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures")
+        .join(name)
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn medprep(args: &[&std::ffi::OsStr]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_medprep"))
+        .args(args)
+        .output()
+        .expect("medprep runs")
+}
+
+/// The test Python (with pyarrow and DuckDB): `MEDPREP_PYTHON`, else the one
+/// `scripts/python-env.sh` prepares. Tests that need it fail, never skip, without it.
+fn python() -> &'static Path {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        if let Some(python) = std::env::var_os("MEDPREP_PYTHON") {
+            return PathBuf::from(python);
+        }
+        let out = Command::new("bash")
+            .arg(repo_root().join("scripts/python-env.sh"))
+            .output()
+            .expect("run scripts/python-env.sh");
+        assert!(
+            out.status.success(),
+            "scripts/python-env.sh failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        PathBuf::from(stdout.lines().last().expect("python path").trim())
+    })
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("medprep-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    dir
+}
