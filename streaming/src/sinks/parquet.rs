@@ -5,8 +5,10 @@
 //! - `features`: one [`FeatureRow`] per frame: identifiers, the frame index, then one
 //!   `DOUBLE` column per feature name (NaN allowed).
 //!
-//! [`TableWriter`] turns every [`ROW_GROUP_ROWS`] rows into a row group and hands it to
-//! the file, so memory does not grow with the table. The bytes depend only on the rows
+//! [`TableWriter`] hands rows to the Parquet writer in batches of [`BATCH_ROWS`], which
+//! encodes them at once and closes a row group every [`ROW_GROUP_ROWS`] rows, so memory
+//! does not grow with the table: at most one batch of rows and one row group of encoded
+//! values are held. The bytes depend only on the rows
 //! and their order. [`TableReader`] streams a table back, which a rerun uses to carry
 //! finished rows over.
 
@@ -30,8 +32,13 @@ use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
 
-/// Rows per row group, and per batch held in memory while writing or reading.
+/// Rows per row group, and per batch read back.
 pub const ROW_GROUP_ROWS: usize = 1024;
+
+/// Rows held as Rust values before they are encoded. Small, so that a run of a few
+/// hundred images peaks no higher than a run of a million (a row of ct-standard
+/// features is about 1.3 KiB before encoding, and building its Arrow arrays doubles it).
+pub const BATCH_ROWS: usize = 64;
 
 /// A row type of one of the tables.
 pub trait Row: Sized {
@@ -429,16 +436,16 @@ impl<R: Row> TableWriter<R> {
             path: path.to_owned(),
             schema,
             writer,
-            pending: Vec::with_capacity(ROW_GROUP_ROWS),
+            pending: Vec::with_capacity(BATCH_ROWS),
             rows: 0,
         })
     }
 
-    /// Adds a row; every [`ROW_GROUP_ROWS`] rows go to the file as a row group.
+    /// Adds a row; every [`BATCH_ROWS`] rows are encoded.
     pub fn push(&mut self, row: R) -> Result<()> {
         self.pending.push(row);
         self.rows += 1;
-        if self.pending.len() >= ROW_GROUP_ROWS {
+        if self.pending.len() >= BATCH_ROWS {
             self.flush()?;
         }
         Ok(())
@@ -456,11 +463,9 @@ impl<R: Row> TableWriter<R> {
         let columns = R::columns(&self.pending, &self.schema);
         let batch =
             RecordBatch::try_new(self.schema.clone(), columns).context("building a row group")?;
+        // The writer closes a row group by itself every ROW_GROUP_ROWS rows.
         self.writer
             .write(&batch)
-            .with_context(|| format!("cannot write {}", self.path.display()))?;
-        self.writer
-            .flush()
             .with_context(|| format!("cannot write {}", self.path.display()))?;
         self.pending.clear();
         Ok(())
