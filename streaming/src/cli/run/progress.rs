@@ -3,7 +3,7 @@
 
 use std::io::IsTerminal;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 /// A bar over `total` images, drawn only on an attended terminal.
 pub fn bar(total: usize, quiet: bool) -> ProgressBar {
@@ -13,8 +13,12 @@ pub fn bar(total: usize, quiet: bool) -> ProgressBar {
         ProgressDrawTarget::stderr()
     };
     let style = ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} images, {per_sec}, ETA {eta} {msg}",
+        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} images, {rate}, ETA {eta} {msg}",
     )
-    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    .unwrap_or_else(|_| ProgressStyle::default_bar())
+    .with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+        // A failed write only loses one frame of the bar.
+        let _ = write!(w, "{:.1} images/s", state.per_sec());
+    });
     ProgressBar::with_draw_target(Some(total as u64), target).with_style(style)
 }
