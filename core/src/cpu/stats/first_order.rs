@@ -1,12 +1,19 @@
 //! The 18 IBSI intensity-based statistics.
 //!
-//! One copy of the ROI values, a few O(n) passes in f64 with fixed-order accumulation,
-//! and one selection for the five order statistics (p10, p25, median, p75, p90).
+//! Three O(n) passes in f64 with fixed-order accumulation and one selection:
+//! - one pass over the values writes the order keys (reused scratch) and sums x, x², min
+//!   and max, checking finiteness on the way;
+//! - the order statistics (p10, p25, median, p75, p90) come from nested selections on
+//!   the keys ([`super::order`]);
+//! - one pass sums the robust subset [p10, p90], one the deviations from the mean, the
+//!   median and the robust mean.
+
+use std::cell::RefCell;
 
 use ndarray::ArrayViewD;
 
-use super::order::percentiles_into;
-use super::{roi_values, StatsError};
+use super::order::{to_key, OrderKeys};
+use super::{non_finite, roi_values, StatsError};
 
 /// Names of the [`first_order`] statistics, in output order.
 pub const FIRST_ORDER_NAMES: &[&str] = &[
@@ -27,62 +34,72 @@ pub fn first_order(
     values: ArrayViewD<'_, f32>,
     mask: Option<ArrayViewD<'_, bool>>,
 ) -> Result<Vec<(&'static str, f64)>, StatsError> {
+    if mask.is_none() {
+        if let Some(slice) = values.as_slice() {
+            // The common case reads the map in place: no ROI copy.
+            if slice.is_empty() {
+                return Err(StatsError::EmptyRoi);
+            }
+            return with_scratch(|keys| {
+                stats_of(slice, keys).ok_or_else(|| {
+                    let bad = slice.iter().copied().find(|x| !x.is_finite());
+                    non_finite(&values, None, bad.unwrap_or(f32::NAN))
+                })
+            });
+        }
+    }
     let mut roi = roi_values(&values, mask.as_ref())?;
     Ok(first_order_of(&mut roi))
+}
+
+thread_local! {
+    /// Order keys of the last ROI on this thread, kept to spare an allocation per call.
+    static SCRATCH: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+}
+
+fn with_scratch<R>(f: impl FnOnce(&mut Vec<u32>) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut keys) => f(&mut keys),
+        // Only re-entrancy could get here; a fresh buffer is then correct, just slower.
+        Err(_) => f(&mut Vec::new()),
+    })
 }
 
 /// Lanes of independent accumulators: a fixed summation order that still vectorises.
 const LANES: usize = 8;
 
-/// Sums the `K` quantities `f(x)` over `values` in f64, lane by lane, then the lanes in
-/// order: the same bits whatever the thread count.
-fn sums<const K: usize>(values: &[f32], f: impl Fn(f64) -> [f64; K]) -> [f64; K] {
-    let mut lanes = [[0.0f64; K]; LANES];
-    let mut chunks = values.chunks_exact(LANES);
-    for chunk in &mut chunks {
-        for (acc, &x) in lanes.iter_mut().zip(chunk) {
-            for (a, term) in acc.iter_mut().zip(f(f64::from(x))) {
-                *a += term;
-            }
-        }
-    }
-    for (acc, &x) in lanes.iter_mut().zip(chunks.remainder()) {
-        for (a, term) in acc.iter_mut().zip(f(f64::from(x))) {
-            *a += term;
-        }
-    }
-    let mut total = [0.0f64; K];
-    for acc in lanes {
-        for (t, a) in total.iter_mut().zip(acc) {
-            *t += a;
-        }
-    }
-    total
+/// The statistics of finite, non-empty values (left in their order).
+pub(super) fn first_order_of(values: &mut [f32]) -> Vec<(&'static str, f64)> {
+    with_scratch(|keys| stats_of(values, keys)).unwrap_or_default()
 }
 
-/// The statistics of finite, non-empty values; reorders them.
-pub(super) fn first_order_of(values: &mut [f32]) -> Vec<(&'static str, f64)> {
+/// The statistics of non-empty `values`, or `None` if one is not finite. `keys` is
+/// scratch space.
+fn stats_of(values: &[f32], keys: &mut Vec<u32>) -> Option<Vec<(&'static str, f64)>> {
     let n = values.len() as f64;
-    let (lo, hi) = values
-        .iter()
-        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &x| {
-            (lo.min(x), hi.max(x))
-        });
-    let (minimum, maximum) = (f64::from(lo), f64::from(hi));
-    let [sum, energy] = sums(values, |x| [x, x * x]);
+    let first = Moments::of(values, keys)?;
+    let (minimum, maximum) = (f64::from(first.min), f64::from(first.max));
+    let (sum, energy) = (first.sum, first.energy);
     let mean = sum / n;
-    let [m2, m3, m4, mad] = sums(values, |x| {
-        let d = x - mean;
-        let d2 = d * d;
-        [d2, d2 * d, d2 * d2, d.abs()]
-    })
-    .map(|s| s / n);
 
     let mut quantiles = [0.0; 5];
-    percentiles_into(values, &[10.0, 25.0, 50.0, 75.0, 90.0], &mut quantiles);
+    OrderKeys::new(keys).percentiles(&[10.0, 25.0, 50.0, 75.0, 90.0], &mut quantiles);
     let [p10, p25, p50, p75, p90] = quantiles;
-    let [medad] = sums(values, |x| [(x - p50).abs()]).map(|s| s / n);
-    let rmad = robust_mad(values, p10, p90);
+
+    let (robust_sum, robust_count) = robust_sum(values, p10, p90);
+    let robust_mean = if robust_count > 0 {
+        robust_sum / robust_count as f64
+    } else {
+        0.0
+    };
+    let [m2, m3, m4, mad, medad, robust_deviation] =
+        deviations(values, mean, p50, robust_mean, p10, p90);
+    let [m2, m3, m4, mad, medad] = [m2, m3, m4, mad, medad].map(|s| s / n);
+    let rmad = if robust_count > 0 {
+        robust_deviation / robust_count as f64
+    } else {
+        0.0
+    };
 
     let (skewness, kurtosis) = if m2 > 0.0 {
         (m3 / m2.powf(1.5), m4 / (m2 * m2) - 3.0)
@@ -119,21 +136,131 @@ pub(super) fn first_order_of(values: &mut [f32]) -> Vec<(&'static str, f64)> {
         energy,
         (energy / n).sqrt(),
     ];
-    FIRST_ORDER_NAMES.iter().copied().zip(stats).collect()
+    Some(FIRST_ORDER_NAMES.iter().copied().zip(stats).collect())
 }
 
-/// Mean absolute deviation from their mean of the values in [p10, p90] (inclusive).
-fn robust_mad(values: &[f32], p10: f64, p90: f64) -> f64 {
-    let inside = |x: f64| (p10..=p90).contains(&x);
-    let count = values.iter().filter(|&&x| inside(f64::from(x))).count();
-    if count == 0 {
-        return 0.0;
+/// What the first pass gathers.
+struct Moments {
+    sum: f64,
+    energy: f64,
+    min: f32,
+    max: f32,
+}
+
+impl Moments {
+    /// Σ x, Σ x², min and max of `values`, writing their order keys into `keys`; `None`
+    /// if a value is not finite.
+    fn of(values: &[f32], keys: &mut Vec<u32>) -> Option<Self> {
+        keys.clear();
+        keys.resize(values.len(), 0);
+        let mut sum = [0.0f64; LANES];
+        let mut energy = [0.0f64; LANES];
+        let mut lo = [f32::INFINITY; LANES];
+        let mut hi = [f32::NEG_INFINITY; LANES];
+        let mut finite = [true; LANES];
+        let mut chunks = values.chunks_exact(LANES);
+        let mut key_chunks = keys.chunks_exact_mut(LANES);
+        for (chunk, out) in (&mut chunks).zip(&mut key_chunks) {
+            for l in 0..LANES {
+                let x = chunk[l];
+                out[l] = to_key(x.to_bits());
+                finite[l] &= x.is_finite();
+                lo[l] = if x < lo[l] { x } else { lo[l] };
+                hi[l] = if x > hi[l] { x } else { hi[l] };
+                let x = f64::from(x);
+                sum[l] += x;
+                energy[l] += x * x;
+            }
+        }
+        let rest = chunks.remainder();
+        for (l, (&x, out)) in rest.iter().zip(key_chunks.into_remainder()).enumerate() {
+            *out = to_key(x.to_bits());
+            finite[l] &= x.is_finite();
+            lo[l] = lo[l].min(x);
+            hi[l] = hi[l].max(x);
+            let x = f64::from(x);
+            sum[l] += x;
+            energy[l] += x * x;
+        }
+        if !finite.iter().all(|&f| f) {
+            return None;
+        }
+        Some(Self {
+            sum: sum.iter().sum(),
+            energy: energy.iter().sum(),
+            min: lo.iter().copied().fold(f32::INFINITY, f32::min),
+            max: hi.iter().copied().fold(f32::NEG_INFINITY, f32::max),
+        })
     }
-    let count = count as f64;
-    let [sum] = sums(values, |x| [if inside(x) { x } else { 0.0 }]);
-    let mean = sum / count;
-    let [deviation] = sums(values, |x| [if inside(x) { (x - mean).abs() } else { 0.0 }]);
-    deviation / count
+}
+
+/// Σ x and the count of the values in [p10, p90] (inclusive).
+fn robust_sum(values: &[f32], p10: f64, p90: f64) -> (f64, usize) {
+    let mut sum = [0.0f64; LANES];
+    let mut count = [0usize; LANES];
+    let mut chunks = values.chunks_exact(LANES);
+    for chunk in &mut chunks {
+        for l in 0..LANES {
+            let x = f64::from(chunk[l]);
+            let inside = x >= p10 && x <= p90;
+            sum[l] += if inside { x } else { 0.0 };
+            count[l] += usize::from(inside);
+        }
+    }
+    for (l, &x) in chunks.remainder().iter().enumerate() {
+        let x = f64::from(x);
+        let inside = x >= p10 && x <= p90;
+        sum[l] += if inside { x } else { 0.0 };
+        count[l] += usize::from(inside);
+    }
+    (sum.iter().sum(), count.iter().sum())
+}
+
+/// Σ (x - mean)², Σ (x - mean)³, Σ (x - mean)⁴, Σ |x - mean|, Σ |x - median| and, over
+/// the values in [p10, p90], Σ |x - robust mean|.
+fn deviations(
+    values: &[f32],
+    mean: f64,
+    median: f64,
+    robust_mean: f64,
+    p10: f64,
+    p90: f64,
+) -> [f64; 6] {
+    let terms = |x: f32| {
+        let x = f64::from(x);
+        let d = x - mean;
+        let d2 = d * d;
+        let inside = x >= p10 && x <= p90;
+        [
+            d2,
+            d2 * d,
+            d2 * d2,
+            d.abs(),
+            (x - median).abs(),
+            if inside { (x - robust_mean).abs() } else { 0.0 },
+        ]
+    };
+    let mut lanes = [[0.0f64; 6]; LANES];
+    let mut chunks = values.chunks_exact(LANES);
+    for chunk in &mut chunks {
+        for (acc, &x) in lanes.iter_mut().zip(chunk) {
+            for (a, t) in acc.iter_mut().zip(terms(x)) {
+                *a += t;
+            }
+        }
+    }
+    for (acc, &x) in lanes.iter_mut().zip(chunks.remainder()) {
+        for (a, t) in acc.iter_mut().zip(terms(x)) {
+            *a += t;
+        }
+    }
+    let mut total = [0.0f64; 6];
+    for acc in lanes {
+        for (t, a) in total.iter_mut().zip(acc) {
+            *t += a;
+        }
+    }
+    total
 }
 
 #[cfg(test)]

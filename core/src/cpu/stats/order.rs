@@ -27,19 +27,79 @@ pub fn percentiles(
 /// Percentiles `q` (in [0, 100]) of finite, non-empty values into `out` (one per `q`).
 /// Reorders `values`.
 pub(super) fn percentiles_into(values: &mut [f32], q: &[f64], out: &mut [f64]) {
-    let n = values.len();
-    let positions: Vec<Position> = q.iter().map(|&p| Position::new(n, p)).collect();
-    let mut ranks: Vec<usize> = positions.iter().flat_map(|p| p.ranks()).collect();
-    ranks.sort_unstable();
-    ranks.dedup();
-    let found = order_statistics(values, &ranks);
-    let at = |rank: usize| -> f64 {
-        let i = ranks.partition_point(|&r| r < rank);
-        found.get(i).copied().map_or(f64::NAN, f64::from)
-    };
-    for (o, p) in out.iter_mut().zip(&positions) {
-        *o = p.interpolate(at(p.lo), at(p.hi));
+    let keys: &mut [u32] = bytemuck::cast_slice_mut(values);
+    for key in keys.iter_mut() {
+        *key = to_key(*key);
     }
+    OrderKeys::new(keys).percentiles(q, out);
+    for key in keys.iter_mut() {
+        *key = from_key(*key);
+    }
+}
+
+/// Order keys ([`to_key`]) of finite values, reordered as order statistics are found.
+pub(super) struct OrderKeys<'a> {
+    keys: &'a mut [u32],
+}
+
+impl<'a> OrderKeys<'a> {
+    pub(super) fn new(keys: &'a mut [u32]) -> Self {
+        Self { keys }
+    }
+
+    /// Percentiles `q` (in [0, 100]) into `out` (one per `q`); NaN if there are no keys.
+    pub(super) fn percentiles(&mut self, q: &[f64], out: &mut [f64]) {
+        let n = self.keys.len();
+        if n == 0 {
+            out.fill(f64::NAN);
+            return;
+        }
+        let positions: Vec<Position> = q.iter().map(|&p| Position::new(n, p)).collect();
+        let mut ranks: Vec<usize> = positions.iter().flat_map(|p| p.ranks()).collect();
+        ranks.sort_unstable();
+        ranks.dedup();
+        let mut found = vec![0u32; ranks.len()];
+        select(self.keys, 0, &ranks, &mut found);
+        let at = |rank: usize| -> f64 {
+            let i = ranks.partition_point(|&r| r < rank);
+            found
+                .get(i)
+                .map_or(f64::NAN, |&key| f64::from(f32::from_bits(from_key(key))))
+        };
+        for (o, p) in out.iter_mut().zip(&positions) {
+            *o = p.interpolate(at(p.lo), at(p.hi));
+        }
+    }
+}
+
+/// Finds the keys of ascending, distinct `ranks` into `found`, where `keys` holds exactly
+/// the ranks `base..base + keys.len()` of the whole set.
+///
+/// Selects the middle rank, then recurses into the two sides, so each selection runs on a
+/// part of its parent's range. A rank right after a selected one is the minimum of the
+/// upper side: a scan, not a selection.
+fn select(keys: &mut [u32], base: usize, ranks: &[usize], found: &mut [u32]) {
+    if ranks.is_empty() {
+        return;
+    }
+    let mut mid = ranks.len() / 2;
+    if mid > 0 && ranks[mid - 1] + 1 == ranks[mid] {
+        mid -= 1;
+    }
+    let rank = ranks[mid];
+    let Some(local) = rank.checked_sub(base).filter(|&r| r < keys.len()) else {
+        return;
+    };
+    let (left, &mut key, right) = keys.select_nth_unstable(local);
+    found[mid] = key;
+    let mut next = mid + 1;
+    if ranks.get(next) == Some(&(rank + 1)) {
+        found[next] = right.iter().copied().min().unwrap_or(key);
+        next += 1;
+    }
+    let (found_left, found_right) = found.split_at_mut(mid);
+    select(left, base, &ranks[..mid], found_left);
+    select(right, rank + 1, &ranks[next..], &mut found_right[next - mid..]);
 }
 
 /// Where percentile `p` falls between two ranks, exactly as numpy computes it.
@@ -88,31 +148,8 @@ impl Position {
     }
 }
 
-/// The values of ascending, distinct `ranks` (0 = smallest) among finite `values`.
-/// Reorders `values`; returns them as they were, bit for bit.
-pub(super) fn order_statistics(values: &mut [f32], ranks: &[usize]) -> Vec<f32> {
-    let keys: &mut [u32] = bytemuck::cast_slice_mut(values);
-    for key in keys.iter_mut() {
-        *key = to_key(*key);
-    }
-    let mut out = Vec::with_capacity(ranks.len());
-    let mut start = 0;
-    for &rank in ranks {
-        // Everything before `start` is at most the previous statistic, so the next one
-        // is a rank within the tail.
-        let tail = &mut keys[start..];
-        let (_, &mut key, _) = tail.select_nth_unstable(rank - start);
-        out.push(f32::from_bits(from_key(key)));
-        start = rank + 1;
-    }
-    for key in keys.iter_mut() {
-        *key = from_key(*key);
-    }
-    out
-}
-
 /// f32 bits to a key whose unsigned order is the numeric order (-0 just below +0).
-fn to_key(bits: u32) -> u32 {
+pub(super) fn to_key(bits: u32) -> u32 {
     if bits & 0x8000_0000 != 0 {
         !bits
     } else {
@@ -156,19 +193,32 @@ mod tests {
     }
 
     #[test]
-    fn order_statistics_match_a_sort() {
-        let mut values: Vec<f32> = (0..1000u32)
-            .map(|i| ((i * 7919) % 1009) as f32 - 500.0)
+    fn nested_selection_matches_a_sort() {
+        // Many ties (a tenth of the values are 0) and ranks that are neighbours.
+        let values: Vec<f32> = (0..1000u32)
+            .map(|i| if i % 10 == 3 { 0.0 } else { ((i * 7919) % 1009) as f32 - 500.0 })
             .collect();
         let mut sorted = values.clone();
         sorted.sort_by(f32::total_cmp);
-        let ranks = [0, 1, 99, 100, 500, 998, 999];
-        let got = order_statistics(&mut values, &ranks);
-        let want: Vec<f32> = ranks.iter().map(|&r| sorted[r]).collect();
-        assert_eq!(got, want);
-        // The values are back, only reordered.
-        values.sort_by(f32::total_cmp);
-        assert_eq!(values, sorted);
+        for ranks in [
+            vec![0, 1, 99, 100, 500, 998, 999],
+            vec![499, 500, 501, 502],
+            vec![7],
+            vec![998, 999],
+        ] {
+            let mut keys: Vec<u32> = values.iter().map(|x| to_key(x.to_bits())).collect();
+            let mut found = vec![0u32; ranks.len()];
+            select(&mut keys, 0, &ranks, &mut found);
+            let got: Vec<f32> = found.iter().map(|&k| f32::from_bits(from_key(k))).collect();
+            let want: Vec<f32> = ranks.iter().map(|&r| sorted[r]).collect();
+            assert_eq!(got, want, "{ranks:?}");
+        }
+        // percentiles_into gives the values back, only reordered.
+        let mut reordered = values.clone();
+        let mut out = [0.0; 3];
+        percentiles_into(&mut reordered, &[10.0, 50.0, 90.0], &mut out);
+        reordered.sort_by(f32::total_cmp);
+        assert_eq!(reordered, sorted);
     }
 
     #[test]
