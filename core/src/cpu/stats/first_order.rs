@@ -157,14 +157,12 @@ impl Moments {
         let mut energy = [0.0f64; LANES];
         let mut lo = [f32::INFINITY; LANES];
         let mut hi = [f32::NEG_INFINITY; LANES];
-        let mut finite = [true; LANES];
         let mut chunks = values.chunks_exact(LANES);
         let mut key_chunks = keys.chunks_exact_mut(LANES);
         for (chunk, out) in (&mut chunks).zip(&mut key_chunks) {
             for l in 0..LANES {
                 let x = chunk[l];
                 out[l] = to_key(x.to_bits());
-                finite[l] &= x.is_finite();
                 lo[l] = if x < lo[l] { x } else { lo[l] };
                 hi[l] = if x > hi[l] { x } else { hi[l] };
                 let x = f64::from(x);
@@ -175,19 +173,22 @@ impl Moments {
         let rest = chunks.remainder();
         for (l, (&x, out)) in rest.iter().zip(key_chunks.into_remainder()).enumerate() {
             *out = to_key(x.to_bits());
-            finite[l] &= x.is_finite();
-            lo[l] = lo[l].min(x);
-            hi[l] = hi[l].max(x);
+            lo[l] = if x < lo[l] { x } else { lo[l] };
+            hi[l] = if x > hi[l] { x } else { hi[l] };
             let x = f64::from(x);
             sum[l] += x;
             energy[l] += x * x;
         }
-        if !finite.iter().all(|&f| f) {
+        let sum: f64 = sum.iter().sum();
+        // f32 values cannot overflow an f64 sum of squares, so only a non-finite value
+        // makes it non-finite.
+        let energy: f64 = energy.iter().sum();
+        if !(sum.is_finite() && energy.is_finite()) {
             return None;
         }
         Some(Self {
-            sum: sum.iter().sum(),
-            energy: energy.iter().sum(),
+            sum,
+            energy,
             min: lo.iter().copied().fold(f32::INFINITY, f32::min),
             max: hi.iter().copied().fold(f32::NEG_INFINITY, f32::max),
         })
@@ -197,24 +198,28 @@ impl Moments {
 /// Σ x and the count of the values in [p10, p90] (inclusive).
 fn robust_sum(values: &[f32], p10: f64, p90: f64) -> (f64, usize) {
     let mut sum = [0.0f64; LANES];
-    let mut count = [0usize; LANES];
+    let mut count = [0.0f64; LANES];
     let mut chunks = values.chunks_exact(LANES);
+    let mut add = |l: usize, x: f32| {
+        let x = f64::from(x);
+        let inside = (x >= p10) & (x <= p90);
+        sum[l] += if inside { x } else { 0.0 };
+        count[l] += if inside { 1.0 } else { 0.0 };
+    };
     for chunk in &mut chunks {
-        for l in 0..LANES {
-            let x = f64::from(chunk[l]);
-            let inside = x >= p10 && x <= p90;
-            sum[l] += if inside { x } else { 0.0 };
-            count[l] += usize::from(inside);
+        for (l, &x) in chunk.iter().enumerate() {
+            add(l, x);
         }
     }
     for (l, &x) in chunks.remainder().iter().enumerate() {
-        let x = f64::from(x);
-        let inside = x >= p10 && x <= p90;
-        sum[l] += if inside { x } else { 0.0 };
-        count[l] += usize::from(inside);
+        add(l, x);
     }
-    (sum.iter().sum(), count.iter().sum())
+    // Counts below 2^53 are exact in f64.
+    (sum.iter().sum(), count.iter().sum::<f64>() as usize)
 }
+
+/// Lanes of the deviation sums: six per lane still fit the registers.
+const DEVIATION_LANES: usize = 4;
 
 /// Σ (x - mean)², Σ (x - mean)³, Σ (x - mean)⁴, Σ |x - mean|, Σ |x - median| and, over
 /// the values in [p10, p90], Σ |x - robust mean|.
@@ -226,41 +231,29 @@ fn deviations(
     p10: f64,
     p90: f64,
 ) -> [f64; 6] {
-    let terms = |x: f32| {
+    let mut lanes = [[0.0f64; DEVIATION_LANES]; 6];
+    let mut add = |l: usize, x: f32| {
         let x = f64::from(x);
         let d = x - mean;
         let d2 = d * d;
-        let inside = x >= p10 && x <= p90;
-        [
-            d2,
-            d2 * d,
-            d2 * d2,
-            d.abs(),
-            (x - median).abs(),
-            if inside { (x - robust_mean).abs() } else { 0.0 },
-        ]
+        let inside = (x >= p10) & (x <= p90);
+        lanes[0][l] += d2;
+        lanes[1][l] += d2 * d;
+        lanes[2][l] += d2 * d2;
+        lanes[3][l] += d.abs();
+        lanes[4][l] += (x - median).abs();
+        lanes[5][l] += if inside { (x - robust_mean).abs() } else { 0.0 };
     };
-    let mut lanes = [[0.0f64; 6]; LANES];
-    let mut chunks = values.chunks_exact(LANES);
+    let mut chunks = values.chunks_exact(DEVIATION_LANES);
     for chunk in &mut chunks {
-        for (acc, &x) in lanes.iter_mut().zip(chunk) {
-            for (a, t) in acc.iter_mut().zip(terms(x)) {
-                *a += t;
-            }
+        for (l, &x) in chunk.iter().enumerate() {
+            add(l, x);
         }
     }
-    for (acc, &x) in lanes.iter_mut().zip(chunks.remainder()) {
-        for (a, t) in acc.iter_mut().zip(terms(x)) {
-            *a += t;
-        }
+    for (l, &x) in chunks.remainder().iter().enumerate() {
+        add(l, x);
     }
-    let mut total = [0.0f64; 6];
-    for acc in lanes {
-        for (t, a) in total.iter_mut().zip(acc) {
-            *t += a;
-        }
-    }
-    total
+    lanes.map(|lane| lane.iter().sum())
 }
 
 #[cfg(test)]

@@ -148,13 +148,12 @@ impl Position {
     }
 }
 
-/// f32 bits to a key whose unsigned order is the numeric order (-0 just below +0).
+/// f32 bits to a key whose unsigned order is the numeric order (-0 just below +0):
+/// negative values have every bit flipped, the others only the sign bit.
+#[inline]
 pub(super) fn to_key(bits: u32) -> u32 {
-    if bits & 0x8000_0000 != 0 {
-        !bits
-    } else {
-        bits | 0x8000_0000
-    }
+    let negative = ((bits as i32) >> 31) as u32;
+    bits ^ (negative | 0x8000_0000)
 }
 
 fn from_key(key: u32) -> u32 {
