@@ -12,7 +12,7 @@ use std::cell::RefCell;
 
 use ndarray::ArrayViewD;
 
-use super::order::{to_key, OrderKeys};
+use super::order::Counting;
 use super::{non_finite, roi_values, StatsError};
 
 /// Names of the [`first_order`] statistics, in output order.
@@ -40,8 +40,8 @@ pub fn first_order(
             if slice.is_empty() {
                 return Err(StatsError::EmptyRoi);
             }
-            return with_scratch(|keys| {
-                stats_of(slice, keys).ok_or_else(|| {
+            return with_scratch(|counting| {
+                stats_of(slice, counting).ok_or_else(|| {
                     let bad = slice.iter().copied().find(|x| !x.is_finite());
                     non_finite(&values, None, bad.unwrap_or(f32::NAN))
                 })
@@ -53,15 +53,15 @@ pub fn first_order(
 }
 
 thread_local! {
-    /// Order keys of the last ROI on this thread, kept to spare an allocation per call.
-    static SCRATCH: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+    /// Counters of the order statistics, kept to spare allocations per call.
+    static SCRATCH: RefCell<Option<Counting>> = const { RefCell::new(None) };
 }
 
-fn with_scratch<R>(f: impl FnOnce(&mut Vec<u32>) -> R) -> R {
+fn with_scratch<R>(f: impl FnOnce(&mut Counting) -> R) -> R {
     SCRATCH.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut keys) => f(&mut keys),
-        // Only re-entrancy could get here; a fresh buffer is then correct, just slower.
-        Err(_) => f(&mut Vec::new()),
+        Ok(mut scratch) => f(scratch.get_or_insert_with(Counting::new)),
+        // Only re-entrancy could get here; fresh scratch is then correct, just slower.
+        Err(_) => f(&mut Counting::new()),
     })
 }
 
@@ -70,20 +70,19 @@ const LANES: usize = 8;
 
 /// The statistics of finite, non-empty values (left in their order).
 pub(super) fn first_order_of(values: &mut [f32]) -> Vec<(&'static str, f64)> {
-    with_scratch(|keys| stats_of(values, keys)).unwrap_or_default()
+    with_scratch(|counting| stats_of(values, counting)).unwrap_or_default()
 }
 
-/// The statistics of non-empty `values`, or `None` if one is not finite. `keys` is
-/// scratch space.
-fn stats_of(values: &[f32], keys: &mut Vec<u32>) -> Option<Vec<(&'static str, f64)>> {
+/// The statistics of non-empty `values`, or `None` if one is not finite.
+fn stats_of(values: &[f32], counting: &mut Counting) -> Option<Vec<(&'static str, f64)>> {
     let n = values.len() as f64;
-    let first = Moments::of(values, keys)?;
+    let first = Moments::of(values)?;
     let (minimum, maximum) = (f64::from(first.min), f64::from(first.max));
     let (sum, energy) = (first.sum, first.energy);
     let mean = sum / n;
 
     let mut quantiles = [0.0; 5];
-    OrderKeys::new(keys).percentiles(&[10.0, 25.0, 50.0, 75.0, 90.0], &mut quantiles);
+    counting.percentiles(values, &[10.0, 25.0, 50.0, 75.0, 90.0], &mut quantiles);
     let [p10, p25, p50, p75, p90] = quantiles;
 
     let (robust_sum, robust_count) = robust_sum(values, p10, p90);
@@ -148,21 +147,16 @@ struct Moments {
 }
 
 impl Moments {
-    /// Σ x, Σ x², min and max of `values`, writing their order keys into `keys`; `None`
-    /// if a value is not finite.
-    fn of(values: &[f32], keys: &mut Vec<u32>) -> Option<Self> {
-        keys.clear();
-        keys.resize(values.len(), 0);
+    /// Σ x, Σ x², min and max of `values`; `None` if a value is not finite.
+    fn of(values: &[f32]) -> Option<Self> {
         let mut sum = [0.0f64; LANES];
         let mut energy = [0.0f64; LANES];
         let mut lo = [f32::INFINITY; LANES];
         let mut hi = [f32::NEG_INFINITY; LANES];
         let mut chunks = values.chunks_exact(LANES);
-        let mut key_chunks = keys.chunks_exact_mut(LANES);
-        for (chunk, out) in (&mut chunks).zip(&mut key_chunks) {
+        for chunk in &mut chunks {
             for l in 0..LANES {
                 let x = chunk[l];
-                out[l] = to_key(x.to_bits());
                 lo[l] = if x < lo[l] { x } else { lo[l] };
                 hi[l] = if x > hi[l] { x } else { hi[l] };
                 let x = f64::from(x);
@@ -171,8 +165,7 @@ impl Moments {
             }
         }
         let rest = chunks.remainder();
-        for (l, (&x, out)) in rest.iter().zip(key_chunks.into_remainder()).enumerate() {
-            *out = to_key(x.to_bits());
+        for (l, &x) in rest.iter().enumerate() {
             lo[l] = if x < lo[l] { x } else { lo[l] };
             hi[l] = if x > hi[l] { x } else { hi[l] };
             let x = f64::from(x);
@@ -202,9 +195,9 @@ fn robust_sum(values: &[f32], p10: f64, p90: f64) -> (f64, usize) {
     let mut chunks = values.chunks_exact(LANES);
     let mut add = |l: usize, x: f32| {
         let x = f64::from(x);
-        let inside = (x >= p10) & (x <= p90);
-        sum[l] += if inside { x } else { 0.0 };
-        count[l] += if inside { 1.0 } else { 0.0 };
+        let weight = inside(x, p10, p90);
+        sum[l] += weight * x;
+        count[l] += weight;
     };
     for chunk in &mut chunks {
         for (l, &x) in chunk.iter().enumerate() {
@@ -216,6 +209,17 @@ fn robust_sum(values: &[f32], p10: f64, p90: f64) -> (f64, usize) {
     }
     // Counts below 2^53 are exact in f64.
     (sum.iter().sum(), count.iter().sum::<f64>() as usize)
+}
+
+/// 1 for a value in [p10, p90], else 0: a weight keeps the lanes free of branches.
+#[inline]
+fn inside(x: f64, p10: f64, p90: f64) -> f64 {
+    let above = if x >= p10 { 1.0 } else { 0.0 };
+    if x <= p90 {
+        above
+    } else {
+        0.0
+    }
 }
 
 /// Lanes of the deviation sums: six per lane still fit the registers.
@@ -236,13 +240,13 @@ fn deviations(
         let x = f64::from(x);
         let d = x - mean;
         let d2 = d * d;
-        let inside = (x >= p10) & (x <= p90);
+        let weight = inside(x, p10, p90);
         lanes[0][l] += d2;
         lanes[1][l] += d2 * d;
         lanes[2][l] += d2 * d2;
         lanes[3][l] += d.abs();
         lanes[4][l] += (x - median).abs();
-        lanes[5][l] += if inside { (x - robust_mean).abs() } else { 0.0 };
+        lanes[5][l] += weight * (x - robust_mean).abs();
     };
     let mut chunks = values.chunks_exact(DEVIATION_LANES);
     for chunk in &mut chunks {

@@ -27,49 +27,33 @@ pub fn percentiles(
 /// Percentiles `q` (in [0, 100]) of finite, non-empty values into `out` (one per `q`).
 /// Reorders `values`.
 pub(super) fn percentiles_into(values: &mut [f32], q: &[f64], out: &mut [f64]) {
+    let Some((positions, ranks)) = plan(values.len(), q) else {
+        out.fill(f64::NAN);
+        return;
+    };
     let keys: &mut [u32] = bytemuck::cast_slice_mut(values);
     for key in keys.iter_mut() {
         *key = to_key(*key);
     }
-    OrderKeys::new(keys).percentiles(q, out);
+    let mut found = vec![0u32; ranks.len()];
+    select(keys, 0, &ranks, &mut found);
     for key in keys.iter_mut() {
         *key = from_key(*key);
     }
+    interpolate(&positions, &ranks, &found, out);
 }
 
-/// Order keys ([`to_key`]) of finite values, reordered as order statistics are found.
-pub(super) struct OrderKeys<'a> {
-    keys: &'a mut [u32],
-}
-
-impl<'a> OrderKeys<'a> {
-    pub(super) fn new(keys: &'a mut [u32]) -> Self {
-        Self { keys }
+/// Where each percentile `q` of `n` values falls, and the ascending, distinct ranks they
+/// read; `None` without values.
+fn plan(n: usize, q: &[f64]) -> Option<(Vec<Position>, Vec<usize>)> {
+    if n == 0 {
+        return None;
     }
-
-    /// Percentiles `q` (in [0, 100]) into `out` (one per `q`); NaN if there are no keys.
-    pub(super) fn percentiles(&mut self, q: &[f64], out: &mut [f64]) {
-        let n = self.keys.len();
-        if n == 0 {
-            out.fill(f64::NAN);
-            return;
-        }
-        let positions: Vec<Position> = q.iter().map(|&p| Position::new(n, p)).collect();
-        let mut ranks: Vec<usize> = positions.iter().flat_map(|p| p.ranks()).collect();
-        ranks.sort_unstable();
-        ranks.dedup();
-        let mut found = vec![0u32; ranks.len()];
-        select(self.keys, 0, &ranks, &mut found);
-        let at = |rank: usize| -> f64 {
-            let i = ranks.partition_point(|&r| r < rank);
-            found
-                .get(i)
-                .map_or(f64::NAN, |&key| f64::from(f32::from_bits(from_key(key))))
-        };
-        for (o, p) in out.iter_mut().zip(&positions) {
-            *o = p.interpolate(at(p.lo), at(p.hi));
-        }
-    }
+    let positions: Vec<Position> = q.iter().map(|&p| Position::new(n, p)).collect();
+    let mut ranks: Vec<usize> = positions.iter().flat_map(|p| p.ranks()).collect();
+    ranks.sort_unstable();
+    ranks.dedup();
+    Some((positions, ranks))
 }
 
 /// Finds the keys of ascending, distinct `ranks` into `found`, where `keys` holds exactly
@@ -100,6 +84,164 @@ fn select(keys: &mut [u32], base: usize, ranks: &[usize], found: &mut [u32]) {
     let (found_left, found_right) = found.split_at_mut(mid);
     select(left, base, &ranks[..mid], found_left);
     select(right, rank + 1, &ranks[next..], &mut found_right[next - mid..]);
+}
+
+/// Buckets of the counting selection: the top 16 bits of a key (sign, exponent and 7
+/// mantissa bits), so a bucket spans under 1% of its values' magnitude.
+const BUCKETS: usize = 1 << 16;
+
+fn bucket(key: u32) -> usize {
+    (key >> 16) as usize
+}
+
+/// Order statistics by counting: one pass counts the values per bucket of their key, a
+/// scan finds the bucket of each wanted rank, a second pass gathers those buckets' keys
+/// (a small fraction of the values), and selection finishes within them. The values are
+/// read, never moved. Holds its scratch space, to be reused between calls.
+pub(super) struct Counting {
+    counts: Box<[u32; BUCKETS]>,
+    /// Per bucket, 0 or 1 + the gathered segment it fills; all 0 between calls.
+    slots: Box<[u8; BUCKETS]>,
+    gathered: Vec<u32>,
+}
+
+impl Counting {
+    pub(super) fn new() -> Self {
+        Self {
+            counts: Box::new([0; BUCKETS]),
+            slots: Box::new([0; BUCKETS]),
+            gathered: Vec::new(),
+        }
+    }
+
+    /// Percentiles `q` (in [0, 100]) of finite `values` into `out` (one per `q`), as
+    /// [`percentiles_into`] computes them.
+    pub(super) fn percentiles(&mut self, values: &[f32], q: &[f64], out: &mut [f64]) {
+        let Some((positions, ranks)) = plan(values.len(), q) else {
+            out.fill(f64::NAN);
+            return;
+        };
+        let found = match self.order_statistics(values, &ranks) {
+            Some(found) => found,
+            None => {
+                // Beyond the counters' range: select on a copy.
+                let mut keys: Vec<u32> = values.iter().map(|x| to_key(x.to_bits())).collect();
+                let mut found = vec![0u32; ranks.len()];
+                select(&mut keys, 0, &ranks, &mut found);
+                found
+            }
+        };
+        interpolate(&positions, &ranks, &found, out);
+    }
+
+    /// The keys of ascending, distinct `ranks` among `values`; `None` when the values or
+    /// the buckets the ranks fall in are too many for the counters.
+    fn order_statistics(&mut self, values: &[f32], ranks: &[usize]) -> Option<Vec<u32>> {
+        u32::try_from(values.len()).ok()?;
+        let counts = &mut *self.counts;
+        counts.fill(0);
+        // Runs of one bucket (a clipped background) are counted at once: one counter
+        // incremented value after value would wait on itself.
+        let mut run_bucket = 0;
+        let mut run = 0u32;
+        for &x in values {
+            let b = bucket(to_key(x.to_bits()));
+            if b == run_bucket {
+                run += 1;
+            } else {
+                counts[run_bucket] += run;
+                run_bucket = b;
+                run = 1;
+            }
+        }
+        counts[run_bucket] += run;
+
+        // (bucket, rank within the bucket) of every rank.
+        let mut targets: Vec<(usize, usize)> = Vec::with_capacity(ranks.len());
+        let mut below = 0usize;
+        let mut wanted = ranks.iter().copied().peekable();
+        for (b, &count) in counts.iter().enumerate() {
+            let upto = below + count as usize;
+            while let Some(rank) = wanted.next_if(|&r| r < upto) {
+                targets.push((b, rank - below));
+            }
+            if wanted.peek().is_none() {
+                break;
+            }
+            below = upto;
+        }
+        if targets.len() != ranks.len() {
+            return None;
+        }
+        let mut distinct: Vec<usize> = targets.iter().map(|&(b, _)| b).collect();
+        distinct.dedup();
+        if distinct.len() >= usize::from(u8::MAX) {
+            return None;
+        }
+
+        // Segments of `gathered`, one per distinct bucket, in order.
+        let mut starts = Vec::with_capacity(distinct.len() + 1);
+        let mut total = 0usize;
+        for (slot, &b) in distinct.iter().enumerate() {
+            starts.push(total);
+            total += counts[b] as usize;
+            self.slots[b] = slot as u8 + 1;
+        }
+        starts.push(total);
+        self.gathered.clear();
+        self.gathered.resize(total, 0);
+        let mut fill = starts.clone();
+        for &x in values {
+            let key = to_key(x.to_bits());
+            let slot = self.slots[bucket(key)];
+            if slot != 0 {
+                if let Some(next) = fill.get_mut(usize::from(slot) - 1) {
+                    if let Some(g) = self.gathered.get_mut(*next) {
+                        *g = key;
+                    }
+                    *next += 1;
+                }
+            }
+        }
+        for &b in &distinct {
+            self.slots[b] = 0;
+        }
+
+        let mut found = vec![0u32; ranks.len()];
+        let mut first = 0;
+        for (slot, segment) in starts.windows(2).enumerate() {
+            let Some(keys) = self.gathered.get_mut(segment[0]..segment[1]) else {
+                return None;
+            };
+            let b = distinct.get(slot).copied();
+            let last = first + targets[first..].iter().take_while(|t| Some(t.0) == b).count();
+            let local: Vec<usize> = targets[first..last].iter().map(|&(_, r)| r).collect();
+            let (lo, hi) = keys
+                .iter()
+                .fold((u32::MAX, 0), |(lo, hi), &k| (lo.min(k), hi.max(k)));
+            if lo == hi {
+                // Ties (a clipped background): nothing to select.
+                found[first..last].fill(lo);
+            } else {
+                select(keys, 0, &local, &mut found[first..last]);
+            }
+            first = last;
+        }
+        Some(found)
+    }
+}
+
+/// numpy's interpolation of each percentile from the found keys of `ranks`.
+fn interpolate(positions: &[Position], ranks: &[usize], found: &[u32], out: &mut [f64]) {
+    let at = |rank: usize| -> f64 {
+        let i = ranks.partition_point(|&r| r < rank);
+        found
+            .get(i)
+            .map_or(f64::NAN, |&key| f64::from(f32::from_bits(from_key(key))))
+    };
+    for (o, p) in out.iter_mut().zip(positions) {
+        *o = p.interpolate(at(p.lo), at(p.hi));
+    }
 }
 
 /// Where percentile `p` falls between two ranks, exactly as numpy computes it.
@@ -218,6 +360,45 @@ mod tests {
         percentiles_into(&mut reordered, &[10.0, 50.0, 90.0], &mut out);
         reordered.sort_by(f32::total_cmp);
         assert_eq!(reordered, sorted);
+    }
+
+    #[test]
+    fn counting_matches_selection() {
+        let mut state = 0x2545_f491u32;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state
+        };
+        let q = [0.0, 10.0, 25.0, 33.3, 50.0, 75.0, 90.0, 99.5, 100.0];
+        let cases: Vec<Vec<f32>> = vec![
+            vec![4.0],
+            vec![-0.0, 0.0, 0.0, -0.0],
+            vec![7.5; 1000],
+            // A clipped background, noise, and a clipped top.
+            (0..20_000)
+                .map(|i| match i % 7 {
+                    0 | 1 | 2 => 0.0,
+                    3 => 1.0,
+                    _ => (next() % 1000) as f32 / 1000.0,
+                })
+                .collect(),
+            // Signed values over many octaves.
+            (0..5000)
+                .map(|_| (next() as i32) as f32 * 1e-6 * (next() % 7) as f32)
+                .collect(),
+        ];
+        let mut counting = Counting::new();
+        for values in cases {
+            let mut want = vec![0.0; q.len()];
+            percentiles_into(&mut values.clone(), &q, &mut want);
+            let mut got = vec![0.0; q.len()];
+            counting.percentiles(&values, &q, &mut got);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&got), bits(&want), "{} values", values.len());
+        }
+        assert!(counting.slots.iter().all(|&s| s == 0));
     }
 
     #[test]
