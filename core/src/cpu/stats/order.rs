@@ -156,20 +156,7 @@ impl Counting {
         }
         counts[run_bucket] += run;
 
-        // (bucket, rank within the bucket) of every rank.
-        let mut targets: Vec<(usize, usize)> = Vec::with_capacity(ranks.len());
-        let mut below = 0usize;
-        let mut wanted = ranks.iter().copied().peekable();
-        for (b, &count) in counts.iter().enumerate() {
-            let upto = below + count as usize;
-            while let Some(rank) = wanted.next_if(|&r| r < upto) {
-                targets.push((b, rank - below));
-            }
-            if wanted.peek().is_none() {
-                break;
-            }
-            below = upto;
-        }
+        let targets = locate(counts, ranks);
         if targets.len() != ranks.len() {
             return None;
         }
@@ -229,6 +216,36 @@ impl Counting {
         }
         Some(found)
     }
+}
+
+/// Buckets scanned at once by [`locate`]: the running count stays in registers.
+const BLOCK: usize = 256;
+
+/// `(bucket, rank within the bucket)` of each of the ascending `ranks`, given the count
+/// of each bucket; block totals first, then the buckets of the blocks that hold a rank.
+fn locate(counts: &[u32; BUCKETS], ranks: &[usize]) -> Vec<(usize, usize)> {
+    let mut out = Vec::with_capacity(ranks.len());
+    let mut wanted = ranks.iter().copied().peekable();
+    let mut below = 0usize;
+    for (i, block) in counts.chunks_exact(BLOCK).enumerate() {
+        let Some(&rank) = wanted.peek() else {
+            break;
+        };
+        // A block holds at most all the values, which fit a u32.
+        let total = block.iter().fold(0u32, |a, &c| a.wrapping_add(c)) as usize;
+        if rank >= below + total {
+            below += total;
+            continue;
+        }
+        for (j, &count) in block.iter().enumerate() {
+            let upto = below + count as usize;
+            while let Some(r) = wanted.next_if(|&r| r < upto) {
+                out.push((i * BLOCK + j, r - below));
+            }
+            below = upto;
+        }
+    }
+    out
 }
 
 /// numpy's interpolation of each percentile from the found keys of `ranks`.
