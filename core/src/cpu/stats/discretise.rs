@@ -165,7 +165,10 @@ impl FastBins {
     pub(super) fn index(&self, x: f32) -> usize {
         let t = &self.thresholds;
         let last = t.len().saturating_sub(2);
-        let mut k = (((x - self.min) * self.scale) as usize).min(last);
+        // An i32 estimate converts in one instruction; NaN and overflow give 0 or the
+        // i32 bounds, then the walks correct.
+        let estimate = ((x - self.min) * self.scale) as i32;
+        let mut k = (estimate.max(0) as usize).min(last);
         // The infinite ends stop both walks inside `t`.
         while k > 0 && x < t[k] {
             k -= 1;

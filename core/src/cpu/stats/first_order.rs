@@ -200,8 +200,10 @@ fn robust_sum(values: &[f32], p10: f64, p90: f64) -> (f64, usize) {
         count[l] += weight;
     };
     for chunk in &mut chunks {
-        for (l, &x) in chunk.iter().enumerate() {
-            add(l, x);
+        if let Ok(chunk) = <[f32; LANES]>::try_from(chunk) {
+            for (l, x) in chunk.into_iter().enumerate() {
+                add(l, x);
+            }
         }
     }
     for (l, &x) in chunks.remainder().iter().enumerate() {
@@ -222,8 +224,8 @@ fn inside(x: f64, p10: f64, p90: f64) -> f64 {
     }
 }
 
-/// Lanes of the deviation sums: six per lane still fit the registers.
-const DEVIATION_LANES: usize = 4;
+/// Lanes of the deviation sums: six sums of two lanes, one SSE2 register each.
+const DEVIATION_LANES: usize = 2;
 
 /// Σ (x - mean)², Σ (x - mean)³, Σ (x - mean)⁴, Σ |x - mean|, Σ |x - median| and, over
 /// the values in [p10, p90], Σ |x - robust mean|.
@@ -250,8 +252,10 @@ fn deviations(
     };
     let mut chunks = values.chunks_exact(DEVIATION_LANES);
     for chunk in &mut chunks {
-        for (l, &x) in chunk.iter().enumerate() {
-            add(l, x);
+        if let Ok(chunk) = <[f32; DEVIATION_LANES]>::try_from(chunk) {
+            for (l, x) in chunk.into_iter().enumerate() {
+                add(l, x);
+            }
         }
     }
     for (l, &x) in chunks.remainder().iter().enumerate() {
