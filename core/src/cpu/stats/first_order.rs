@@ -227,6 +227,15 @@ fn inside(x: f64, p10: f64, p90: f64) -> f64 {
 /// Lanes of the deviation sums: six sums of two lanes, one SSE2 register each.
 const DEVIATION_LANES: usize = 2;
 
+type Pair = [f64; DEVIATION_LANES];
+
+/// Lane-wise `a += b`, written so that it becomes one vector addition.
+#[inline]
+fn accumulate(a: &mut Pair, b: Pair) {
+    a[0] += b[0];
+    a[1] += b[1];
+}
+
 /// Σ (x - mean)², Σ (x - mean)³, Σ (x - mean)⁴, Σ |x - mean|, Σ |x - median| and, over
 /// the values in [p10, p90], Σ |x - robust mean|.
 fn deviations(
@@ -238,30 +247,46 @@ fn deviations(
     p90: f64,
 ) -> [f64; 6] {
     let mut lanes = [[0.0f64; DEVIATION_LANES]; 6];
-    let mut add = |l: usize, x: f32| {
-        let x = f64::from(x);
-        let d = x - mean;
-        let d2 = d * d;
-        let weight = inside(x, p10, p90);
-        lanes[0][l] += d2;
-        lanes[1][l] += d2 * d;
-        lanes[2][l] += d2 * d2;
-        lanes[3][l] += d.abs();
-        lanes[4][l] += (x - median).abs();
-        lanes[5][l] += weight * (x - robust_mean).abs();
+    let mut add = |x: Pair| {
+        let d = [x[0] - mean, x[1] - mean];
+        let d2 = [d[0] * d[0], d[1] * d[1]];
+        let weight = [inside(x[0], p10, p90), inside(x[1], p10, p90)];
+        accumulate(&mut lanes[0], d2);
+        accumulate(&mut lanes[1], [d2[0] * d[0], d2[1] * d[1]]);
+        accumulate(&mut lanes[2], [d2[0] * d2[0], d2[1] * d2[1]]);
+        accumulate(&mut lanes[3], [d[0].abs(), d[1].abs()]);
+        accumulate(&mut lanes[4], [(x[0] - median).abs(), (x[1] - median).abs()]);
+        accumulate(
+            &mut lanes[5],
+            [
+                weight[0] * (x[0] - robust_mean).abs(),
+                weight[1] * (x[1] - robust_mean).abs(),
+            ],
+        );
     };
     let mut chunks = values.chunks_exact(DEVIATION_LANES);
     for chunk in &mut chunks {
-        if let Ok(chunk) = <[f32; DEVIATION_LANES]>::try_from(chunk) {
-            for (l, x) in chunk.into_iter().enumerate() {
-                add(l, x);
-            }
+        if let Ok([a, b]) = <[f32; DEVIATION_LANES]>::try_from(chunk) {
+            add([f64::from(a), f64::from(b)]);
         }
     }
-    for (l, &x) in chunks.remainder().iter().enumerate() {
-        add(l, x);
+    if let [x] = chunks.remainder() {
+        let x = f64::from(*x);
+        let d = x - mean;
+        let d2 = d * d;
+        let terms = [
+            d2,
+            d2 * d,
+            d2 * d2,
+            d.abs(),
+            (x - median).abs(),
+            inside(x, p10, p90) * (x - robust_mean).abs(),
+        ];
+        for (lane, t) in lanes.iter_mut().zip(terms) {
+            lane[0] += t;
+        }
     }
-    lanes.map(|lane| lane.iter().sum())
+    lanes.map(|lane| lane[0] + lane[1])
 }
 
 #[cfg(test)]
