@@ -1,12 +1,12 @@
 //! The 18 IBSI intensity-based statistics.
 //!
-//! Three O(n) passes in f64 with fixed-order accumulation and one selection:
-//! - one pass over the values writes the order keys (reused scratch) and sums x, x², min
-//!   and max, checking finiteness on the way;
-//! - the order statistics (p10, p25, median, p75, p90) come from nested selections on
-//!   the keys ([`super::order`]);
-//! - one pass sums the robust subset [p10, p90], one the deviations from the mean, the
-//!   median and the robust mean.
+//! Four O(n) reads of the values, in f64 with fixed-order lane accumulation, and no copy
+//! for an unmasked map:
+//! - Σ x, Σ x², min and max (a non-finite value shows in the sums);
+//! - the order statistics p10, p25, median, p75, p90 by counting key buckets
+//!   ([`super::order`], two reads);
+//! - Σ x and count over the robust subset [p10, p90], then one read for the deviations
+//!   from the mean, the median and the robust mean.
 
 use std::cell::RefCell;
 

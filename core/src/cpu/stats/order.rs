@@ -1,8 +1,14 @@
 //! Order statistics and percentiles without a full sort.
 //!
-//! Values are turned into unsigned keys whose integer order is the float order, then a
-//! few `select_nth_unstable` calls on shrinking tails find exactly the ranks the
-//! percentiles need. Percentiles interpolate like numpy's default `'linear'` method.
+//! Values are turned into unsigned keys whose integer order is the float order. Two ways
+//! find exactly the ranks the percentiles need:
+//! - nested `select_nth_unstable` calls, each on a part of its parent's range, on keys
+//!   that may be reordered ([`percentiles`]);
+//! - counting ([`Counting`], first-order statistics): a histogram of the keys' top bits
+//!   points to the few buckets that hold the ranks, and only their keys are selected;
+//!   the values are not moved.
+//!
+//! Percentiles interpolate like numpy's default `'linear'` method.
 
 use ndarray::ArrayViewD;
 
@@ -197,9 +203,7 @@ impl Counting {
         let mut found = vec![0u32; ranks.len()];
         let mut first = 0;
         for (slot, segment) in starts.windows(2).enumerate() {
-            let Some(keys) = self.gathered.get_mut(segment[0]..segment[1]) else {
-                return None;
-            };
+            let keys = self.gathered.get_mut(segment[0]..segment[1])?;
             let b = distinct.get(slot).copied();
             let last = first + targets[first..].iter().take_while(|t| Some(t.0) == b).count();
             let local: Vec<usize> = targets[first..last].iter().map(|&(_, r)| r).collect();
@@ -396,7 +400,7 @@ mod tests {
             // A clipped background, noise, and a clipped top.
             (0..20_000)
                 .map(|i| match i % 7 {
-                    0 | 1 | 2 => 0.0,
+                    0..=2 => 0.0,
                     3 => 1.0,
                     _ => (next() % 1000) as f32 / 1000.0,
                 })
