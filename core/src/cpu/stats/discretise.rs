@@ -37,11 +37,19 @@ impl Levels {
         limit: u32,
         family: &'static str,
     ) -> Result<Self, StatsError> {
-        let (lo, hi) = roi
-            .iter()
-            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &x| {
-                (lo.min(x), hi.max(x))
-            });
+        let (lo, hi, _) = min_max(roi);
+        Self::with_range(discretisation, roi, lo, hi, limit, family)
+    }
+
+    /// [`Levels::new`] when the ROI's minimum `lo` and maximum `hi` are known.
+    pub(super) fn with_range(
+        discretisation: Discretisation,
+        roi: &[f32],
+        lo: f32,
+        hi: f32,
+        limit: u32,
+        family: &'static str,
+    ) -> Result<Self, StatsError> {
         let (min, max) = (f64::from(lo), f64::from(hi));
         let (kind, count) = match discretisation {
             Discretisation::Bins(0) => return Err(StatsError::ZeroBins),
@@ -110,6 +118,27 @@ impl Levels {
         }
     }
 
+    /// For a fixed bin number over a non-empty range, the same binning as [`Levels::index`]
+    /// on f32 thresholds.
+    pub(super) fn fast_bins(&self) -> Option<FastBins> {
+        let Kind::Bins { n, min, max, step } = self.kind else {
+            return None;
+        };
+        if max <= min {
+            return None;
+        }
+        let mut thresholds = Vec::with_capacity(n + 1);
+        thresholds.push(f32::NEG_INFINITY);
+        thresholds.extend((1..n).map(|k| f32_at_or_above(k as f64 * step + min)));
+        thresholds.push(f32::INFINITY);
+        let (lo, hi) = (min as f32, max as f32);
+        Some(FastBins {
+            min: lo,
+            scale: n as f32 / (hi - lo),
+            thresholds,
+        })
+    }
+
     /// IBSI grey value of level `index`.
     pub(super) fn grey(&self, index: usize) -> f64 {
         match self.kind {
@@ -117,6 +146,79 @@ impl Levels {
             Kind::Identity { min } => min + index as f64,
         }
     }
+}
+
+/// Binning on numpy's edges for f32 values: `x >= edge` (in f64) exactly when
+/// `x >= t`, t the least f32 not below the edge. So the bin of `x` is the `k` with
+/// `t[k] <= x < t[k + 1]`, found from an f32 estimate and a walk that is almost always
+/// empty; the estimate's rounding only affects speed.
+pub(super) struct FastBins {
+    min: f32,
+    scale: f32,
+    /// `t[0] = -inf`, the interior edges, `t[n] = +inf` (the last bin is closed).
+    thresholds: Vec<f32>,
+}
+
+impl FastBins {
+    /// Index of the bin of `x`, any value within the ROI's [min, max].
+    #[inline]
+    pub(super) fn index(&self, x: f32) -> usize {
+        let t = &self.thresholds;
+        let last = t.len().saturating_sub(2);
+        // An i32 estimate converts in one instruction; NaN and overflow give 0 or the
+        // i32 bounds, then the walks correct.
+        let estimate = ((x - self.min) * self.scale) as i32;
+        let mut k = (estimate.max(0) as usize).min(last);
+        // The infinite ends stop both walks inside `t`.
+        while k > 0 && x < t[k] {
+            k -= 1;
+        }
+        while k < last && x >= t[k + 1] {
+            k += 1;
+        }
+        k
+    }
+}
+
+/// The least f32 at or above `x` (a finite value within the f32 range).
+fn f32_at_or_above(x: f64) -> f32 {
+    let f = x as f32;
+    if f64::from(f) >= x {
+        f
+    } else if f == 0.0 {
+        f32::from_bits(1)
+    } else if f > 0.0 {
+        f32::from_bits(f.to_bits() + 1)
+    } else {
+        f32::from_bits(f.to_bits() - 1)
+    }
+}
+
+/// Minimum and maximum of `values`, and whether all are finite; vectorised lanes.
+pub(super) fn min_max(values: &[f32]) -> (f32, f32, bool) {
+    const LANES: usize = 8;
+    let mut lo = [f32::INFINITY; LANES];
+    let mut hi = [f32::NEG_INFINITY; LANES];
+    let mut finite = [true; LANES];
+    let mut chunks = values.chunks_exact(LANES);
+    for chunk in &mut chunks {
+        for l in 0..LANES {
+            let x = chunk[l];
+            finite[l] &= x.is_finite();
+            lo[l] = if x < lo[l] { x } else { lo[l] };
+            hi[l] = if x > hi[l] { x } else { hi[l] };
+        }
+    }
+    for (l, &x) in chunks.remainder().iter().enumerate() {
+        finite[l] &= x.is_finite();
+        lo[l] = if x < lo[l] { x } else { lo[l] };
+        hi[l] = if x > hi[l] { x } else { hi[l] };
+    }
+    (
+        lo.iter().copied().fold(f32::INFINITY, f32::min),
+        hi.iter().copied().fold(f32::NEG_INFINITY, f32::max),
+        finite.iter().all(|&f| f),
+    )
 }
 
 fn check_limit(levels: u64, limit: u32, family: &'static str) -> Result<(), StatsError> {
@@ -162,6 +264,53 @@ mod tests {
         let got: Vec<usize> = roi.iter().map(|&x| levels.index(f64::from(x))).collect();
         assert_eq!(got, vec![0, 1, 2, 3, 6, 9]);
         assert_eq!(levels.grey(0), 1.0);
+    }
+
+    #[test]
+    fn fast_bins_agree_with_the_edge_comparisons() {
+        let mut state = 0x9e37_79b9u32;
+        let mut uniform = move || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            f64::from(state) / f64::from(u32::MAX)
+        };
+        for (lo, hi) in [
+            (0.0f32, 1.0f32),
+            (-1024.0, 3071.0),
+            (1.0e6, 1.0e6 + 1.0),
+            (1.0, 1.0 + 3.0 * f32::EPSILON),
+            (-3.0e38, 3.0e38),
+        ] {
+            for bins in [1u32, 3, 10, 64, 1000] {
+                let mut roi = vec![lo, hi];
+                roi.extend((0..2000).map(|_| (f64::from(lo) + uniform() * (f64::from(hi) - f64::from(lo))) as f32));
+                // Values on and next to every edge.
+                let step = (f64::from(hi) - f64::from(lo)) / f64::from(bins);
+                for k in 0..=bins {
+                    let edge = (f64::from(k) * step + f64::from(lo)) as f32;
+                    for bits in [edge.to_bits().wrapping_sub(1), edge.to_bits(), edge.to_bits() + 1] {
+                        let x = f32::from_bits(bits);
+                        if x >= lo && x <= hi {
+                            roi.push(x);
+                        }
+                    }
+                }
+                let levels = Levels::new(Discretisation::Bins(bins), &roi, 1 << 20, "histogram")
+                    .expect("valid test input");
+                let fast = levels.fast_bins().expect("a non-empty range");
+                for &x in &roi {
+                    assert_eq!(
+                        fast.index(x),
+                        levels.index(f64::from(x)),
+                        "x = {x:e}, bins = {bins}, range [{lo:e}, {hi:e}]"
+                    );
+                }
+            }
+        }
+        let constant = Levels::new(Discretisation::Bins(8), &[2.0; 3], 64, "histogram")
+            .expect("valid test input");
+        assert!(constant.fast_bins().is_none());
     }
 
     #[test]

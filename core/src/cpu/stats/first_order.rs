@@ -1,12 +1,19 @@
 //! The 18 IBSI intensity-based statistics.
 //!
-//! One copy of the ROI values, a few O(n) passes in f64 with fixed-order accumulation,
-//! and one selection for the five order statistics (p10, p25, median, p75, p90).
+//! Four O(n) reads of the values, in f64 with fixed-order lane accumulation, and no copy
+//! for an unmasked map:
+//! - Σ x, Σ x², min and max (a non-finite value shows in the sums);
+//! - the order statistics p10, p25, median, p75, p90 by counting key buckets
+//!   ([`super::order`], two reads);
+//! - Σ x and count over the robust subset [p10, p90], then one read for the deviations
+//!   from the mean, the median and the robust mean.
+
+use std::cell::RefCell;
 
 use ndarray::ArrayViewD;
 
-use super::order::percentiles_into;
-use super::{roi_values, StatsError};
+use super::order::Counting;
+use super::{non_finite, roi_values, StatsError};
 
 /// Names of the [`first_order`] statistics, in output order.
 pub const FIRST_ORDER_NAMES: &[&str] = &[
@@ -27,62 +34,71 @@ pub fn first_order(
     values: ArrayViewD<'_, f32>,
     mask: Option<ArrayViewD<'_, bool>>,
 ) -> Result<Vec<(&'static str, f64)>, StatsError> {
+    if mask.is_none() {
+        if let Some(slice) = values.as_slice() {
+            // The common case reads the map in place: no ROI copy.
+            if slice.is_empty() {
+                return Err(StatsError::EmptyRoi);
+            }
+            return with_scratch(|counting| {
+                stats_of(slice, counting).ok_or_else(|| {
+                    let bad = slice.iter().copied().find(|x| !x.is_finite());
+                    non_finite(&values, None, bad.unwrap_or(f32::NAN))
+                })
+            });
+        }
+    }
     let mut roi = roi_values(&values, mask.as_ref())?;
     Ok(first_order_of(&mut roi))
+}
+
+thread_local! {
+    /// Counters of the order statistics, kept to spare allocations per call.
+    static SCRATCH: RefCell<Option<Counting>> = const { RefCell::new(None) };
+}
+
+fn with_scratch<R>(f: impl FnOnce(&mut Counting) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => f(scratch.get_or_insert_with(Counting::new)),
+        // Only re-entrancy could get here; fresh scratch is then correct, just slower.
+        Err(_) => f(&mut Counting::new()),
+    })
 }
 
 /// Lanes of independent accumulators: a fixed summation order that still vectorises.
 const LANES: usize = 8;
 
-/// Sums the `K` quantities `f(x)` over `values` in f64, lane by lane, then the lanes in
-/// order: the same bits whatever the thread count.
-fn sums<const K: usize>(values: &[f32], f: impl Fn(f64) -> [f64; K]) -> [f64; K] {
-    let mut lanes = [[0.0f64; K]; LANES];
-    let mut chunks = values.chunks_exact(LANES);
-    for chunk in &mut chunks {
-        for (acc, &x) in lanes.iter_mut().zip(chunk) {
-            for (a, term) in acc.iter_mut().zip(f(f64::from(x))) {
-                *a += term;
-            }
-        }
-    }
-    for (acc, &x) in lanes.iter_mut().zip(chunks.remainder()) {
-        for (a, term) in acc.iter_mut().zip(f(f64::from(x))) {
-            *a += term;
-        }
-    }
-    let mut total = [0.0f64; K];
-    for acc in lanes {
-        for (t, a) in total.iter_mut().zip(acc) {
-            *t += a;
-        }
-    }
-    total
+/// The statistics of finite, non-empty values (left in their order).
+pub(super) fn first_order_of(values: &mut [f32]) -> Vec<(&'static str, f64)> {
+    with_scratch(|counting| stats_of(values, counting)).unwrap_or_default()
 }
 
-/// The statistics of finite, non-empty values; reorders them.
-pub(super) fn first_order_of(values: &mut [f32]) -> Vec<(&'static str, f64)> {
+/// The statistics of non-empty `values`, or `None` if one is not finite.
+fn stats_of(values: &[f32], counting: &mut Counting) -> Option<Vec<(&'static str, f64)>> {
     let n = values.len() as f64;
-    let (lo, hi) = values
-        .iter()
-        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &x| {
-            (lo.min(x), hi.max(x))
-        });
-    let (minimum, maximum) = (f64::from(lo), f64::from(hi));
-    let [sum, energy] = sums(values, |x| [x, x * x]);
+    let first = Moments::of(values)?;
+    let (minimum, maximum) = (f64::from(first.min), f64::from(first.max));
+    let (sum, energy) = (first.sum, first.energy);
     let mean = sum / n;
-    let [m2, m3, m4, mad] = sums(values, |x| {
-        let d = x - mean;
-        let d2 = d * d;
-        [d2, d2 * d, d2 * d2, d.abs()]
-    })
-    .map(|s| s / n);
 
     let mut quantiles = [0.0; 5];
-    percentiles_into(values, &[10.0, 25.0, 50.0, 75.0, 90.0], &mut quantiles);
+    counting.percentiles(values, &[10.0, 25.0, 50.0, 75.0, 90.0], &mut quantiles);
     let [p10, p25, p50, p75, p90] = quantiles;
-    let [medad] = sums(values, |x| [(x - p50).abs()]).map(|s| s / n);
-    let rmad = robust_mad(values, p10, p90);
+
+    let (robust_sum, robust_count) = robust_sum(values, p10, p90);
+    let robust_mean = if robust_count > 0 {
+        robust_sum / robust_count as f64
+    } else {
+        0.0
+    };
+    let [m2, m3, m4, mad, medad, robust_deviation] =
+        deviations(values, mean, p50, robust_mean, p10, p90);
+    let [m2, m3, m4, mad, medad] = [m2, m3, m4, mad, medad].map(|s| s / n);
+    let rmad = if robust_count > 0 {
+        robust_deviation / robust_count as f64
+    } else {
+        0.0
+    };
 
     let (skewness, kurtosis) = if m2 > 0.0 {
         (m3 / m2.powf(1.5), m4 / (m2 * m2) - 3.0)
@@ -119,21 +135,158 @@ pub(super) fn first_order_of(values: &mut [f32]) -> Vec<(&'static str, f64)> {
         energy,
         (energy / n).sqrt(),
     ];
-    FIRST_ORDER_NAMES.iter().copied().zip(stats).collect()
+    Some(FIRST_ORDER_NAMES.iter().copied().zip(stats).collect())
 }
 
-/// Mean absolute deviation from their mean of the values in [p10, p90] (inclusive).
-fn robust_mad(values: &[f32], p10: f64, p90: f64) -> f64 {
-    let inside = |x: f64| (p10..=p90).contains(&x);
-    let count = values.iter().filter(|&&x| inside(f64::from(x))).count();
-    if count == 0 {
-        return 0.0;
+/// What the first pass gathers.
+struct Moments {
+    sum: f64,
+    energy: f64,
+    min: f32,
+    max: f32,
+}
+
+impl Moments {
+    /// Σ x, Σ x², min and max of `values`; `None` if a value is not finite.
+    fn of(values: &[f32]) -> Option<Self> {
+        let mut sum = [0.0f64; LANES];
+        let mut energy = [0.0f64; LANES];
+        let mut lo = [f32::INFINITY; LANES];
+        let mut hi = [f32::NEG_INFINITY; LANES];
+        let mut chunks = values.chunks_exact(LANES);
+        for chunk in &mut chunks {
+            for l in 0..LANES {
+                let x = chunk[l];
+                lo[l] = if x < lo[l] { x } else { lo[l] };
+                hi[l] = if x > hi[l] { x } else { hi[l] };
+                let x = f64::from(x);
+                sum[l] += x;
+                energy[l] += x * x;
+            }
+        }
+        let rest = chunks.remainder();
+        for (l, &x) in rest.iter().enumerate() {
+            lo[l] = if x < lo[l] { x } else { lo[l] };
+            hi[l] = if x > hi[l] { x } else { hi[l] };
+            let x = f64::from(x);
+            sum[l] += x;
+            energy[l] += x * x;
+        }
+        let sum: f64 = sum.iter().sum();
+        // f32 values cannot overflow an f64 sum of squares, so only a non-finite value
+        // makes it non-finite.
+        let energy: f64 = energy.iter().sum();
+        if !(sum.is_finite() && energy.is_finite()) {
+            return None;
+        }
+        Some(Self {
+            sum,
+            energy,
+            min: lo.iter().copied().fold(f32::INFINITY, f32::min),
+            max: hi.iter().copied().fold(f32::NEG_INFINITY, f32::max),
+        })
     }
-    let count = count as f64;
-    let [sum] = sums(values, |x| [if inside(x) { x } else { 0.0 }]);
-    let mean = sum / count;
-    let [deviation] = sums(values, |x| [if inside(x) { (x - mean).abs() } else { 0.0 }]);
-    deviation / count
+}
+
+/// Σ x and the count of the values in [p10, p90] (inclusive).
+fn robust_sum(values: &[f32], p10: f64, p90: f64) -> (f64, usize) {
+    let mut sum = [0.0f64; LANES];
+    let mut count = [0.0f64; LANES];
+    let mut chunks = values.chunks_exact(LANES);
+    let mut add = |l: usize, x: f32| {
+        let x = f64::from(x);
+        let weight = inside(x, p10, p90);
+        sum[l] += weight * x;
+        count[l] += weight;
+    };
+    for chunk in &mut chunks {
+        if let Ok(chunk) = <[f32; LANES]>::try_from(chunk) {
+            for (l, x) in chunk.into_iter().enumerate() {
+                add(l, x);
+            }
+        }
+    }
+    for (l, &x) in chunks.remainder().iter().enumerate() {
+        add(l, x);
+    }
+    // Counts below 2^53 are exact in f64.
+    (sum.iter().sum(), count.iter().sum::<f64>() as usize)
+}
+
+/// 1 for a value in [p10, p90], else 0: a weight keeps the lanes free of branches.
+#[inline]
+fn inside(x: f64, p10: f64, p90: f64) -> f64 {
+    let above = if x >= p10 { 1.0 } else { 0.0 };
+    if x <= p90 {
+        above
+    } else {
+        0.0
+    }
+}
+
+/// Lanes of the deviation sums: six sums of two lanes, one SSE2 register each.
+const DEVIATION_LANES: usize = 2;
+
+type Pair = [f64; DEVIATION_LANES];
+
+/// Lane-wise `a += b`, written so that it becomes one vector addition.
+#[inline]
+fn accumulate(a: &mut Pair, b: Pair) {
+    a[0] += b[0];
+    a[1] += b[1];
+}
+
+/// Σ (x - mean)², Σ (x - mean)³, Σ (x - mean)⁴, Σ |x - mean|, Σ |x - median| and, over
+/// the values in [p10, p90], Σ |x - robust mean|.
+fn deviations(
+    values: &[f32],
+    mean: f64,
+    median: f64,
+    robust_mean: f64,
+    p10: f64,
+    p90: f64,
+) -> [f64; 6] {
+    let mut lanes = [[0.0f64; DEVIATION_LANES]; 6];
+    let mut add = |x: Pair| {
+        let d = [x[0] - mean, x[1] - mean];
+        let d2 = [d[0] * d[0], d[1] * d[1]];
+        let weight = [inside(x[0], p10, p90), inside(x[1], p10, p90)];
+        accumulate(&mut lanes[0], d2);
+        accumulate(&mut lanes[1], [d2[0] * d[0], d2[1] * d[1]]);
+        accumulate(&mut lanes[2], [d2[0] * d2[0], d2[1] * d2[1]]);
+        accumulate(&mut lanes[3], [d[0].abs(), d[1].abs()]);
+        accumulate(&mut lanes[4], [(x[0] - median).abs(), (x[1] - median).abs()]);
+        accumulate(
+            &mut lanes[5],
+            [
+                weight[0] * (x[0] - robust_mean).abs(),
+                weight[1] * (x[1] - robust_mean).abs(),
+            ],
+        );
+    };
+    let mut chunks = values.chunks_exact(DEVIATION_LANES);
+    for chunk in &mut chunks {
+        if let Ok([a, b]) = <[f32; DEVIATION_LANES]>::try_from(chunk) {
+            add([f64::from(a), f64::from(b)]);
+        }
+    }
+    if let [x] = chunks.remainder() {
+        let x = f64::from(*x);
+        let d = x - mean;
+        let d2 = d * d;
+        let terms = [
+            d2,
+            d2 * d,
+            d2 * d2,
+            d.abs(),
+            (x - median).abs(),
+            inside(x, p10, p90) * (x - robust_mean).abs(),
+        ];
+        for (lane, t) in lanes.iter_mut().zip(terms) {
+            lane[0] += t;
+        }
+    }
+    lanes.map(|lane| lane[0] + lane[1])
 }
 
 #[cfg(test)]

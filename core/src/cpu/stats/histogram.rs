@@ -2,8 +2,8 @@
 
 use ndarray::ArrayViewD;
 
-use super::discretise::Levels;
-use super::{roi_values, Discretisation, StatsError};
+use super::discretise::{min_max, Levels};
+use super::{non_finite, roi_values, Discretisation, StatsError};
 
 /// Names of the [`histogram`] features, in output order.
 pub const HISTOGRAM_NAMES: &[&str] = &["entropy", "uniformity"];
@@ -22,6 +22,20 @@ pub fn histogram(
     mask: Option<ArrayViewD<'_, bool>>,
     discretisation: Discretisation,
 ) -> Result<Vec<(&'static str, f64)>, StatsError> {
+    if mask.is_none() {
+        if let Some(slice) = values.as_slice() {
+            // The common case reads the map in place: no ROI copy.
+            if slice.is_empty() {
+                return Err(StatsError::EmptyRoi);
+            }
+            let (lo, hi, finite) = min_max(slice);
+            if !finite {
+                let bad = slice.iter().copied().find(|x| !x.is_finite());
+                return Err(non_finite(&values, None, bad.unwrap_or(f32::NAN)));
+            }
+            return histogram_in_range(slice, lo, hi, discretisation);
+        }
+    }
     let roi = roi_values(&values, mask.as_ref())?;
     histogram_of(&roi, discretisation)
 }
@@ -31,13 +45,57 @@ pub(super) fn histogram_of(
     roi: &[f32],
     discretisation: Discretisation,
 ) -> Result<Vec<(&'static str, f64)>, StatsError> {
-    let levels = Levels::new(discretisation, roi, MAX_HISTOGRAM_BINS, "histogram")?;
-    let mut counts = vec![0u64; levels.count()];
-    for &x in roi {
-        if let Some(count) = counts.get_mut(levels.index(f64::from(x))) {
-            *count += 1;
+    let (lo, hi, _) = min_max(roi);
+    histogram_in_range(roi, lo, hi, discretisation)
+}
+
+/// Independent count arrays for short bin ranges: runs of equal bins (a clipped
+/// background) then do not wait on one counter.
+const COUNT_LANES: usize = 4;
+
+/// The histogram features of finite, non-empty values with minimum `lo` and maximum `hi`.
+fn histogram_in_range(
+    roi: &[f32],
+    lo: f32,
+    hi: f32,
+    discretisation: Discretisation,
+) -> Result<Vec<(&'static str, f64)>, StatsError> {
+    let levels = Levels::with_range(discretisation, roi, lo, hi, MAX_HISTOGRAM_BINS, "histogram")?;
+    let bins = levels.count();
+    let counts = match levels.fast_bins() {
+        Some(fast) if bins <= 4096 => {
+            let mut lanes = vec![0u64; COUNT_LANES * bins];
+            let mut chunks = roi.chunks_exact(COUNT_LANES);
+            for chunk in &mut chunks {
+                for (l, &x) in chunk.iter().enumerate() {
+                    if let Some(count) = lanes.get_mut(l * bins + fast.index(x)) {
+                        *count += 1;
+                    }
+                }
+            }
+            for &x in chunks.remainder() {
+                if let Some(count) = lanes.get_mut(fast.index(x)) {
+                    *count += 1;
+                }
+            }
+            let mut counts = vec![0u64; bins];
+            for lane in lanes.chunks_exact(bins) {
+                for (c, l) in counts.iter_mut().zip(lane) {
+                    *c += l;
+                }
+            }
+            counts
         }
-    }
+        _ => {
+            let mut counts = vec![0u64; bins];
+            for &x in roi {
+                if let Some(count) = counts.get_mut(levels.index(f64::from(x))) {
+                    *count += 1;
+                }
+            }
+            counts
+        }
+    };
     let n = roi.len() as f64;
     let (mut entropy, mut uniformity) = (0.0, 0.0);
     for &count in counts.iter().filter(|&&c| c > 0) {

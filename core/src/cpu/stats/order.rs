@@ -1,8 +1,14 @@
 //! Order statistics and percentiles without a full sort.
 //!
-//! Values are turned into unsigned keys whose integer order is the float order, then a
-//! few `select_nth_unstable` calls on shrinking tails find exactly the ranks the
-//! percentiles need. Percentiles interpolate like numpy's default `'linear'` method.
+//! Values are turned into unsigned keys whose integer order is the float order. Two ways
+//! find exactly the ranks the percentiles need:
+//! - nested `select_nth_unstable` calls, each on a part of its parent's range, on keys
+//!   that may be reordered ([`percentiles`]);
+//! - counting ([`Counting`], first-order statistics): a histogram of the keys' top bits
+//!   points to the few buckets that hold the ranks, and only their keys are selected;
+//!   the values are not moved.
+//!
+//! Percentiles interpolate like numpy's default `'linear'` method.
 
 use ndarray::ArrayViewD;
 
@@ -27,17 +33,234 @@ pub fn percentiles(
 /// Percentiles `q` (in [0, 100]) of finite, non-empty values into `out` (one per `q`).
 /// Reorders `values`.
 pub(super) fn percentiles_into(values: &mut [f32], q: &[f64], out: &mut [f64]) {
-    let n = values.len();
+    let Some((positions, ranks)) = plan(values.len(), q) else {
+        out.fill(f64::NAN);
+        return;
+    };
+    let keys: &mut [u32] = bytemuck::cast_slice_mut(values);
+    for key in keys.iter_mut() {
+        *key = to_key(*key);
+    }
+    let mut found = vec![0u32; ranks.len()];
+    select(keys, 0, &ranks, &mut found);
+    for key in keys.iter_mut() {
+        *key = from_key(*key);
+    }
+    interpolate(&positions, &ranks, &found, out);
+}
+
+/// Where each percentile `q` of `n` values falls, and the ascending, distinct ranks they
+/// read; `None` without values.
+fn plan(n: usize, q: &[f64]) -> Option<(Vec<Position>, Vec<usize>)> {
+    if n == 0 {
+        return None;
+    }
     let positions: Vec<Position> = q.iter().map(|&p| Position::new(n, p)).collect();
     let mut ranks: Vec<usize> = positions.iter().flat_map(|p| p.ranks()).collect();
     ranks.sort_unstable();
     ranks.dedup();
-    let found = order_statistics(values, &ranks);
+    Some((positions, ranks))
+}
+
+/// Finds the keys of ascending, distinct `ranks` into `found`, where `keys` holds exactly
+/// the ranks `base..base + keys.len()` of the whole set.
+///
+/// Selects the middle rank, then recurses into the two sides, so each selection runs on a
+/// part of its parent's range. A rank right after a selected one is the minimum of the
+/// upper side: a scan, not a selection.
+fn select(keys: &mut [u32], base: usize, ranks: &[usize], found: &mut [u32]) {
+    if ranks.is_empty() {
+        return;
+    }
+    let mut mid = ranks.len() / 2;
+    if mid > 0 && ranks[mid - 1] + 1 == ranks[mid] {
+        mid -= 1;
+    }
+    let rank = ranks[mid];
+    let Some(local) = rank.checked_sub(base).filter(|&r| r < keys.len()) else {
+        return;
+    };
+    let (left, &mut key, right) = keys.select_nth_unstable(local);
+    found[mid] = key;
+    let mut next = mid + 1;
+    if ranks.get(next) == Some(&(rank + 1)) {
+        found[next] = right.iter().copied().min().unwrap_or(key);
+        next += 1;
+    }
+    let (found_left, found_right) = found.split_at_mut(mid);
+    select(left, base, &ranks[..mid], found_left);
+    select(right, rank + 1, &ranks[next..], &mut found_right[next - mid..]);
+}
+
+/// Buckets of the counting selection: the top 16 bits of a key (sign, exponent and 7
+/// mantissa bits), so a bucket spans under 1% of its values' magnitude.
+const BUCKETS: usize = 1 << 16;
+
+fn bucket(key: u32) -> usize {
+    (key >> 16) as usize
+}
+
+/// Order statistics by counting: one pass counts the values per bucket of their key, a
+/// scan finds the bucket of each wanted rank, a second pass gathers those buckets' keys
+/// (a small fraction of the values), and selection finishes within them. The values are
+/// read, never moved. Holds its scratch space, to be reused between calls.
+pub(super) struct Counting {
+    counts: Box<[u32; BUCKETS]>,
+    /// Per bucket, 0 or 1 + the gathered segment it fills; all 0 between calls.
+    slots: Box<[u8; BUCKETS]>,
+    gathered: Vec<u32>,
+}
+
+impl Counting {
+    pub(super) fn new() -> Self {
+        Self {
+            counts: Box::new([0; BUCKETS]),
+            slots: Box::new([0; BUCKETS]),
+            gathered: Vec::new(),
+        }
+    }
+
+    /// Percentiles `q` (in [0, 100]) of finite `values` into `out` (one per `q`), as
+    /// [`percentiles_into`] computes them.
+    pub(super) fn percentiles(&mut self, values: &[f32], q: &[f64], out: &mut [f64]) {
+        let Some((positions, ranks)) = plan(values.len(), q) else {
+            out.fill(f64::NAN);
+            return;
+        };
+        let found = match self.order_statistics(values, &ranks) {
+            Some(found) => found,
+            None => {
+                // Beyond the counters' range: select on a copy.
+                let mut keys: Vec<u32> = values.iter().map(|x| to_key(x.to_bits())).collect();
+                let mut found = vec![0u32; ranks.len()];
+                select(&mut keys, 0, &ranks, &mut found);
+                found
+            }
+        };
+        interpolate(&positions, &ranks, &found, out);
+    }
+
+    /// The keys of ascending, distinct `ranks` among `values`; `None` when the values or
+    /// the buckets the ranks fall in are too many for the counters.
+    fn order_statistics(&mut self, values: &[f32], ranks: &[usize]) -> Option<Vec<u32>> {
+        u32::try_from(values.len()).ok()?;
+        let counts = &mut *self.counts;
+        counts.fill(0);
+        // Runs of one bucket (a clipped background) are counted at once: one counter
+        // incremented value after value would wait on itself.
+        let mut run_bucket = 0;
+        let mut run = 0u32;
+        for &x in values {
+            let b = bucket(to_key(x.to_bits()));
+            if b == run_bucket {
+                run += 1;
+            } else {
+                counts[run_bucket] += run;
+                run_bucket = b;
+                run = 1;
+            }
+        }
+        counts[run_bucket] += run;
+
+        let targets = locate(counts, ranks);
+        if targets.len() != ranks.len() {
+            return None;
+        }
+        let mut distinct: Vec<usize> = targets.iter().map(|&(b, _)| b).collect();
+        distinct.dedup();
+        if distinct.len() >= usize::from(u8::MAX) {
+            return None;
+        }
+
+        // Segments of `gathered`, one per distinct bucket, in order.
+        let mut starts = Vec::with_capacity(distinct.len() + 1);
+        let mut total = 0usize;
+        for (slot, &b) in distinct.iter().enumerate() {
+            starts.push(total);
+            total += counts[b] as usize;
+            self.slots[b] = slot as u8 + 1;
+        }
+        starts.push(total);
+        self.gathered.clear();
+        self.gathered.resize(total, 0);
+        let mut fill = starts.clone();
+        for &x in values {
+            let key = to_key(x.to_bits());
+            let slot = self.slots[bucket(key)];
+            if slot != 0 {
+                if let Some(next) = fill.get_mut(usize::from(slot) - 1) {
+                    if let Some(g) = self.gathered.get_mut(*next) {
+                        *g = key;
+                    }
+                    *next += 1;
+                }
+            }
+        }
+        for &b in &distinct {
+            self.slots[b] = 0;
+        }
+
+        let mut found = vec![0u32; ranks.len()];
+        let mut first = 0;
+        for (slot, segment) in starts.windows(2).enumerate() {
+            let keys = self.gathered.get_mut(segment[0]..segment[1])?;
+            let b = distinct.get(slot).copied();
+            let last = first + targets[first..].iter().take_while(|t| Some(t.0) == b).count();
+            let local: Vec<usize> = targets[first..last].iter().map(|&(_, r)| r).collect();
+            let (lo, hi) = keys
+                .iter()
+                .fold((u32::MAX, 0), |(lo, hi), &k| (lo.min(k), hi.max(k)));
+            if lo == hi {
+                // Ties (a clipped background): nothing to select.
+                found[first..last].fill(lo);
+            } else {
+                select(keys, 0, &local, &mut found[first..last]);
+            }
+            first = last;
+        }
+        Some(found)
+    }
+}
+
+/// Buckets scanned at once by [`locate`]: the running count stays in registers.
+const BLOCK: usize = 256;
+
+/// `(bucket, rank within the bucket)` of each of the ascending `ranks`, given the count
+/// of each bucket; block totals first, then the buckets of the blocks that hold a rank.
+fn locate(counts: &[u32; BUCKETS], ranks: &[usize]) -> Vec<(usize, usize)> {
+    let mut out = Vec::with_capacity(ranks.len());
+    let mut wanted = ranks.iter().copied().peekable();
+    let mut below = 0usize;
+    for (i, block) in counts.chunks_exact(BLOCK).enumerate() {
+        let Some(&rank) = wanted.peek() else {
+            break;
+        };
+        // A block holds at most all the values, which fit a u32.
+        let total = block.iter().fold(0u32, |a, &c| a.wrapping_add(c)) as usize;
+        if rank >= below + total {
+            below += total;
+            continue;
+        }
+        for (j, &count) in block.iter().enumerate() {
+            let upto = below + count as usize;
+            while let Some(r) = wanted.next_if(|&r| r < upto) {
+                out.push((i * BLOCK + j, r - below));
+            }
+            below = upto;
+        }
+    }
+    out
+}
+
+/// numpy's interpolation of each percentile from the found keys of `ranks`.
+fn interpolate(positions: &[Position], ranks: &[usize], found: &[u32], out: &mut [f64]) {
     let at = |rank: usize| -> f64 {
         let i = ranks.partition_point(|&r| r < rank);
-        found.get(i).copied().map_or(f64::NAN, f64::from)
+        found
+            .get(i)
+            .map_or(f64::NAN, |&key| f64::from(f32::from_bits(from_key(key))))
     };
-    for (o, p) in out.iter_mut().zip(&positions) {
+    for (o, p) in out.iter_mut().zip(positions) {
         *o = p.interpolate(at(p.lo), at(p.hi));
     }
 }
@@ -88,36 +311,12 @@ impl Position {
     }
 }
 
-/// The values of ascending, distinct `ranks` (0 = smallest) among finite `values`.
-/// Reorders `values`; returns them as they were, bit for bit.
-pub(super) fn order_statistics(values: &mut [f32], ranks: &[usize]) -> Vec<f32> {
-    let keys: &mut [u32] = bytemuck::cast_slice_mut(values);
-    for key in keys.iter_mut() {
-        *key = to_key(*key);
-    }
-    let mut out = Vec::with_capacity(ranks.len());
-    let mut start = 0;
-    for &rank in ranks {
-        // Everything before `start` is at most the previous statistic, so the next one
-        // is a rank within the tail.
-        let tail = &mut keys[start..];
-        let (_, &mut key, _) = tail.select_nth_unstable(rank - start);
-        out.push(f32::from_bits(from_key(key)));
-        start = rank + 1;
-    }
-    for key in keys.iter_mut() {
-        *key = from_key(*key);
-    }
-    out
-}
-
-/// f32 bits to a key whose unsigned order is the numeric order (-0 just below +0).
-fn to_key(bits: u32) -> u32 {
-    if bits & 0x8000_0000 != 0 {
-        !bits
-    } else {
-        bits | 0x8000_0000
-    }
+/// f32 bits to a key whose unsigned order is the numeric order (-0 just below +0):
+/// negative values have every bit flipped, the others only the sign bit.
+#[inline]
+pub(super) fn to_key(bits: u32) -> u32 {
+    let negative = ((bits as i32) >> 31) as u32;
+    bits ^ (negative | 0x8000_0000)
 }
 
 fn from_key(key: u32) -> u32 {
@@ -156,19 +355,71 @@ mod tests {
     }
 
     #[test]
-    fn order_statistics_match_a_sort() {
-        let mut values: Vec<f32> = (0..1000u32)
-            .map(|i| ((i * 7919) % 1009) as f32 - 500.0)
+    fn nested_selection_matches_a_sort() {
+        // Many ties (a tenth of the values are 0) and ranks that are neighbours.
+        let values: Vec<f32> = (0..1000u32)
+            .map(|i| if i % 10 == 3 { 0.0 } else { ((i * 7919) % 1009) as f32 - 500.0 })
             .collect();
         let mut sorted = values.clone();
         sorted.sort_by(f32::total_cmp);
-        let ranks = [0, 1, 99, 100, 500, 998, 999];
-        let got = order_statistics(&mut values, &ranks);
-        let want: Vec<f32> = ranks.iter().map(|&r| sorted[r]).collect();
-        assert_eq!(got, want);
-        // The values are back, only reordered.
-        values.sort_by(f32::total_cmp);
-        assert_eq!(values, sorted);
+        for ranks in [
+            vec![0, 1, 99, 100, 500, 998, 999],
+            vec![499, 500, 501, 502],
+            vec![7],
+            vec![998, 999],
+        ] {
+            let mut keys: Vec<u32> = values.iter().map(|x| to_key(x.to_bits())).collect();
+            let mut found = vec![0u32; ranks.len()];
+            select(&mut keys, 0, &ranks, &mut found);
+            let got: Vec<f32> = found.iter().map(|&k| f32::from_bits(from_key(k))).collect();
+            let want: Vec<f32> = ranks.iter().map(|&r| sorted[r]).collect();
+            assert_eq!(got, want, "{ranks:?}");
+        }
+        // percentiles_into gives the values back, only reordered.
+        let mut reordered = values.clone();
+        let mut out = [0.0; 3];
+        percentiles_into(&mut reordered, &[10.0, 50.0, 90.0], &mut out);
+        reordered.sort_by(f32::total_cmp);
+        assert_eq!(reordered, sorted);
+    }
+
+    #[test]
+    fn counting_matches_selection() {
+        let mut state = 0x2545_f491u32;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state
+        };
+        let q = [0.0, 10.0, 25.0, 33.3, 50.0, 75.0, 90.0, 99.5, 100.0];
+        let cases: Vec<Vec<f32>> = vec![
+            vec![4.0],
+            vec![-0.0, 0.0, 0.0, -0.0],
+            vec![7.5; 1000],
+            // A clipped background, noise, and a clipped top.
+            (0..20_000)
+                .map(|i| match i % 7 {
+                    0..=2 => 0.0,
+                    3 => 1.0,
+                    _ => (next() % 1000) as f32 / 1000.0,
+                })
+                .collect(),
+            // Signed values over many octaves.
+            (0..5000)
+                .map(|_| (next() as i32) as f32 * 1e-6 * (next() % 7) as f32)
+                .collect(),
+        ];
+        let mut counting = Counting::new();
+        for values in cases {
+            let mut want = vec![0.0; q.len()];
+            percentiles_into(&mut values.clone(), &q, &mut want);
+            let mut got = vec![0.0; q.len()];
+            counting.percentiles(&values, &q, &mut got);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&got), bits(&want), "{} values", values.len());
+        }
+        assert!(counting.slots.iter().all(|&s| s == 0));
     }
 
     #[test]
