@@ -1,14 +1,14 @@
 //! `medprep`: the batch command-line tool. Thin glue over the `medprep` library.
+//!
+//! It keeps the system allocator. mimalloc decodes a little faster (it keeps freed image
+//! buffers instead of returning them to the kernel), but over a long `medprep run` its
+//! retained memory kept growing (77 MiB against glibc's 36 MiB peak over 1,000 slices,
+//! at the same speed; benches/RESULTS.md, "Memory of medprep run"), and bounded memory
+//! matters more to a batch job than the last few percent of decode time.
 
 use std::process::ExitCode;
 
 use clap::Parser;
-
-/// mimalloc keeps freed image buffers for reuse. glibc's allocator hands buffers of a
-/// few MiB back to the kernel and faults them in again for the next image, which
-/// costs more than decoding an uncompressed slice (see benches/RESULTS.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = medprep_cli::cli::Cli::parse();

@@ -35,6 +35,9 @@ use parquet::schema::types::ColumnPath;
 /// Rows per row group, and per batch read back.
 pub const ROW_GROUP_ROWS: usize = 1024;
 
+/// Rows per data page.
+pub const PAGE_ROWS: usize = 128;
+
 /// Rows held as Rust values before they are encoded. Small, so that a run of a few
 /// hundred images peaks no higher than a run of a million (a row of ct-standard
 /// features is about 1.3 KiB before encoding, and building its Arrow arrays doubles it).
@@ -417,6 +420,10 @@ impl<R: Row> TableWriter<R> {
         let mut properties = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+            // Small pages are compressed and set aside as they fill, so an open row group
+            // holds compressed values rather than one growing buffer per column.
+            .set_data_page_row_count_limit(PAGE_ROWS)
+            .set_write_batch_size(PAGE_ROWS)
             .set_key_value_metadata(Some(metadata))
             // Measured values are nearly all distinct: a dictionary per float column
             // costs memory and time for nothing. Identifiers repeat, so they keep one.
