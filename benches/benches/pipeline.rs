@@ -40,14 +40,22 @@ fn stages(c: &mut Criterion) {
         })
     });
     group.bench_function("resample_linear_512_to_358", |b| {
-        b.iter(|| resample::resample(black_box(windowed.view()), &grid, resample::Interpolator::Linear))
+        b.iter(|| {
+            resample::resample(
+                black_box(windowed.view()),
+                &grid,
+                resample::Interpolator::Linear,
+            )
+        })
     });
     for sigma in [1.0, 2.0, 4.0] {
         group.bench_function(format!("gaussian_and_log_s{sigma}_358"), |b| {
             b.iter(|| filters::gaussian_and_laplace(black_box(resampled.view()), sigma))
         });
     }
-    group.bench_function("sobel_358", |b| b.iter(|| filters::sobel_magnitude(black_box(resampled.view()))));
+    group.bench_function("sobel_358", |b| {
+        b.iter(|| filters::sobel_magnitude(black_box(resampled.view())))
+    });
     group.bench_function("first_order_and_histogram_358", |b| {
         b.iter(|| {
             let v = black_box(resampled.view()).into_dyn();
@@ -59,7 +67,11 @@ fn stages(c: &mut Criterion) {
 
     let pipeline = Pipeline::new(Recipe::preset("ct-standard").expect("preset")).expect("pipeline");
     group.bench_function("recipe_from_decoded_image", |b| {
-        b.iter(|| pipeline.process("synthetic", black_box(&image)).expect("process"))
+        b.iter(|| {
+            pipeline
+                .process("synthetic", black_box(&image))
+                .expect("process")
+        })
     });
     group.bench_function("end_to_end_from_memory", |b| {
         b.iter(|| {

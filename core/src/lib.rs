@@ -31,8 +31,8 @@ mod samples;
 
 mod attributes;
 mod codecs;
-pub mod cpu;
 mod color;
+pub mod cpu;
 mod dicom_file;
 mod element_walk;
 mod error;

@@ -19,15 +19,22 @@ pub(super) struct MapPlan {
 
 #[derive(Debug)]
 enum Job {
-    Original { slot: usize },
+    Original {
+        slot: usize,
+    },
     /// Gaussian and/or LoG maps of one sigma; LoG slots carry the sigma² factor flag.
     GaussianFamily {
         sigma: f64,
         gaussian: Vec<usize>,
         log: Vec<(usize, bool)>,
     },
-    Sobel { slot: usize },
-    Kernel { slot: usize, kernel: Array2<f32> },
+    Sobel {
+        slot: usize,
+    },
+    Kernel {
+        slot: usize,
+        kernel: Array2<f32>,
+    },
 }
 
 impl MapPlan {
@@ -60,7 +67,11 @@ impl MapPlan {
                     wavelengths,
                     sigma_per_wavelength,
                 } => {
-                    let bank = filters::gabor_bank(*orientations as usize, wavelengths, *sigma_per_wavelength);
+                    let bank = filters::gabor_bank(
+                        *orientations as usize,
+                        wavelengths,
+                        *sigma_per_wavelength,
+                    );
                     for named in bank {
                         let slot = plan.push_name(named.name);
                         let kernel = filters::gabor_kernel(&named.gabor);
@@ -145,7 +156,11 @@ impl Job {
             Self::Kernel { slot, kernel } => {
                 vec![(*slot, filters::correlate(image, kernel.view()).into())]
             }
-            Self::GaussianFamily { sigma, gaussian, log } => {
+            Self::GaussianFamily {
+                sigma,
+                gaussian,
+                log,
+            } => {
                 let (smoothed, laplace) = match (gaussian.is_empty(), log.is_empty()) {
                     (false, false) => {
                         let (g, l) = filters::gaussian_and_laplace(image, *sigma);

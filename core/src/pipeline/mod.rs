@@ -129,18 +129,26 @@ impl Pipeline {
         let size = [image.nrows(), image.ncols()];
         let grid = match (recipe.spacing, recipe.size) {
             (Some(target), _) => {
-                let input = spacing.ok_or(ErrorKind::MissingAttribute(crate::attributes::PIXEL_SPACING))?;
+                let input = spacing.ok_or(ErrorKind::MissingAttribute(
+                    crate::attributes::PIXEL_SPACING,
+                ))?;
                 resample::Grid::to_spacing(size, input, target)
             }
             (None, Some(target)) => {
                 // Only the aspect ratio matters here: square pixels when the header is silent.
                 let input = spacing.unwrap_or([1.0, 1.0]);
                 match recipe.keep_aspect {
-                    Some(fit) => resample::Grid::to_size_keep_aspect(size, input, target, fit, recipe.fill),
+                    Some(fit) => {
+                        resample::Grid::to_size_keep_aspect(size, input, target, fit, recipe.fill)
+                    }
                     None => resample::Grid::to_size(size, input, target),
                 }
             }
-            (None, None) => return Err(ErrorKind::Pipeline("resample has neither spacing nor size".into())),
+            (None, None) => {
+                return Err(ErrorKind::Pipeline(
+                    "resample has neither spacing nor size".into(),
+                ))
+            }
         };
         // A tiny target spacing could ask for any size: bound it like a decoded image.
         let samples = (grid.size[0] as u64).saturating_mul(grid.size[1] as u64);
@@ -176,9 +184,9 @@ impl Pipeline {
 
 fn family_names(family: Family) -> &'static [&'static str] {
     match family {
-        Family::FirstOrder => &stats::FIRST_ORDER_NAMES,
-        Family::Histogram => &stats::HISTOGRAM_NAMES,
-        Family::Glcm => &stats::GLCM_NAMES,
+        Family::FirstOrder => stats::FIRST_ORDER_NAMES,
+        Family::Histogram => stats::HISTOGRAM_NAMES,
+        Family::Glcm => stats::GLCM_NAMES,
     }
 }
 

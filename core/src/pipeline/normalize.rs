@@ -21,16 +21,19 @@ pub(super) fn grey(samples: &[f32], samples_per_pixel: usize) -> Vec<f32> {
 }
 
 /// Normalises `values` in place. MONOCHROME1 frames come out with MONOCHROME2 meaning.
-pub(super) fn apply(normalize: &Normalize, values: &mut [f32], image: &Image) -> Result<(), ErrorKind> {
+pub(super) fn apply(
+    normalize: &Normalize,
+    values: &mut [f32],
+    image: &Image,
+) -> Result<(), ErrorKind> {
     let invert = image.photometric == "MONOCHROME1";
     match normalize {
         Normalize::None => return Ok(()),
         Normalize::Window { window } => {
             let window = match window {
                 WindowSpec::Explicit(w) => *w,
-                WindowSpec::Header => {
-                    Window::from_header(&image.meta).ok_or(ErrorKind::MissingAttribute(WINDOW_CENTER))?
-                }
+                WindowSpec::Header => Window::from_header(&image.meta)
+                    .ok_or(ErrorKind::MissingAttribute(WINDOW_CENTER))?,
             };
             // The window inverts MONOCHROME1 itself.
             window.apply(values, invert);
@@ -48,12 +51,15 @@ pub(super) fn apply(normalize: &Normalize, values: &mut [f32], image: &Image) ->
         Normalize::MinMax => {
             let (lo, hi) = values
                 .iter()
-                .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+                .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), v| {
+                    (lo.min(*v), hi.max(*v))
+                });
             rescale(values, f64::from(lo), f64::from(hi));
         }
         Normalize::PercentileClip { p_lo, p_hi } => {
-            let q = stats::percentiles(ArrayView1::from(&*values).into_dyn(), None, &[*p_lo, *p_hi])
-                .map_err(|e| ErrorKind::Pipeline(format!("percentile-clip: {e}")))?;
+            let q =
+                stats::percentiles(ArrayView1::from(&*values).into_dyn(), None, &[*p_lo, *p_hi])
+                    .map_err(|e| ErrorKind::Pipeline(format!("percentile-clip: {e}")))?;
             rescale(values, q[0], q[1]);
         }
     }
@@ -75,6 +81,10 @@ fn rescale(values: &mut [f32], lo: f64, hi: f64) {
 fn mean_sd(values: &[f32]) -> (f64, f64) {
     let n = values.len().max(1) as f64;
     let mean = values.iter().map(|v| f64::from(*v)).sum::<f64>() / n;
-    let var = values.iter().map(|v| (f64::from(*v) - mean).powi(2)).sum::<f64>() / n;
+    let var = values
+        .iter()
+        .map(|v| (f64::from(*v) - mean).powi(2))
+        .sum::<f64>()
+        / n;
     (mean, var.sqrt())
 }

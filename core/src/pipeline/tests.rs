@@ -46,7 +46,12 @@ fn results_do_not_depend_on_the_number_of_threads() {
     };
     let one = run(1);
     let three = run(3);
-    let bits = |r: &[FrameResult]| r[0].features.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    let bits = |r: &[FrameResult]| {
+        r[0].features
+            .iter()
+            .map(|v| v.to_bits())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(bits(&one), bits(&three));
 }
 
@@ -55,15 +60,24 @@ fn every_frame_of_a_multi_frame_image_gets_a_result() {
     let pipeline = Pipeline::new(recipe("normalize = { mode = \"min-max\" }")).unwrap();
     let (path, image) = fixture("multiframe_ct");
     let frames = pipeline.process(&path, &image).unwrap();
-    assert_eq!(frames.iter().map(|f| f.frame).collect::<Vec<_>>(), [0, 1, 2, 3]);
+    assert_eq!(
+        frames.iter().map(|f| f.frame).collect::<Vec<_>>(),
+        [0, 1, 2, 3]
+    );
     // The frames carry different rescale intercepts, so their means in HU differ.
-    let plain = Pipeline::new(recipe("")).unwrap().process(&path, &image).unwrap();
+    let plain = Pipeline::new(recipe(""))
+        .unwrap()
+        .process(&path, &image)
+        .unwrap();
     assert_ne!(plain[0].features[0], plain[3].features[0]);
 }
 
 #[test]
 fn window_output_is_the_design_formula_and_monochrome1_is_inverted() {
-    let window = Window { center: 1000.0, width: 2000.0 };
+    let window = Window {
+        center: 1000.0,
+        width: 2000.0,
+    };
     let pipeline = Pipeline::new(recipe(
         "normalize = { mode = \"window\", window = { center = 1000.0, width = 2000.0 } }\noutput = { images = \"npy\" }",
     ))
@@ -76,7 +90,10 @@ fn window_output_is_the_design_formula_and_monochrome1_is_inverted() {
         for (got, hu) in output_f32(result).iter().zip(&image.pixels) {
             let x = ((f64::from(*hu) - low) / window.width).clamp(0.0, 1.0);
             let want = if invert { 1.0 - x } else { x };
-            assert!((f64::from(*got) - want).abs() < 1e-6, "{name}: {got} vs {want}");
+            assert!(
+                (f64::from(*got) - want).abs() < 1e-6,
+                "{name}: {got} vs {want}"
+            );
         }
     }
 }
@@ -85,23 +102,38 @@ fn window_output_is_the_design_formula_and_monochrome1_is_inverted() {
 fn zscore_min_max_and_percentile_clip_normalise_each_frame() {
     let (path, image) = fixture("ct_slice");
     let out = |normalize: &str| {
-        let p = Pipeline::new(recipe(&format!("normalize = {normalize}\noutput = {{ images = \"npy\" }}"))).unwrap();
+        let p = Pipeline::new(recipe(&format!(
+            "normalize = {normalize}\noutput = {{ images = \"npy\" }}"
+        )))
+        .unwrap();
         output_f32(&p.process(&path, &image).unwrap()[0]).clone()
     };
     let z = out("{ mode = \"zscore\" }");
     let n = z.len() as f64;
     let mean = z.iter().map(|v| f64::from(*v)).sum::<f64>() / n;
-    let var = z.iter().map(|v| (f64::from(*v) - mean).powi(2)).sum::<f64>() / n;
-    assert!(mean.abs() < 1e-5 && (var - 1.0).abs() < 1e-4, "{mean} {var}");
+    let var = z
+        .iter()
+        .map(|v| (f64::from(*v) - mean).powi(2))
+        .sum::<f64>()
+        / n;
+    assert!(
+        mean.abs() < 1e-5 && (var - 1.0).abs() < 1e-4,
+        "{mean} {var}"
+    );
 
     let m = out("{ mode = \"min-max\" }");
-    let (lo, hi) = m.iter().fold((f32::MAX, f32::MIN), |(a, b), v| (a.min(*v), b.max(*v)));
+    let (lo, hi) = m
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(a, b), v| (a.min(*v), b.max(*v)));
     assert_eq!((lo, hi), (0.0, 1.0));
 
     let p = out("{ mode = \"percentile-clip\", p_lo = 10.0, p_hi = 90.0 }");
     let at_zero = p.iter().filter(|v| **v == 0.0).count() as f64 / n;
     let at_one = p.iter().filter(|v| **v == 1.0).count() as f64 / n;
-    assert!((0.1..0.2).contains(&at_zero) && (0.1..0.2).contains(&at_one), "{at_zero} {at_one}");
+    assert!(
+        (0.1..0.2).contains(&at_zero) && (0.1..0.2).contains(&at_one),
+        "{at_zero} {at_one}"
+    );
 }
 
 #[test]
@@ -115,12 +147,18 @@ fn header_values_a_recipe_needs_are_reported_when_missing() {
     })
     .unwrap();
     let e = header.process(&path, &image).unwrap_err();
-    assert!(matches!(e.kind(), ErrorKind::MissingAttribute(a) if a.keyword == "WindowCenter"), "{e}");
+    assert!(
+        matches!(e.kind(), ErrorKind::MissingAttribute(a) if a.keyword == "WindowCenter"),
+        "{e}"
+    );
     assert!(e.to_string().starts_with(&path));
 
     let spacing = Pipeline::new(recipe("resample = { spacing = [1.0, 1.0] }")).unwrap();
     let e = spacing.process(&path, &image).unwrap_err();
-    assert!(matches!(e.kind(), ErrorKind::MissingAttribute(a) if a.keyword == "PixelSpacing"), "{e}");
+    assert!(
+        matches!(e.kind(), ErrorKind::MissingAttribute(a) if a.keyword == "PixelSpacing"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -164,7 +202,10 @@ fn integer_output_dtypes_scale_the_unit_range() {
 
 #[test]
 fn a_map_listed_twice_is_refused() {
-    let e = Pipeline::new(recipe("maps = [{ kind = \"log\", sigma = 1.0 }, { kind = \"log\", sigma = 1.0 }]")).unwrap_err();
+    let e = Pipeline::new(recipe(
+        "maps = [{ kind = \"log\", sigma = 1.0 }, { kind = \"log\", sigma = 1.0 }]",
+    ))
+    .unwrap_err();
     assert!(e.to_string().contains("\"log_s1\" appears twice"), "{e}");
 }
 

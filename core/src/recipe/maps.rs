@@ -81,9 +81,13 @@ impl MapSpec {
                     return Err("gabor needs at least one orientation and one wavelength".into());
                 }
                 if *orientations > 180 || wavelengths.len() > 64 {
-                    return Err("gabor banks are limited to 180 orientations and 64 wavelengths".into());
+                    return Err(
+                        "gabor banks are limited to 180 orientations and 64 wavelengths".into(),
+                    );
                 }
-                wavelengths.iter().try_for_each(|w| positive("gabor wavelength", *w))?;
+                wavelengths
+                    .iter()
+                    .try_for_each(|w| positive("gabor wavelength", *w))?;
                 positive("gabor sigma_per_wavelength", *sigma_per_wavelength)
             }
             Self::Kernels { name, .. } if !is_column_name(name) => Err(format!(

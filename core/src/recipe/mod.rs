@@ -302,9 +302,13 @@ impl Recipe {
             map.validate().map_err(RecipeError::Invalid)?;
         }
         match self.features.discretisation {
-            Discretisation::Bins(0) => return invalid("discretisation bins must be at least 1".into()),
+            Discretisation::Bins(0) => {
+                return invalid("discretisation bins must be at least 1".into())
+            }
             Discretisation::BinWidth(w) if !(w.is_finite() && w > 0.0) => {
-                return invalid(format!("discretisation bin-width must be positive, got {w}"))
+                return invalid(format!(
+                    "discretisation bin-width must be positive, got {w}"
+                ))
             }
             _ => {}
         }

@@ -42,8 +42,12 @@ impl Normalize {
             } if !(w.width.is_finite() && w.width > 0.0 && w.center.is_finite()) => {
                 Err(format!("window width must be positive, got {}", w.width))
             }
-            Self::PercentileClip { p_lo, p_hi } if !(0.0 <= *p_lo && p_lo < p_hi && *p_hi <= 100.0) => {
-                Err(format!("percentile-clip needs 0 <= p_lo < p_hi <= 100, got {p_lo}, {p_hi}"))
+            Self::PercentileClip { p_lo, p_hi }
+                if !(0.0 <= *p_lo && p_lo < p_hi && *p_hi <= 100.0) =>
+            {
+                Err(format!(
+                    "percentile-clip needs 0 <= p_lo < p_hi <= 100, got {p_lo}, {p_hi}"
+                ))
             }
             _ => Ok(()),
         }

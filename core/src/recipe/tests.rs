@@ -9,7 +9,11 @@ fn every_preset_parses_and_round_trips_through_toml_and_json() {
         let again = Recipe::from_toml_str(&recipe.to_toml()).unwrap();
         assert_eq!(again, recipe, "{name} via TOML");
         let json = serde_json::to_string(&recipe).unwrap();
-        assert_eq!(Recipe::from_json_str(&json).unwrap(), recipe, "{name} via JSON");
+        assert_eq!(
+            Recipe::from_json_str(&json).unwrap(),
+            recipe,
+            "{name} via JSON"
+        );
     }
 }
 
@@ -38,11 +42,13 @@ fn key_error(text: &str) -> (String, String) {
 
 #[test]
 fn unknown_keys_are_errors_naming_their_path() {
-    let (path, message) = key_error("name = \"x\"\n[resample]\nspacing = [1.0, 1.0]\ninterpolatr = \"linear\"\n");
+    let (path, message) =
+        key_error("name = \"x\"\n[resample]\nspacing = [1.0, 1.0]\ninterpolatr = \"linear\"\n");
     assert_eq!(path, "resample.interpolatr");
     assert!(message.contains("unknown field `interpolatr`"), "{message}");
 
-    let (path, message) = key_error("name = \"x\"\n[[maps]]\nkind = \"gaussian\"\nsigma = 1.0\nsigmas = 2\n");
+    let (path, message) =
+        key_error("name = \"x\"\n[[maps]]\nkind = \"gaussian\"\nsigma = 1.0\nsigmas = 2\n");
     assert_eq!(path, "maps[0]");
     assert!(message.contains("sigmas"), "{message}");
 
@@ -52,33 +58,46 @@ fn unknown_keys_are_errors_naming_their_path() {
 
 #[test]
 fn wrong_values_are_errors_naming_their_path() {
-    let (path, message) = key_error("name = \"x\"\n[[maps]]\nkind = \"gaussian\"\nsigma = \"wide\"\n");
+    let (path, message) =
+        key_error("name = \"x\"\n[[maps]]\nkind = \"gaussian\"\nsigma = \"wide\"\n");
     // Tagged map entries are buffered before their kind is known, so the path ends at the entry.
     assert_eq!(path, "maps[0]");
     assert!(message.contains("invalid type"), "{message}");
 
-    let (path, message) = key_error("name = \"x\"\nnormalize = { mode = \"window\", window = \"ct-liver\" }\n");
+    let (path, message) =
+        key_error("name = \"x\"\nnormalize = { mode = \"window\", window = \"ct-liver\" }\n");
     assert_eq!(path, "normalize");
     assert!(message.contains("unknown window \"ct-liver\""), "{message}");
 
-    let (path, _) = key_error("name = \"x\"\nresample = { spacing = [1.0, 1.0], interpolator = \"bicubic\" }\n");
+    let (path, _) = key_error(
+        "name = \"x\"\nresample = { spacing = [1.0, 1.0], interpolator = \"bicubic\" }\n",
+    );
     assert_eq!(path, "resample.interpolator");
 }
 
 #[test]
 fn window_specs_accept_presets_header_and_explicit_values() {
     let parse = |w: &str| {
-        let r = Recipe::from_toml_str(&format!("name = \"x\"\nnormalize = {{ mode = \"window\", window = {w} }}\n")).unwrap();
+        let r = Recipe::from_toml_str(&format!(
+            "name = \"x\"\nnormalize = {{ mode = \"window\", window = {w} }}\n"
+        ))
+        .unwrap();
         match r.normalize {
             Normalize::Window { window } => window,
             other => panic!("{other:?}"),
         }
     };
     assert_eq!(parse("\"header\""), WindowSpec::Header);
-    assert_eq!(parse("\"ct-bone\""), WindowSpec::Explicit(crate::Window::CT_BONE));
+    assert_eq!(
+        parse("\"ct-bone\""),
+        WindowSpec::Explicit(crate::Window::CT_BONE)
+    );
     assert_eq!(
         parse("{ center = -50.0, width = 350.0 }"),
-        WindowSpec::Explicit(crate::Window { center: -50.0, width: 350.0 })
+        WindowSpec::Explicit(crate::Window {
+            center: -50.0,
+            width: 350.0
+        })
     );
 }
 
@@ -88,20 +107,38 @@ fn inconsistent_recipes_are_refused_with_the_reason() {
         Err(RecipeError::Invalid(m)) => m,
         other => panic!("expected invalid, got {other:?}"),
     };
-    assert!(invalid("name = \"x\"\nresample = { spacing = [1.0, 1.0], size = [224, 224] }\n").contains("exactly one"));
+    assert!(
+        invalid("name = \"x\"\nresample = { spacing = [1.0, 1.0], size = [224, 224] }\n")
+            .contains("exactly one")
+    );
     assert!(invalid("name = \"x\"\nresample = { spacing = [0.0, 1.0] }\n").contains("positive"));
     assert!(invalid("name = \"x\"\noutput = { images = \"png\" }\n").contains("u8 or u16"));
     assert!(invalid("name = \"x\"\nmaps = []\n").contains("empty"));
-    assert!(invalid("name = \"x\"\nnormalize = { mode = \"percentile-clip\", p_lo = 90.0, p_hi = 10.0 }\n").contains("p_lo < p_hi"));
-    assert!(invalid("name = \"x\"\nfeatures = { discretisation = { bins = 0 } }\n").contains("at least 1"));
+    assert!(invalid(
+        "name = \"x\"\nnormalize = { mode = \"percentile-clip\", p_lo = 90.0, p_hi = 10.0 }\n"
+    )
+    .contains("p_lo < p_hi"));
+    assert!(
+        invalid("name = \"x\"\nfeatures = { discretisation = { bins = 0 } }\n")
+            .contains("at least 1")
+    );
 }
 
 #[test]
 fn syntax_errors_and_unknown_presets_say_what_is_wrong() {
-    assert!(matches!(Recipe::from_toml_str("name = "), Err(RecipeError::Syntax(_))));
-    assert!(matches!(Recipe::from_json_str("{\"name\": \"x\"} trailing"), Err(RecipeError::Syntax(_))));
+    assert!(matches!(
+        Recipe::from_toml_str("name = "),
+        Err(RecipeError::Syntax(_))
+    ));
+    assert!(matches!(
+        Recipe::from_json_str("{\"name\": \"x\"} trailing"),
+        Err(RecipeError::Syntax(_))
+    ));
     let e = Recipe::preset("ct-everything").unwrap_err().to_string();
-    assert!(e.contains("ct-standard") && e.contains("ct-everything"), "{e}");
+    assert!(
+        e.contains("ct-standard") && e.contains("ct-everything"),
+        "{e}"
+    );
 }
 
 #[test]

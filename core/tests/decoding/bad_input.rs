@@ -213,7 +213,10 @@ fn an_absurd_element_length_is_refused_before_anything_is_allocated() {
     // Patch the Pixel Data length (the file's last element, 32 bytes) to 2 GB.
     let mut bytes = valid_ct().bytes();
     let header = [0xE0, 0x7F, 0x10, 0x00, b'O', b'W', 0, 0, 32, 0, 0, 0];
-    let at = bytes.windows(header.len()).rposition(|w| w == header).expect("pixel data header");
+    let at = bytes
+        .windows(header.len())
+        .rposition(|w| w == header)
+        .expect("pixel data header");
     bytes[at + 8..at + 12].copy_from_slice(&2_000_000_000u32.to_le_bytes());
     let error = expect_error("long.dcm", &bytes);
     assert!(

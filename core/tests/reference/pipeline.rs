@@ -26,17 +26,36 @@ struct Reference {
 #[test]
 fn ct_standard_matches_the_scipy_pipeline() {
     let root = repo_root();
-    let corpus = std::env::temp_dir().join(format!("medprep-ct-standard-corpus-{}", std::process::id()));
+    let corpus =
+        std::env::temp_dir().join(format!("medprep-ct-standard-corpus-{}", std::process::id()));
     let status = Command::new(python())
         .arg(root.join("scripts/gen_corpus.py"))
         .arg(&corpus)
-        .args(["--n", "4", "--slice-thickness", "60", "--syntax", "explicit", "--quiet"])
+        .args([
+            "--n",
+            "4",
+            "--slice-thickness",
+            "60",
+            "--syntax",
+            "explicit",
+            "--quiet",
+        ])
         .status()
         .expect("run gen_corpus.py");
     assert!(status.success(), "gen_corpus.py failed");
     let mut inputs = vec![corpus.join("explicit").display().to_string()];
-    for fixture in ["ct_slice", "ct_12bit", "ct_rle", "ct_jpegls", "multiframe_ct"] {
-        inputs.push(root.join(format!("fixtures/{fixture}.dcm")).display().to_string());
+    for fixture in [
+        "ct_slice",
+        "ct_12bit",
+        "ct_rle",
+        "ct_jpegls",
+        "multiframe_ct",
+    ] {
+        inputs.push(
+            root.join(format!("fixtures/{fixture}.dcm"))
+                .display()
+                .to_string(),
+        );
     }
     let args: Vec<&str> = inputs.iter().map(String::as_str).collect();
     let out = run_reference("ct_standard.py", &args);
@@ -45,7 +64,11 @@ fn ct_standard_matches_the_scipy_pipeline() {
 
     let pipeline = Pipeline::new(Recipe::preset("ct-standard").expect("preset")).expect("pipeline");
     assert_eq!(pipeline.feature_names(), reference.features.as_slice());
-    assert_eq!(reference.images.len(), 9, "4 synthetic slices and 5 fixtures");
+    assert_eq!(
+        reference.images.len(),
+        9,
+        "4 synthetic slices and 5 fixtures"
+    );
 
     let mut failures = Vec::new();
     let mut exempt = std::collections::BTreeSet::new();
@@ -58,14 +81,26 @@ fn ct_standard_matches_the_scipy_pipeline() {
         assert_eq!(frames.len(), expected_frames.len(), "{path}: frames");
         for (frame, expected) in frames.iter().zip(expected_frames) {
             let expected: Vec<f64> = expected.iter().map(|v| v.unwrap_or(f64::NAN)).collect();
-            let by_name = |name: &str| expected[reference.features.iter().position(|n| n == name).expect("name")];
+            let by_name = |name: &str| {
+                expected[reference
+                    .features
+                    .iter()
+                    .position(|n| n == name)
+                    .expect("name")]
+            };
             for (i, name) in reference.features.iter().enumerate() {
                 let (got, want) = (frame.features[i], expected[i]);
                 let map = &name[..name.rfind('_').expect("map_stat")];
                 let ill_conditioned = match &name[map.len() + 1..] {
-                    "cov" => by_name(&format!("{map}_mean")).abs() < ILL_CONDITIONED * by_name(&format!("{map}_variance")).sqrt(),
+                    "cov" => {
+                        by_name(&format!("{map}_mean")).abs()
+                            < ILL_CONDITIONED * by_name(&format!("{map}_variance")).sqrt()
+                    }
                     "qcod" => {
-                        let (p25_plus_p75, iqr) = qcod_parts(by_name(&format!("{map}_qcod")), by_name(&format!("{map}_iqr")));
+                        let (p25_plus_p75, iqr) = qcod_parts(
+                            by_name(&format!("{map}_qcod")),
+                            by_name(&format!("{map}_iqr")),
+                        );
                         p25_plus_p75.abs() < ILL_CONDITIONED * iqr
                     }
                     _ => false,
@@ -75,16 +110,25 @@ fn ct_standard_matches_the_scipy_pipeline() {
                     continue;
                 }
                 compared += 1;
-                let agree = (got - want).abs() <= ABS + REL * want.abs() || (got.is_nan() && want.is_nan());
+                let agree =
+                    (got - want).abs() <= ABS + REL * want.abs() || (got.is_nan() && want.is_nan());
                 if !agree {
-                    failures.push(format!("{path} frame {}: {name}: medprep {got} scipy {want}", frame.frame));
+                    failures.push(format!(
+                        "{path} frame {}: {name}: medprep {got} scipy {want}",
+                        frame.frame
+                    ));
                 }
             }
         }
     }
     let _ = std::fs::remove_dir_all(&corpus);
     eprintln!("ct-standard vs scipy: {compared} values compared; ill-conditioned, not compared: {exempt:?}");
-    assert!(failures.is_empty(), "{} disagreements:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} disagreements:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// `(p75 + p25, iqr)` from `qcod = iqr / (p75 + p25)` and `iqr`.

@@ -43,7 +43,9 @@ pub fn run_reference(script: &str, args: &[&str]) -> PathBuf {
     ));
     let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out).expect("create reference output folder");
-    let script_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference").join(script);
+    let script_path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/reference")
+        .join(script);
     let status = Command::new(python())
         .arg(&script_path)
         .args(args)

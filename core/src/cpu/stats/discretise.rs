@@ -284,12 +284,20 @@ mod tests {
         ] {
             for bins in [1u32, 3, 10, 64, 1000] {
                 let mut roi = vec![lo, hi];
-                roi.extend((0..2000).map(|_| (f64::from(lo) + uniform() * (f64::from(hi) - f64::from(lo))) as f32));
+                roi.extend(
+                    (0..2000).map(|_| {
+                        (f64::from(lo) + uniform() * (f64::from(hi) - f64::from(lo))) as f32
+                    }),
+                );
                 // Values on and next to every edge.
                 let step = (f64::from(hi) - f64::from(lo)) / f64::from(bins);
                 for k in 0..=bins {
                     let edge = (f64::from(k) * step + f64::from(lo)) as f32;
-                    for bits in [edge.to_bits().wrapping_sub(1), edge.to_bits(), edge.to_bits() + 1] {
+                    for bits in [
+                        edge.to_bits().wrapping_sub(1),
+                        edge.to_bits(),
+                        edge.to_bits() + 1,
+                    ] {
                         let x = f32::from_bits(bits);
                         if x >= lo && x <= hi {
                             roi.push(x);

@@ -255,7 +255,10 @@ fn deviations(
         accumulate(&mut lanes[1], [d2[0] * d[0], d2[1] * d[1]]);
         accumulate(&mut lanes[2], [d2[0] * d2[0], d2[1] * d2[1]]);
         accumulate(&mut lanes[3], [d[0].abs(), d[1].abs()]);
-        accumulate(&mut lanes[4], [(x[0] - median).abs(), (x[1] - median).abs()]);
+        accumulate(
+            &mut lanes[4],
+            [(x[0] - median).abs(), (x[1] - median).abs()],
+        );
         accumulate(
             &mut lanes[5],
             [

@@ -89,7 +89,12 @@ fn select(keys: &mut [u32], base: usize, ranks: &[usize], found: &mut [u32]) {
     }
     let (found_left, found_right) = found.split_at_mut(mid);
     select(left, base, &ranks[..mid], found_left);
-    select(right, rank + 1, &ranks[next..], &mut found_right[next - mid..]);
+    select(
+        right,
+        rank + 1,
+        &ranks[next..],
+        &mut found_right[next - mid..],
+    );
 }
 
 /// Buckets of the counting selection: the top 16 bits of a key (sign, exponent and 7
@@ -205,7 +210,11 @@ impl Counting {
         for (slot, segment) in starts.windows(2).enumerate() {
             let keys = self.gathered.get_mut(segment[0]..segment[1])?;
             let b = distinct.get(slot).copied();
-            let last = first + targets[first..].iter().take_while(|t| Some(t.0) == b).count();
+            let last = first
+                + targets[first..]
+                    .iter()
+                    .take_while(|t| Some(t.0) == b)
+                    .count();
             let local: Vec<usize> = targets[first..last].iter().map(|&(_, r)| r).collect();
             let (lo, hi) = keys
                 .iter()
@@ -358,7 +367,13 @@ mod tests {
     fn nested_selection_matches_a_sort() {
         // Many ties (a tenth of the values are 0) and ranks that are neighbours.
         let values: Vec<f32> = (0..1000u32)
-            .map(|i| if i % 10 == 3 { 0.0 } else { ((i * 7919) % 1009) as f32 - 500.0 })
+            .map(|i| {
+                if i % 10 == 3 {
+                    0.0
+                } else {
+                    ((i * 7919) % 1009) as f32 - 500.0
+                }
+            })
             .collect();
         let mut sorted = values.clone();
         sorted.sort_by(f32::total_cmp);

@@ -16,9 +16,12 @@ pub fn bar(total: usize, quiet: bool) -> ProgressBar {
         "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} images, {rate}, ETA {eta} {msg}",
     )
     .unwrap_or_else(|_| ProgressStyle::default_bar())
-    .with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
-        // A failed write only loses one frame of the bar.
-        let _ = write!(w, "{:.1} images/s", state.per_sec());
-    });
+    .with_key(
+        "rate",
+        |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+            // A failed write only loses one frame of the bar.
+            let _ = write!(w, "{:.1} images/s", state.per_sec());
+        },
+    );
     ProgressBar::with_draw_target(Some(total as u64), target).with_style(style)
 }
