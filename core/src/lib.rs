@@ -1,9 +1,11 @@
 //! medprep: medical image preprocessing and feature extraction.
 //!
 //! This crate is the core: it decodes DICOM into an [`Image`] model (f32 samples in
-//! physical units plus geometry and metadata), independent of where the bytes came
-//! from and where the results go. Adapters (the `medprep` CLI, the Hadoop Streaming
-//! mapper, the Python module) call it; it knows nothing of stdin, Parquet or Python.
+//! physical units plus geometry and metadata) and runs a [`Recipe`] on it through a
+//! [`Pipeline`] (normalise → resample → feature maps → IBSI statistics), independent of
+//! where the bytes came from and where the results go. Adapters (the `medprep` CLI, the
+//! Hadoop Streaming mapper, the Python module) call it; it knows nothing of stdin,
+//! Parquet or Python.
 //!
 //! The main types:
 //! - [`DicomFile`]: a parsed file, opened from a path or from bytes, or header only
@@ -13,6 +15,9 @@
 //! - [`Image`]: values after the modality LUT (Hounsfield units for CT).
 //! - [`Metadata`] and [`Geometry`]: the header fields tables need.
 //! - [`Window`]: the intensity window convention of the pipeline.
+//! - [`Recipe`] (with named [`recipe::presets`]) and [`Pipeline`], which returns one
+//!   [`FrameResult`] of features (and optionally a preprocessed image) per frame.
+//! - [`cpu`]: the stages as functions over `ndarray` views, the reference backend.
 //!
 //! ```
 //! use medprep::{DicomFile, Frames, Limits};
