@@ -1,0 +1,184 @@
+"""medprep: medical image preprocessing and IBSI features, from DICOM to numpy and Arrow.
+
+>>> import medprep
+>>> image = medprep.read("fixtures/ct_slice.dcm")
+>>> image.pixels.dtype, image.pixels.shape
+(dtype('float32'), (128, 128))
+>>> table = medprep.Pipeline("ct-standard").run(["fixtures/ct_slice.dcm"])
+>>> table.num_rows
+1
+
+Everything heavy runs in Rust with the GIL released. ``medprep.ops`` holds the pipeline
+stages as functions on numpy arrays and ``medprep.features`` the IBSI statistics.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Optional, Union
+
+from . import _native
+from ._native import (
+    DecodeError,
+    Image,
+    MedprepError,
+    PipelineError,
+    RecipeError,
+    StatsError,
+    __version__,
+)
+
+__all__ = [
+    "DecodeError",
+    "Failure",
+    "Image",
+    "MedprepError",
+    "Pipeline",
+    "PipelineError",
+    "RecipeError",
+    "StatsError",
+    "features",
+    "ops",
+    "read",
+    "__version__",
+]
+
+Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview]
+
+
+def read(source: Source, frame: Optional[int] = None) -> Image:
+    """Decodes one DICOM file (a path, ``os.PathLike`` or the file's bytes).
+
+    Returns an :class:`Image`: ``.pixels`` (float32 after the modality LUT, e.g.
+    Hounsfield units, in the shape of pydicom's ``pixel_array``), ``.raw`` (the stored
+    values, exactly pydicom's ``pixel_array``: same dtype, shape and values),
+    ``.spacing`` (``(row, column)`` in mm, or None) and ``.meta`` (a dict of header
+    fields). With ``frame``, only that zero-based frame is decoded.
+
+    Raises :class:`DecodeError` when the input cannot be read or decoded.
+
+    >>> image = medprep.read("fixtures/ct_slice.dcm")
+    >>> image.spacing
+    (0.7, 0.7)
+    >>> image.meta["modality"]
+    'CT'
+    >>> with open("fixtures/ct_slice.dcm", "rb") as f:
+    ...     same = medprep.read(f.read())
+    """
+    return _native.read(source, frame)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One input that :meth:`Pipeline.run` could not process (with ``errors="skip"``)."""
+
+    index: int
+    """Position of the input in ``items``."""
+    image_path: str
+    """The path, or ``<bytes #i>`` for bytes."""
+    kind: str
+    """A short label: ``not_dicom``, ``io``, ``codec``, ``pipeline``, ..."""
+    message: str
+    """The full message, as the exception would carry it."""
+
+
+class Pipeline:
+    """A recipe ready to run: normalise, resample, feature maps, IBSI statistics.
+
+    ``recipe`` is a preset name (``"ct-standard"``, see ``medprep recipe show``), a
+    TOML or JSON file path, or a dict with the recipe's keys. ``device`` is ``"auto"`` or
+    ``"cpu"``; this build has no GPU backend (``"gpu"`` raises ``ValueError``).
+
+    >>> pipeline = medprep.Pipeline("ct-standard")
+    >>> pipeline.feature_names[:2]
+    ['original_mean', 'original_variance']
+    >>> table = pipeline.run(["fixtures/ct_slice.dcm", "fixtures/mr_slice.dcm"])
+    >>> table.column_names[:4]
+    ['sop_instance_uid', 'patient_id', 'image_path', 'frame']
+    """
+
+    def __init__(self, recipe: Union[str, "os.PathLike[str]", Dict[str, Any]] = "ct-standard",
+                 device: str = "auto") -> None:
+        self._native = _native.Pipeline(recipe, device)
+        self._local = threading.local()
+
+    @property
+    def feature_names(self) -> List[str]:
+        """Feature column names, ``<map>_<statistic>``, in output order."""
+        return self._native.feature_names
+
+    @property
+    def device(self) -> str:
+        """The backend that runs the recipe (``"cpu"``)."""
+        return self._native.device
+
+    @property
+    def recipe_toml(self) -> str:
+        """The full recipe as TOML."""
+        return self._native.recipe_toml
+
+    @property
+    def errors(self) -> List[Failure]:
+        """Failures of this thread's last :meth:`run` (empty with ``errors="raise"``)."""
+        return list(getattr(self._local, "errors", []))
+
+    def __repr__(self) -> str:
+        return f"<medprep.Pipeline device={self.device!r} features={len(self.feature_names)}>"
+
+    def run(self, items: Iterable[Source], jobs: Optional[int] = None,
+            errors: str = "raise") -> "pyarrow.Table":  # noqa: F821
+        """Processes every item (paths, ``os.PathLike`` or DICOM bytes) in parallel.
+
+        Returns a ``pyarrow.Table`` with the columns of ``medprep run``'s
+        ``features.parquet``: ``sop_instance_uid``, ``patient_id``, ``image_path`` (the
+        path as given, ``<bytes #i>`` for bytes), ``frame`` (int32), then one float64
+        column per feature; one row per frame, in input order. ``.to_pandas()`` turns it
+        into a DataFrame.
+
+        ``jobs`` is the number of worker threads (default: all cores). The GIL is
+        released while the work runs, so other Python threads keep going.
+
+        ``errors="raise"`` (default) raises the error of a failing item
+        (:class:`DecodeError`, :class:`PipelineError`); ``errors="skip"`` leaves failed
+        items out of the table and lists them in :attr:`errors` as :class:`Failure`.
+
+        >>> table = medprep.Pipeline().run([b"not dicom", "fixtures/ct_slice.dcm"],
+        ...                                errors="skip")
+        >>> table.num_rows
+        1
+        """
+        import pyarrow as pa
+
+        if errors not in ("raise", "skip"):
+            raise ValueError(f'errors must be "raise" or "skip", not {errors!r}')
+        if isinstance(items, (str, bytes, bytearray, memoryview, os.PathLike)):
+            raise TypeError("run() takes a list of items; use run_one() for a single one")
+        item_index, sop, patient, image_path, frame, features, failures = self._native._run(
+            list(items), jobs, errors == "raise")
+        self._local.errors = [Failure(*f) for f in failures]
+        columns = [
+            pa.array(sop, pa.string()),
+            pa.array(patient, pa.string()),
+            pa.array(image_path, pa.string()),
+            pa.array(frame, pa.int32()),
+        ]
+        columns.extend(pa.array(features[k], pa.float64()) for k in range(features.shape[0]))
+        names = ["sop_instance_uid", "patient_id", "image_path", "frame", *self.feature_names]
+        return pa.Table.from_arrays(columns, names=names)
+
+    def run_one(self, item: Source) -> Union[Dict[str, float], List[Dict[str, float]]]:
+        """Features of one input: a dict ``{name: value}`` for a single-frame image, a list
+        of such dicts (one per frame) for a multi-frame image. Raises on failure.
+
+        >>> features = medprep.Pipeline().run_one("fixtures/ct_slice.dcm")
+        >>> round(features["original_mean"], 3)  # doctest: +SKIP
+        """
+        _, _, _, _, _, features, _ = self._native._run([item], 1, True)
+        names = self.feature_names
+        rows = [dict(zip(names, features[:, j].tolist())) for j in range(features.shape[1])]
+        return rows[0] if len(rows) == 1 else rows
+
+
+from . import features, ops  # noqa: E402  (submodules use the names above)

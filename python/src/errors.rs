@@ -1,0 +1,56 @@
+//! The exception hierarchy: `MedprepError` and one subclass per Rust error type, with the
+//! Rust error's message.
+
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::PyErr;
+
+create_exception!(
+    medprep,
+    MedprepError,
+    PyException,
+    "Base class of every error medprep raises for bad input."
+);
+create_exception!(
+    medprep,
+    DecodeError,
+    MedprepError,
+    "A DICOM input could not be read or decoded."
+);
+create_exception!(
+    medprep,
+    PipelineError,
+    MedprepError,
+    "A decoded image could not go through the pipeline."
+);
+create_exception!(
+    medprep,
+    RecipeError,
+    MedprepError,
+    "A recipe could not be read or does not make a pipeline."
+);
+create_exception!(
+    medprep,
+    StatsError,
+    MedprepError,
+    "Statistics could not be computed (empty ROI, non-finite values, bad bins)."
+);
+
+/// The exception for a core error: `PipelineError` for pipeline stages, else `DecodeError`.
+pub(crate) fn from_core(error: &medprep::Error) -> PyErr {
+    let message = error.to_string();
+    match error.kind() {
+        medprep::ErrorKind::Pipeline(_) => PipelineError::new_err(message),
+        _ => DecodeError::new_err(message),
+    }
+}
+
+/// The exception for a recipe error.
+pub(crate) fn from_recipe(error: &medprep::RecipeError) -> PyErr {
+    RecipeError::new_err(error.to_string())
+}
+
+/// The exception for a statistics error.
+pub(crate) fn from_stats(error: &medprep::cpu::stats::StatsError) -> PyErr {
+    StatsError::new_err(error.to_string())
+}

@@ -1,0 +1,200 @@
+//! The CPU stages over 2-D float32 numpy arrays: borrowed read-only, computed without
+//! the GIL, returned as new arrays without a copy.
+
+use medprep::cpu::filters::{self, Gabor};
+use medprep::cpu::resample::{self, Grid, Interpolator};
+use medprep::Window;
+use ndarray::Array2;
+use numpy::{IntoPyArray, PyArray2, PyReadonlyArray2};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+/// Adds the ops to the module, each with a leading underscore: `medprep.ops` wraps them.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(window, m)?)?;
+    m.add_function(wrap_pyfunction!(resample_to, m)?)?;
+    m.add_function(wrap_pyfunction!(gaussian, m)?)?;
+    m.add_function(wrap_pyfunction!(log, m)?)?;
+    m.add_function(wrap_pyfunction!(sobel, m)?)?;
+    m.add_function(wrap_pyfunction!(gabor, m)?)?;
+    m.add_function(wrap_pyfunction!(correlate, m)?)?;
+    Ok(())
+}
+
+fn positive(name: &str, value: f64) -> PyResult<f64> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(PyValueError::new_err(format!(
+            "{name} must be a positive finite number, not {value}"
+        )))
+    }
+}
+
+/// Runs `f` on the borrowed array without the GIL.
+fn run<'py>(
+    x: &PyReadonlyArray2<'py, f32>,
+    f: impl FnOnce(ndarray::ArrayView2<'_, f32>) -> Array2<f32> + Send,
+) -> Bound<'py, PyArray2<f32>> {
+    let py = x.py();
+    let view = x.as_array();
+    py.detach(|| f(view)).into_pyarray(py)
+}
+
+/// Intensity window `clamp((x - (c - w/2)) / w, 0, 1)`, optionally inverted.
+#[pyfunction]
+#[pyo3(name = "_window", signature = (x, center, width, invert = false))]
+fn window<'py>(
+    x: PyReadonlyArray2<'py, f32>,
+    center: f64,
+    width: f64,
+    invert: bool,
+) -> PyResult<Bound<'py, PyArray2<f32>>> {
+    if !center.is_finite() {
+        return Err(PyValueError::new_err(format!(
+            "center must be finite, not {center}"
+        )));
+    }
+    let window = Window {
+        center,
+        width: positive("width", width)?,
+    };
+    Ok(run(&x, |v| {
+        let mut out = v.as_standard_layout().into_owned();
+        if let Some(values) = out.as_slice_mut() {
+            window.apply(values, invert);
+        }
+        out
+    }))
+}
+
+/// Resamples onto the ITK grid for `target_spacing` or `size`.
+#[pyfunction]
+#[pyo3(name = "_resample", signature = (x, spacing, target_spacing, size, interpolator))]
+fn resample_to<'py>(
+    x: PyReadonlyArray2<'py, f32>,
+    spacing: (f64, f64),
+    target_spacing: Option<(f64, f64)>,
+    size: Option<(usize, usize)>,
+    interpolator: &str,
+) -> PyResult<Bound<'py, PyArray2<f32>>> {
+    let interpolator = match interpolator {
+        "nearest" => Interpolator::Nearest,
+        "linear" => Interpolator::Linear,
+        "cubic" => Interpolator::Cubic,
+        "lanczos3" => Interpolator::Lanczos3,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "interpolator must be nearest, linear, cubic or lanczos3, not {other:?}"
+            )))
+        }
+    };
+    let spacing = [
+        positive("spacing", spacing.0)?,
+        positive("spacing", spacing.1)?,
+    ];
+    let shape = [x.as_array().nrows(), x.as_array().ncols()];
+    let grid = match (target_spacing, size) {
+        (Some((r, c)), None) => Grid::to_spacing(
+            shape,
+            spacing,
+            [
+                positive("target_spacing", r)?,
+                positive("target_spacing", c)?,
+            ],
+        ),
+        (None, Some((r, c))) if r > 0 && c > 0 => Grid::to_size(shape, spacing, [r, c]),
+        (None, Some(size)) => {
+            return Err(PyValueError::new_err(format!(
+                "size must be positive, not {size:?}"
+            )))
+        }
+        _ => {
+            return Err(PyValueError::new_err(
+                "give exactly one of target_spacing and size",
+            ))
+        }
+    };
+    Ok(run(&x, |v| resample::resample(v, &grid, interpolator)))
+}
+
+/// Gaussian filter, sigma in pixels per axis (rows, columns).
+#[pyfunction]
+#[pyo3(name = "_gaussian")]
+fn gaussian<'py>(
+    x: PyReadonlyArray2<'py, f32>,
+    sigma: (f64, f64),
+) -> PyResult<Bound<'py, PyArray2<f32>>> {
+    let sigma = [check_sigma(sigma.0)?, check_sigma(sigma.1)?];
+    Ok(run(&x, |v| filters::gaussian(v, sigma)))
+}
+
+fn check_sigma(sigma: f64) -> PyResult<f64> {
+    if sigma.is_finite() && (0.0..=filters::MAX_SIGMA).contains(&sigma) {
+        Ok(sigma)
+    } else {
+        Err(PyValueError::new_err(format!(
+            "sigma must lie in [0, {}], not {sigma}",
+            filters::MAX_SIGMA
+        )))
+    }
+}
+
+/// Laplacian of Gaussian (`scipy.ndimage.gaussian_laplace`).
+#[pyfunction]
+#[pyo3(name = "_log")]
+fn log<'py>(x: PyReadonlyArray2<'py, f32>, sigma: f64) -> PyResult<Bound<'py, PyArray2<f32>>> {
+    let sigma = check_sigma(sigma)?;
+    Ok(run(&x, |v| filters::gaussian_laplace(v, sigma)))
+}
+
+/// Sobel gradient magnitude.
+#[pyfunction]
+#[pyo3(name = "_sobel")]
+fn sobel<'py>(x: PyReadonlyArray2<'py, f32>) -> Bound<'py, PyArray2<f32>> {
+    run(&x, filters::sobel_magnitude)
+}
+
+/// Real Gabor response (a correlation).
+#[pyfunction]
+#[pyo3(name = "_gabor", signature = (x, wavelength, orientation, sigma, aspect, phase))]
+fn gabor<'py>(
+    x: PyReadonlyArray2<'py, f32>,
+    wavelength: f64,
+    orientation: f64,
+    sigma: Option<f64>,
+    aspect: f64,
+    phase: f64,
+) -> PyResult<Bound<'py, PyArray2<f32>>> {
+    let defaults = Gabor::default();
+    let params = Gabor {
+        sigma: sigma.unwrap_or(wavelength * defaults.sigma / defaults.wavelength),
+        wavelength,
+        orientation,
+        aspect,
+        phase,
+    };
+    params
+        .validate()
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok(run(&x, |v| filters::gabor(v, &params)))
+}
+
+/// Correlation with a user kernel (`scipy.ndimage.correlate`, reflect boundary).
+#[pyfunction]
+#[pyo3(name = "_correlate")]
+fn correlate<'py>(
+    x: PyReadonlyArray2<'py, f32>,
+    kernel: PyReadonlyArray2<'py, f32>,
+) -> PyResult<Bound<'py, PyArray2<f32>>> {
+    let k = kernel.as_array();
+    if k.is_empty() || k.nrows() > filters::MAX_KERNEL_SIDE || k.ncols() > filters::MAX_KERNEL_SIDE
+    {
+        return Err(PyValueError::new_err(format!(
+            "kernel must be non-empty and at most {side} x {side}, not {:?}",
+            k.shape(),
+            side = filters::MAX_KERNEL_SIDE
+        )));
+    }
+    Ok(run(&x, |v| filters::correlate(v, k)))
+}
