@@ -53,7 +53,8 @@ def read(source: Source, frame: Optional[int] = None) -> Image:
 
     Returns an :class:`Image`: ``.pixels`` (float32 after the modality LUT, e.g.
     Hounsfield units, in the shape of pydicom's ``pixel_array``), ``.raw`` (the stored
-    values, exactly pydicom's ``pixel_array``: same dtype, shape and values),
+    values, exactly pydicom's ``pixel_array``: same dtype, shape and values, in native
+    byte order),
     ``.spacing`` (``(row, column)`` in mm, or None) and ``.meta`` (a dict of header
     fields). With ``frame``, only that zero-based frame is decoded.
 
@@ -61,7 +62,7 @@ def read(source: Source, frame: Optional[int] = None) -> Image:
 
     >>> image = medprep.read("fixtures/ct_slice.dcm")
     >>> image.spacing
-    (0.7, 0.7)
+    (2.8, 2.8)
     >>> image.meta["modality"]
     'CT'
     >>> with open("fixtures/ct_slice.dcm", "rb") as f:
