@@ -1,0 +1,135 @@
+"""medprep.Pipeline: the same table as `medprep run`'s features.parquet, bytes inputs,
+errors, recipes and devices."""
+
+import subprocess
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import medprep
+from conftest import CT_SLICE, FIXTURES, MULTIFRAME, ROOT
+
+RGB = ROOT / "fixtures" / "rgb_secondary_capture.dcm"
+
+
+@pytest.fixture(scope="module")
+def pipeline():
+    return medprep.Pipeline("ct-standard")
+
+
+@pytest.fixture(scope="module")
+def cli_features(medprep_cli, tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    paths = [str(p) for p in FIXTURES]
+    # Exit code 1: some image failed (the RGB fixture has no pixel spacing).
+    done = subprocess.run([str(medprep_cli), "run", *paths, "--out", str(out),
+                           "--recipe", "ct-standard"], capture_output=True, text=True)
+    assert done.returncode in (0, 1), done.stderr
+    return pq.read_table(out / "features.parquet"), (out / "errors.jsonl").read_text()
+
+
+def _by_key(table: pa.Table) -> pa.Table:
+    return table.sort_by([("image_path", "ascending"), ("frame", "ascending")])
+
+
+def test_table_equals_medprep_run_features_parquet(pipeline, cli_features):
+    expected, cli_errors = cli_features
+    got = pipeline.run([str(p) for p in FIXTURES], errors="skip")
+    assert got.schema.names == expected.schema.names
+    for name in ("sop_instance_uid", "patient_id", "image_path", "frame"):
+        assert got.schema.field(name).type == expected.schema.field(name).type, name
+    got, expected = _by_key(got), _by_key(expected)
+    assert got.num_rows == expected.num_rows
+    for name in expected.schema.names:
+        if name in ("sop_instance_uid", "patient_id", "image_path", "frame"):
+            assert got.column(name).to_pylist() == expected.column(name).to_pylist(), name
+        else:
+            # Same code on the same values: identical bits.
+            np.testing.assert_array_equal(got.column(name).to_numpy(),
+                                          expected.column(name).to_numpy(), err_msg=name)
+    assert [f.image_path for f in pipeline.errors] == [str(RGB)]
+    assert str(RGB) in cli_errors
+
+
+def test_rows_are_in_input_order_one_per_frame(pipeline):
+    table = pipeline.run([MULTIFRAME, CT_SLICE])
+    assert table.column("frame").to_pylist() == [0, 1, 2, 3, 0]
+    assert table.column("image_path").to_pylist() == [str(MULTIFRAME)] * 4 + [str(CT_SLICE)]
+    assert table.schema.field("frame").type == pa.int32()
+    assert all(table.schema.field(n).type == pa.float64() for n in pipeline.feature_names)
+
+
+def test_bytes_items_give_the_same_features(pipeline):
+    from_path = pipeline.run([CT_SLICE])
+    from_bytes = pipeline.run([b"", CT_SLICE.read_bytes()], errors="skip")
+    assert from_bytes.column("image_path").to_pylist() == ["<bytes #1>"]
+    for name in pipeline.feature_names:
+        np.testing.assert_array_equal(from_bytes.column(name).to_numpy(),
+                                      from_path.column(name).to_numpy(), err_msg=name)
+    assert [(f.index, f.kind) for f in pipeline.errors] == [(0, "not_dicom")]
+
+
+def test_run_one_returns_dicts(pipeline):
+    one = pipeline.run_one(CT_SLICE)
+    assert list(one) == pipeline.feature_names
+    table = pipeline.run([CT_SLICE])
+    assert one["log_s2_p90"] == table.column("log_s2_p90")[0].as_py()
+    assert np.isfinite(one["log_s2_p90"])
+    frames = pipeline.run_one(MULTIFRAME)
+    assert isinstance(frames, list) and len(frames) == 4
+
+
+def test_errors_raise_by_default(pipeline):
+    with pytest.raises(medprep.DecodeError, match="missing required attribute PixelSpacing"):
+        pipeline.run([CT_SLICE, RGB])
+    with pytest.raises(medprep.DecodeError, match="not a DICOM file"):
+        pipeline.run_one(b"nope")
+    with pytest.raises(ValueError, match="errors must be"):
+        pipeline.run([CT_SLICE], errors="ignore")
+    with pytest.raises(TypeError, match="run_one"):
+        pipeline.run(str(CT_SLICE))
+    with pytest.raises(ValueError, match="jobs"):
+        pipeline.run([CT_SLICE], jobs=0)
+
+
+def test_jobs_do_not_change_results(pipeline):
+    items = [str(p) for p in FIXTURES if p != RGB]
+    one, two = pipeline.run(items, jobs=1), pipeline.run(items, jobs=2)
+    assert one.num_rows == two.num_rows == 10
+    for name in one.column_names:
+        # NaN-aware equality: constant maps have no skewness.
+        np.testing.assert_array_equal(one.column(name).to_numpy(zero_copy_only=False),
+                                      two.column(name).to_numpy(zero_copy_only=False),
+                                      err_msg=name)
+
+
+def test_recipes_from_dict_and_file(tmp_path, pipeline):
+    recipe = {
+        "name": "small",
+        "normalize": {"mode": "window", "window": "ct-soft-tissue"},
+        "maps": [{"kind": "original"}],
+        "features": {"families": ["first-order"]},
+    }
+    small = medprep.Pipeline(recipe)
+    assert small.feature_names == [n for n in pipeline.feature_names
+                                   if n.startswith("original_")][:18]
+    path = tmp_path / "recipe.toml"
+    path.write_text(pipeline.recipe_toml)
+    assert medprep.Pipeline(path).feature_names == pipeline.feature_names
+    assert medprep.Pipeline(str(path)).feature_names == pipeline.feature_names
+    with pytest.raises(medprep.RecipeError, match="no preset recipe named"):
+        medprep.Pipeline("ct-nonsense")
+    with pytest.raises(medprep.RecipeError, match="recipe key"):
+        medprep.Pipeline({"name": "x", "resample": {"spacing": [1.0, 1.0],
+                                                    "interpolator": "bilinear"}})
+
+
+def test_devices():
+    assert medprep.Pipeline(device="cpu").device == "cpu"
+    assert medprep.Pipeline(device="auto").device == "cpu"
+    with pytest.raises(ValueError, match="no GPU backend in this build"):
+        medprep.Pipeline(device="gpu")
+    with pytest.raises(ValueError, match="device must be"):
+        medprep.Pipeline(device="tpu")

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Builds the Python module (pip runs maturin, fetched as the build requirement) into the
+# test virtualenv and runs its pytest suite. pytest itself must be in the virtualenv.
+#   scripts/test-python.sh [PYTEST ARGS...]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+PY="$(scripts/python-env.sh | tail -1)"
+"$PY" -m pip install --quiet ./python
+"$PY" -m pytest python/tests -q "$@"
