@@ -31,8 +31,9 @@ pub fn compute<'py>(
     }
     let view = values.as_array();
     let mask_view = mask.as_ref().map(|m| m.as_array());
+    let pool = crate::pool::get(None)?;
     let features = py
-        .detach(|| stats::compute(view, mask_view, discretisation))
+        .detach(|| pool.install(|| stats::compute(view, mask_view, discretisation)))
         .map_err(|e| errors::from_stats(&e))?;
     let out = PyDict::new(py);
     for (name, value) in features {

@@ -16,6 +16,7 @@ mod features;
 mod image;
 mod ops;
 mod pipeline;
+mod pool;
 
 use pyo3::prelude::*;
 

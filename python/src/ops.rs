@@ -35,10 +35,11 @@ fn positive(name: &str, value: f64) -> PyResult<f64> {
 fn run<'py>(
     x: &PyReadonlyArray2<'py, f32>,
     f: impl FnOnce(ndarray::ArrayView2<'_, f32>) -> Array2<f32> + Send,
-) -> Bound<'py, PyArray2<f32>> {
+) -> PyResult<Bound<'py, PyArray2<f32>>> {
     let py = x.py();
     let view = x.as_array();
-    py.detach(|| f(view)).into_pyarray(py)
+    let pool = crate::pool::get(None)?;
+    Ok(py.detach(|| pool.install(|| f(view))).into_pyarray(py))
 }
 
 /// Intensity window `clamp((x - (c - w/2)) / w, 0, 1)`, optionally inverted.
@@ -59,13 +60,13 @@ fn window<'py>(
         center,
         width: positive("width", width)?,
     };
-    Ok(run(&x, |v| {
+    run(&x, |v| {
         let mut out = v.as_standard_layout().into_owned();
         if let Some(values) = out.as_slice_mut() {
             window.apply(values, invert);
         }
         out
-    }))
+    })
 }
 
 /// Resamples onto the ITK grid for `target_spacing` or `size`.
@@ -115,7 +116,7 @@ fn resample_to<'py>(
             ))
         }
     };
-    Ok(run(&x, |v| resample::resample(v, &grid, interpolator)))
+    run(&x, |v| resample::resample(v, &grid, interpolator))
 }
 
 /// Gaussian filter, sigma in pixels per axis (rows, columns).
@@ -126,7 +127,7 @@ fn gaussian<'py>(
     sigma: (f64, f64),
 ) -> PyResult<Bound<'py, PyArray2<f32>>> {
     let sigma = [check_sigma(sigma.0)?, check_sigma(sigma.1)?];
-    Ok(run(&x, |v| filters::gaussian(v, sigma)))
+    run(&x, |v| filters::gaussian(v, sigma))
 }
 
 fn check_sigma(sigma: f64) -> PyResult<f64> {
@@ -145,13 +146,13 @@ fn check_sigma(sigma: f64) -> PyResult<f64> {
 #[pyo3(name = "_log")]
 fn log<'py>(x: PyReadonlyArray2<'py, f32>, sigma: f64) -> PyResult<Bound<'py, PyArray2<f32>>> {
     let sigma = check_sigma(sigma)?;
-    Ok(run(&x, |v| filters::gaussian_laplace(v, sigma)))
+    run(&x, |v| filters::gaussian_laplace(v, sigma))
 }
 
 /// Sobel gradient magnitude.
 #[pyfunction]
 #[pyo3(name = "_sobel")]
-fn sobel<'py>(x: PyReadonlyArray2<'py, f32>) -> Bound<'py, PyArray2<f32>> {
+fn sobel<'py>(x: PyReadonlyArray2<'py, f32>) -> PyResult<Bound<'py, PyArray2<f32>>> {
     run(&x, filters::sobel_magnitude)
 }
 
@@ -177,7 +178,7 @@ fn gabor<'py>(
     params
         .validate()
         .map_err(|e| PyValueError::new_err(e.to_string()))?;
-    Ok(run(&x, |v| filters::gabor(v, &params)))
+    run(&x, |v| filters::gabor(v, &params))
 }
 
 /// Correlation with a user kernel (`scipy.ndimage.correlate`, reflect boundary).
@@ -196,5 +197,5 @@ fn correlate<'py>(
             side = filters::MAX_KERNEL_SIDE
         )));
     }
-    Ok(run(&x, |v| filters::correlate(v, k)))
+    run(&x, |v| filters::correlate(v, k))
 }

@@ -151,16 +151,10 @@ impl Pipeline {
                 Source::Bytes(_) => format!("<bytes #{i}>"),
             })
             .collect();
-        let pool = match jobs {
-            Some(0) => return Err(PyValueError::new_err("jobs must be at least 1")),
-            Some(n) => Some(
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(n)
-                    .build()
-                    .map_err(|e| errors::MedprepError::new_err(format!("thread pool: {e}")))?,
-            ),
-            None => None,
-        };
+        if jobs == Some(0) {
+            return Err(PyValueError::new_err("jobs must be at least 1"));
+        }
+        let pool = crate::pool::get(jobs)?;
         let work = || -> Result<Vec<Result<Vec<Row>, medprep::Error>>, medprep::Error> {
             let each = |(i, s): (usize, &Source)| self.process(i, s, &names[i]);
             if stop_on_error {
@@ -175,10 +169,7 @@ impl Pipeline {
             }
         };
         let outcomes = py
-            .detach(|| match &pool {
-                Some(pool) => pool.install(work),
-                None => work(),
-            })
+            .detach(|| pool.install(work))
             .map_err(|e| errors::from_core(&e))?;
 
         let width = self.inner.feature_names().len();

@@ -1,4 +1,5 @@
-"""Pipeline.run releases the GIL: two Python threads overlap their work."""
+"""Threads and processes: Pipeline.run releases the GIL (two Python threads overlap
+their work), and a forked child gets a working thread pool."""
 
 import os
 import threading
@@ -45,3 +46,34 @@ def test_two_threads_run_faster_than_serial():
     assert threaded_time < PARALLEL_FRACTION * serial_time, (
         f"threads {threaded_time:.3f} s vs serial {serial_time:.3f} s"
     )
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+# Python 3.12+ warns when forking a process that has threads; that is the point here.
+@pytest.mark.filterwarnings("ignore:.*multi-threaded.*fork:DeprecationWarning")
+def test_forked_child_can_still_work():
+    import multiprocessing
+
+    import numpy as np
+
+    pipeline = medprep.Pipeline("ct-standard")
+    expected = pipeline.run([CT_SLICE, CT_SLICE]).column("original_mean").to_pylist()
+    medprep.ops.gaussian(np.ones((64, 64), np.float32), 1.0)
+
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    child = context.Process(target=_work_in_child, args=(pipeline, results))
+    child.start()
+    child.join(60)
+    if child.is_alive():
+        child.kill()
+        pytest.fail("the forked child hung")
+    assert child.exitcode == 0
+    assert results.get(timeout=5) == expected
+
+
+def _work_in_child(pipeline, results):
+    import numpy as np
+
+    medprep.ops.gaussian(np.ones((64, 64), np.float32), 1.0)
+    results.put(pipeline.run([CT_SLICE, CT_SLICE]).column("original_mean").to_pylist())
