@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: Rust unit, integration and doc tests (including the references
 # computed at test time with numpy, scipy, SimpleITK, scikit-image, pyarrow and DuckDB),
-# then the pydicom conformance suite over pydicom's bundled test files and medprep's
-# fixtures. Everything builds in the release profile so the binaries are built once.
+# the Python module's pytest suite, then the pydicom conformance suite over pydicom's
+# bundled test files and medprep's fixtures. Everything builds in the release profile so the binaries are built once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,4 +11,5 @@ MEDPREP_PYTHON="$(scripts/python-env.sh | tail -1)"
 export MEDPREP_PYTHON
 cargo build --release --workspace --bins --locked
 cargo test --release --workspace --locked
+scripts/test-python.sh
 scripts/conformance.sh
