@@ -141,7 +141,7 @@ class Pipeline:
         ``jobs`` is the number of worker threads (default: all cores). The GIL is
         released while the work runs, so other Python threads keep going.
 
-        ``errors="raise"`` (default) raises the error of a failing item
+        ``errors="raise"`` (default) raises the error of the first failing item
         (:class:`DecodeError`, :class:`PipelineError`); ``errors="skip"`` leaves failed
         items out of the table and lists them in :attr:`errors` as :class:`Failure`.
 

@@ -130,7 +130,7 @@ impl Pipeline {
     }
 
     /// Runs every item; returns the columns of the features table and the failures.
-    /// With `stop_on_error`, the first failure found is raised instead.
+    /// With `stop_on_error`, the first failure in input order is raised instead.
     #[pyo3(signature = (items, jobs = None, stop_on_error = true))]
     fn _run<'py>(
         &self,
@@ -155,22 +155,18 @@ impl Pipeline {
             return Err(PyValueError::new_err("jobs must be at least 1"));
         }
         let pool = crate::pool::get(jobs)?;
-        let work = || -> Result<Vec<Result<Vec<Row>, medprep::Error>>, medprep::Error> {
+        let work = || -> Vec<Result<Vec<Row>, medprep::Error>> {
             let each = |(i, s): (usize, &Source)| self.process(i, s, &names[i]);
-            if stop_on_error {
-                let rows: Vec<Vec<Row>> = sources
-                    .par_iter()
-                    .enumerate()
-                    .map(each)
-                    .collect::<Result<_, _>>()?;
-                Ok(rows.into_iter().map(Ok).collect())
-            } else {
-                Ok(sources.par_iter().enumerate().map(each).collect())
-            }
+            sources.par_iter().enumerate().map(each).collect()
         };
-        let outcomes = py
-            .detach(|| pool.install(work))
-            .map_err(|e| errors::from_core(&e))?;
+        let outcomes = py.detach(|| pool.install(work));
+        // Every item runs, so the error raised is the first in input order, whatever
+        // the threads did.
+        if stop_on_error {
+            if let Some(Err(e)) = outcomes.iter().find(|o| o.is_err()) {
+                return Err(errors::from_core(e));
+            }
+        }
 
         let width = self.inner.feature_names().len();
         let mut failures = Vec::new();

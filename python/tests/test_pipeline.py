@@ -94,6 +94,13 @@ def test_errors_raise_by_default(pipeline):
         pipeline.run([CT_SLICE], jobs=0)
 
 
+def test_the_error_raised_is_the_first_in_input_order(pipeline):
+    items = [CT_SLICE] * 6 + [RGB, b"not dicom"] + [CT_SLICE] * 6
+    for _ in range(5):
+        with pytest.raises(medprep.DecodeError, match="PixelSpacing"):
+            pipeline.run(items, jobs=2)
+
+
 def test_jobs_do_not_change_results(pipeline):
     items = [str(p) for p in FIXTURES if p != RGB]
     one, two = pipeline.run(items, jobs=1), pipeline.run(items, jobs=2)
