@@ -37,6 +37,7 @@ mod samples;
 mod attributes;
 mod codecs;
 mod color;
+mod column_name;
 pub mod cpu;
 mod dicom_file;
 mod element_walk;

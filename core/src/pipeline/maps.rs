@@ -6,8 +6,8 @@
 use ndarray::{Array2, ArrayView2, CowArray, Ix2};
 use rayon::prelude::*;
 
+use crate::column_name::number_label;
 use crate::cpu::filters;
-use crate::recipe::maps::number_label;
 use crate::recipe::{MapSpec, RecipeError};
 
 /// The maps of a recipe: their names and the jobs that compute them.

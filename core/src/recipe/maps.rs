@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::column_name::is_column_name;
+
 /// One entry of `maps`: a filter applied to the normalised, resampled image. Entries
 /// that are banks (Gabor, kernel files) expand to one map per kernel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,15 +98,4 @@ impl MapSpec {
             _ => Ok(()),
         }
     }
-}
-
-/// Map names become column names in Hive and Parquet: keep them plain.
-fn is_column_name(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-}
-
-/// `1` for 1.0, `0p5` for 0.5: a number as it may appear in a column name.
-pub(crate) fn number_label(v: f64) -> String {
-    let text = format!("{v}");
-    text.replace('.', "p").replace('-', "m")
 }

@@ -16,7 +16,7 @@
 //! # Ok::<(), medprep::RecipeError>(())
 //! ```
 
-pub(crate) mod maps;
+mod maps;
 mod normalize;
 pub mod presets;
 

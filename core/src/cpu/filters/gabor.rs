@@ -12,6 +12,8 @@ use std::f64::consts::PI;
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
+use crate::column_name::number_label;
+
 use super::correlate::correlate;
 use super::separable::hypot;
 
@@ -185,9 +187,7 @@ pub fn gabor_bank(
     bank
 }
 
-/// `v` rounded to 0.1, without a trailing `.0`, with `p` for the point.
+/// `v` rounded to 0.1, as it appears in a column name.
 fn label(v: f64) -> String {
-    format!("{}", (v * 10.0).round() / 10.0)
-        .replace('.', "p")
-        .replace('-', "m")
+    number_label((v * 10.0).round() / 10.0)
 }

@@ -235,13 +235,9 @@ fn check_limit(levels: u64, limit: u32, family: &'static str) -> Result<(), Stat
 
 fn check_limit_f64(levels: f64, limit: u32, family: &'static str) -> Result<(), StatsError> {
     if levels > f64::from(limit) {
-        let levels = if levels < u64::MAX as f64 {
-            levels as u64
-        } else {
-            u64::MAX
-        };
         Err(StatsError::TooManyGreyLevels {
-            levels,
+            // `as` saturates: a count beyond u64 reports u64::MAX.
+            levels: levels as u64,
             limit,
             family,
         })
