@@ -5,6 +5,7 @@ mod discover;
 mod info;
 mod recipe;
 mod run;
+mod tables_sql;
 
 use std::process::ExitCode;
 
@@ -25,6 +26,7 @@ enum Command {
     Info(info::Args),
     #[command(subcommand)]
     Recipe(recipe::Command),
+    TablesSql(tables_sql::Args),
 }
 
 /// An error that stops a command before it can do its job (bad arguments or recipe, no
@@ -52,6 +54,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Decode(args) => decode::run(args),
         Command::Info(args) => info::run(args),
         Command::Recipe(command) => recipe::run(command),
+        Command::TablesSql(args) => tables_sql::run(args),
     };
     match outcome {
         Ok(code) => code,

@@ -10,4 +10,7 @@
 //! lists and prints recipes; `medprep decode` and `medprep info` work on single files.
 
 pub mod cli;
+pub mod mapper;
+pub mod process;
+pub mod queue;
 pub mod sinks;
