@@ -18,11 +18,11 @@ mod columns;
 mod records;
 mod reporter;
 
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, Context, Result};
 use clap::Parser;
 use medprep::recipe::ImageFormat;
 use medprep::{Pipeline, Recipe};
@@ -95,7 +95,7 @@ pub struct Args {
     #[arg(long, num_args = 2, value_names = ["TABLE", "LOCATION"])]
     hive_ddl: Option<Vec<String>>,
     /// Seconds between status lines on stderr.
-    #[arg(long, default_value_t = 20, hide = true)]
+    #[arg(long, default_value_t = reporter::STATUS_INTERVAL.as_secs(), hide = true)]
     status_interval: u64,
 }
 
@@ -204,7 +204,10 @@ fn run_checked(args: Args) -> Result<(), Stop> {
         );
     }
     if args.schema {
-        let text: String = all_columns.iter().map(|c| format!("{}\n", c.name)).collect();
+        let text: String = all_columns
+            .iter()
+            .map(|c| format!("{}\n", c.name))
+            .collect();
         return print(&text);
     }
     if let Some(ddl) = &args.hive_ddl {
@@ -246,6 +249,11 @@ fn run_checked(args: Args) -> Result<(), Stop> {
         .context("cannot start worker threads")
         .map_err(Stop::Failed)?;
 
+    let context = match std::env::var("mapreduce_task_id") {
+        Ok(task) => format!("medprep {}", crate::sinks::safe_file_name(&task)),
+        Err(_) => "medprep".to_owned(),
+    };
+    let mut reporter = Reporter::start(context, Duration::from_secs(args.status_interval.max(1)));
     let mut stdin = BufReader::with_capacity(1 << 20, io::stdin());
     let typed_input = match (typed_io, args.input) {
         (true, _) | (_, InputFormat::Typedbytes) => true,
@@ -258,11 +266,6 @@ fn run_checked(args: Args) -> Result<(), Stop> {
             first.first().is_some_and(|&b| b <= 8)
         }
     };
-    let context = match std::env::var("mapreduce_task_id") {
-        Ok(task) => format!("medprep {}", crate::sinks::safe_file_name(&task)),
-        Err(_) => "medprep".to_owned(),
-    };
-    let mut reporter = Reporter::start(context, Duration::from_secs(args.status_interval.max(1)));
     let mut stdout = io::BufWriter::with_capacity(1 << 16, io::stdout());
     let items: Box<dyn Iterator<Item = Result<Record>> + Send> = if typed_input {
         Box::new(TypedRecords::new(stdin))
@@ -325,7 +328,10 @@ fn write_out(stdout: &mut impl Write, bytes: &[u8]) -> Result<()> {
 
 fn print(text: &str) -> Result<(), Stop> {
     let mut stdout = io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(Stop::Quiet),
         Err(e) => Err(Stop::Failed(anyhow::Error::new(Output(e)))),
@@ -346,7 +352,8 @@ fn handle(record: Record, pipeline: &Pipeline, layout: &Layout) -> Handled {
         (Some(declared), payload) if declared != key.len() => {
             let path = match payload {
                 Payload::Path { name, .. } => Some(name),
-                _ => None,
+                Payload::Invalid { name, .. } => name,
+                Payload::Bytes(_) => None,
             };
             let error = format!(
                 "the record has {} key field(s) but --key-columns names {declared}",
@@ -363,9 +370,12 @@ fn handle(record: Record, pipeline: &Pipeline, layout: &Layout) -> Handled {
             None,
             process(Source::Bytes(bytes), "record", pipeline, layout.images),
         ),
-        (_, Payload::Invalid { kind, error }) => (None, Outcome::failed(kind, error)),
+        (_, Payload::Invalid { name, kind, error }) => (name, Outcome::failed(kind, error)),
     };
-    let key_cells: Vec<Cell<'_>> = key.iter().map(|k| Cell::Text(k.as_slice().into())).collect();
+    let key_cells: Vec<Cell<'_>> = key
+        .iter()
+        .map(|k| Cell::Text(k.as_slice().into()))
+        .collect();
     let path_cell = image_path.as_deref().map_or(Cell::Null, Cell::text);
     let mut rows: Vec<Vec<Cell<'_>>> = Vec::new();
     let (error_kind, bytes_read) = match &outcome {
@@ -469,7 +479,8 @@ fn render(out: &mut Vec<u8>, key: &Key, row: &[Cell<'_>], keys: usize, layout: &
                 .iter()
                 .zip(&row[keys..])
                 .filter_map(|(name, cell)| {
-                    cell.to_typed().map(|value| (Value::String(name.clone()), value))
+                    cell.to_typed()
+                        .map(|value| (Value::String(name.clone()), value))
                 })
                 .collect();
             // Writing into a Vec cannot fail.
@@ -497,6 +508,46 @@ impl<R: BufRead> Iterator for TextRecords<R> {
                 Some(Ok(records::too_long(&self.buf, len, self.cap)))
             }
             Err(e) => Some(Err(anyhow::Error::new(e).context("cannot read stdin"))),
+        }
+    }
+}
+
+/// Records from a typed bytes stream: one per key/value pair.
+struct TypedRecords<R> {
+    reader: typedbytes::Reader<R>,
+    failed: bool,
+}
+
+impl<R: BufRead> TypedRecords<R> {
+    fn new(reader: R) -> Self {
+        Self {
+            reader: typedbytes::Reader::new(reader),
+            failed: false,
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for TypedRecords<R> {
+    type Item = Result<Record>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        match self.reader.next_pair() {
+            Ok(None) => None,
+            Ok(Some((key, value))) => Some(Ok(Record {
+                key: Key::Typed(key),
+                payload: records::typed_payload(value),
+            })),
+            Err(error) => {
+                // The stream cannot be resynchronised after a framing error.
+                self.failed = true;
+                Some(Err(anyhow::Error::new(error).context(format!(
+                    "corrupt typed bytes stream on stdin at byte {}",
+                    self.reader.offset()
+                ))))
+            }
         }
     }
 }

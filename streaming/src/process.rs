@@ -73,7 +73,12 @@ pub struct FrameOut {
 }
 
 /// Decodes one input named `name` (its `image_path`) and runs the pipeline on it.
-pub fn process(source: Source<'_>, name: &str, pipeline: &Pipeline, images: ImageFormat) -> Outcome {
+pub fn process(
+    source: Source<'_>,
+    name: &str,
+    pipeline: &Pipeline,
+    images: ImageFormat,
+) -> Outcome {
     let mut bytes_read = 0;
     let work = || -> Outcome {
         let bytes = match source {

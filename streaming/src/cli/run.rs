@@ -26,12 +26,12 @@ use self::manifest::{Entry, Manifest, Stamp, Status};
 use self::names::Namer;
 use super::discover::discover;
 use super::usage;
+use crate::process::{process, FrameOut, Outcome, Source};
+use crate::queue;
 use crate::sinks::errors::{ErrorRecord, ErrorsWriter};
 use crate::sinks::parquet::{
     features_schema, scans_schema, FeatureRow, ScanRow, TableReader, TableWriter,
 };
-use crate::process::{process, FrameOut, Outcome, Source};
-use crate::queue;
 use crate::sinks::{self, hive_ddl};
 
 const SCANS: &str = "scans.parquet";

@@ -14,6 +14,7 @@ use arrow_schema::DataType;
 
 use crate::sinks::hive_ddl;
 use crate::sinks::parquet::{iso_date, scans_schema, ScanRow};
+use crate::typedbytes::Value;
 
 /// One output column and its Hive type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +141,19 @@ impl<'a> Cell<'a> {
     }
 }
 
+impl Cell<'_> {
+    /// The cell as a typed bytes value; `None` for null (typed bytes has no null).
+    pub fn to_typed(&self) -> Option<Value> {
+        match self {
+            Self::Null => None,
+            Self::Text(bytes) => Some(Value::String(String::from_utf8_lossy(bytes).into_owned())),
+            Self::Int(value) => Some(Value::Long(*value)),
+            Self::Double(value) => Some(Value::Double(*value)),
+            Self::Date(days) => Some(Value::String(iso_date(*days))),
+        }
+    }
+}
+
 /// A double as text that Java's `Double.parseDouble` (Hive) and Python's `float` read
 /// back to the same value: the shortest round-trip digits, `NaN`, `Infinity`.
 pub fn format_double(value: f64) -> String {
@@ -224,9 +238,22 @@ mod tests {
 
     #[test]
     fn doubles_round_trip_through_text() {
-        for value in [0.0, -0.0, 1.0, 0.1, 1e-7, 123_456.789, 1e300, f64::MIN_POSITIVE] {
+        for value in [
+            0.0,
+            -0.0,
+            1.0,
+            0.1,
+            1e-7,
+            123_456.789,
+            1e300,
+            f64::MIN_POSITIVE,
+        ] {
             let text = format_double(value);
-            assert_eq!(text.parse::<f64>().expect("parses").to_bits(), value.to_bits(), "{text}");
+            assert_eq!(
+                text.parse::<f64>().expect("parses").to_bits(),
+                value.to_bits(),
+                "{text}"
+            );
         }
         assert_eq!(format_double(1e-7), "1e-7");
         assert_eq!(format_double(f64::NAN), "NaN");
@@ -250,7 +277,9 @@ mod tests {
         let sql = hive_ddl("image_features_raw", &columns, "/data/out").expect("DDL");
         assert!(sql.starts_with("CREATE EXTERNAL TABLE IF NOT EXISTS image_features_raw (\n  `patient_id` STRING,\n  `status` STRING,"));
         assert!(sql.contains("  `frame` INT,\n"));
-        assert!(sql.contains("  `original_mean` DOUBLE,\n  `error_kind` STRING,\n  `error` STRING\n)"));
+        assert!(
+            sql.contains("  `original_mean` DOUBLE,\n  `error_kind` STRING,\n  `error` STRING\n)")
+        );
         assert!(sql.contains("FIELDS TERMINATED BY '\\t'"));
         assert!(sql.contains("NULL DEFINED AS '\\\\N'"));
         assert!(sql.ends_with("STORED AS TEXTFILE\nLOCATION '/data/out';\n"));

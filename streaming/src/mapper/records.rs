@@ -12,7 +12,9 @@
 use std::io::{self, BufRead};
 use std::path::PathBuf;
 
+use super::columns::format_double;
 use crate::base64;
+use crate::typedbytes::Value;
 
 /// Prefix of a record value holding the DICOM bytes in base64.
 pub const BASE64_PREFIX: &[u8] = b"base64:";
@@ -23,16 +25,54 @@ pub enum Key {
     /// Text key fields, each passed through byte for byte.
     Fields(Vec<Vec<u8>>),
     /// A typed bytes key, written back unchanged in typed bytes output.
-    Typed(crate::typedbytes::Value),
+    Typed(Value),
 }
 
 impl Key {
-    /// The key as text fields (a typed bytes key renders as one field).
+    /// The key as text fields: a typed bytes vector or list gives one field per item,
+    /// any other typed value one field.
     pub fn fields(&self) -> Vec<Vec<u8>> {
         match self {
             Self::Fields(fields) => fields.clone(),
-            Self::Typed(value) => vec![value.to_text().into_bytes()],
+            Self::Typed(Value::Vector(items) | Value::List(items)) => {
+                items.iter().map(typed_text).collect()
+            }
+            Self::Typed(value) => vec![typed_text(value)],
         }
+    }
+}
+
+/// A typed bytes value as the text of a key field.
+fn typed_text(value: &Value) -> Vec<u8> {
+    match value {
+        Value::Bytes(bytes) | Value::Application { bytes, .. } => bytes.clone(),
+        Value::String(text) => text.clone().into_bytes(),
+        Value::Byte(v) => v.to_string().into_bytes(),
+        Value::Bool(v) => v.to_string().into_bytes(),
+        Value::Int(v) => v.to_string().into_bytes(),
+        Value::Long(v) => v.to_string().into_bytes(),
+        Value::Float(v) => format_double(f64::from(*v)).into_bytes(),
+        Value::Double(v) => format_double(*v).into_bytes(),
+        Value::Vector(items) | Value::List(items) => {
+            items.iter().map(typed_text).collect::<Vec<_>>().join(&b' ')
+        }
+        Value::Map(_) => b"map".to_vec(),
+    }
+}
+
+/// The payload of a typed bytes value: bytes are the DICOM file, a string a path.
+pub fn typed_payload(value: Value) -> Payload {
+    match value {
+        Value::Bytes(bytes) => Payload::Bytes(bytes),
+        Value::String(path) => path_payload(&path),
+        other => Payload::Invalid {
+            name: None,
+            kind: "bad_record",
+            error: format!(
+                "a typed bytes record value must be bytes (a DICOM file) or a string (a path), not {}",
+                other.type_name()
+            ),
+        },
     }
 }
 
@@ -50,6 +90,8 @@ pub enum Payload {
     Bytes(Vec<u8>),
     /// A record that cannot be processed, with the error kind and message of its row.
     Invalid {
+        /// The path as the record wrote it, when it names one.
+        name: Option<String>,
         /// Error kind label.
         kind: &'static str,
         /// Error message (never quotes the record, which may hold identifiers).
@@ -81,7 +123,11 @@ pub enum Line {
 
 /// Reads one line into `buf` (cleared first), keeping at most `cap` bytes. Returns
 /// `None` at the end of the input.
-pub fn read_line(reader: &mut impl BufRead, buf: &mut Vec<u8>, cap: usize) -> io::Result<Option<Line>> {
+pub fn read_line(
+    reader: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    cap: usize,
+) -> io::Result<Option<Line>> {
     buf.clear();
     let mut started = false;
     let mut len: u64 = 0;
@@ -134,8 +180,11 @@ pub fn too_long(start: &[u8], len: u64, cap: usize) -> Record {
     Record {
         key: Key::Fields(split_key(start).0),
         payload: Payload::Invalid {
+            name: None,
             kind: "too_large",
-            error: format!("the record is {len} bytes long, more than the limit of {cap} (--max-record-bytes)"),
+            error: format!(
+                "the record is {len} bytes long, more than the limit of {cap} (--max-record-bytes)"
+            ),
         },
     }
 }
@@ -144,7 +193,10 @@ pub fn too_long(start: &[u8], len: u64, cap: usize) -> Record {
 fn split_key(line: &[u8]) -> (Vec<Vec<u8>>, &[u8]) {
     match line.iter().rposition(|&b| b == b'\t') {
         Some(tab) => (
-            line[..tab].split(|&b| b == b'\t').map(<[u8]>::to_vec).collect(),
+            line[..tab]
+                .split(|&b| b == b'\t')
+                .map(<[u8]>::to_vec)
+                .collect(),
             &line[tab + 1..],
         ),
         None => (Vec::new(), line),
@@ -156,6 +208,7 @@ fn parse_value(value: &[u8]) -> Payload {
         return match base64::decode(encoded) {
             Ok(bytes) => Payload::Bytes(bytes),
             Err(e) => Payload::Invalid {
+                name: None,
                 kind: "bad_record",
                 error: format!("the base64 record does not decode: {e}"),
             },
@@ -163,6 +216,7 @@ fn parse_value(value: &[u8]) -> Payload {
     }
     if value.is_empty() {
         return Payload::Invalid {
+            name: None,
             kind: "bad_record",
             error: "empty record: expected a path or base64:<DICOM bytes>".into(),
         };
@@ -181,6 +235,7 @@ pub fn path_payload(text: &str) -> Payload {
         let rest = rest.strip_prefix("localhost").unwrap_or(rest);
         if !rest.starts_with('/') {
             return Payload::Invalid {
+                name: Some(name),
                 kind: "unsupported_uri",
                 error: "file:// URIs must name a local absolute path (file:///...)".into(),
             };
@@ -190,8 +245,13 @@ pub fn path_payload(text: &str) -> Payload {
         // Hadoop writes local files as file:/abs/path.
         percent_decode(rest)
     } else if let Some((scheme, _)) = text.split_once("://") {
-        if !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) {
+        if !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        {
             return Payload::Invalid {
+                name: Some(name),
                 kind: "unsupported_uri",
                 error: format!(
                     "{scheme}:// paths are not read by this build: ship the images as base64 or \
@@ -242,5 +302,96 @@ fn local_path_bytes(value: &[u8]) -> Payload {
     Payload::Path {
         path: path_from_bytes(value.to_vec()),
         name: String::from_utf8_lossy(value).into_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[u8], cap: usize) -> Vec<(Option<Line>, Vec<u8>)> {
+        let mut reader = io::BufReader::with_capacity(4, input);
+        let mut buf = Vec::new();
+        let mut out = Vec::new();
+        while let Some(line) = read_line(&mut reader, &mut buf, cap).expect("read") {
+            out.push((Some(line), buf.clone()));
+        }
+        out
+    }
+
+    #[test]
+    fn lines_end_at_line_breaks_and_long_ones_are_cut_at_the_cap() {
+        let got = lines(b"a\r\nbbbbbbbbbb\n\nlast", 5);
+        assert_eq!(
+            got,
+            [
+                (Some(Line::Complete), b"a".to_vec()),
+                (Some(Line::TooLong { len: 10 }), b"bbbbb".to_vec()),
+                (Some(Line::Complete), Vec::new()),
+                (Some(Line::Complete), b"last".to_vec()),
+            ]
+        );
+    }
+
+    #[test]
+    fn keys_are_every_field_before_the_last_tab() {
+        let record = parse_line(b"p1\t2024\t/data/a.dcm");
+        assert_eq!(
+            record.key,
+            Key::Fields(vec![b"p1".to_vec(), b"2024".to_vec()])
+        );
+        assert!(matches!(record.payload, Payload::Path { ref name, .. } if name == "/data/a.dcm"));
+        let record = parse_line(b"\t/data/a.dcm");
+        assert_eq!(record.key, Key::Fields(vec![Vec::new()]));
+        let record = parse_line(b"k\tbase64:AAEC");
+        assert!(matches!(record.payload, Payload::Bytes(ref b) if b == &[0, 1, 2]));
+    }
+
+    #[test]
+    fn file_uris_become_local_paths_and_other_schemes_are_refused() {
+        let path = |text: &str| match path_payload(text) {
+            Payload::Path { path, .. } => Some(path),
+            _ => None,
+        };
+        assert_eq!(
+            path("file:///data/a%20b.dcm"),
+            Some(PathBuf::from("/data/a b.dcm"))
+        );
+        assert_eq!(
+            path("file://localhost/data/a.dcm"),
+            Some(PathBuf::from("/data/a.dcm"))
+        );
+        assert_eq!(path("file:/data/a.dcm"), Some(PathBuf::from("/data/a.dcm")));
+        assert_eq!(
+            path("relative/a.dcm"),
+            Some(PathBuf::from("relative/a.dcm"))
+        );
+        assert_eq!(path("file://host/data/a.dcm"), None);
+        assert!(matches!(
+            path_payload("hdfs://nn:8020/raw/a.dcm"),
+            Payload::Invalid {
+                kind: "unsupported_uri",
+                name: Some(_),
+                ..
+            }
+        ));
+        assert!(matches!(path_payload("%zz"), Payload::Path { .. }));
+    }
+
+    #[test]
+    fn typed_keys_give_text_fields() {
+        let key = Key::Typed(Value::Vector(vec![
+            Value::String("p1".into()),
+            Value::Long(7),
+        ]));
+        assert_eq!(key.fields(), [b"p1".to_vec(), b"7".to_vec()]);
+        assert_eq!(Key::Typed(Value::Double(0.5)).fields(), [b"0.5".to_vec()]);
+        assert!(matches!(
+            typed_payload(Value::Int(3)),
+            Payload::Invalid {
+                kind: "bad_record",
+                ..
+            }
+        ));
     }
 }

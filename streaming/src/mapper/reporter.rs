@@ -53,7 +53,8 @@ impl Reporter {
     pub fn start(context: String, interval: Duration) -> Self {
         let totals = Arc::new(Totals::default());
         send(&format!("reporter:status:{context} starting"));
-        let status = StatusThread::spawn(Arc::clone(&totals), format!("{context} running"), interval);
+        let status =
+            StatusThread::spawn(Arc::clone(&totals), format!("{context} running"), interval);
         Self {
             totals,
             pending: BTreeMap::new(),
@@ -66,7 +67,9 @@ impl Reporter {
     /// Counts one handled record: ok, or failed with an error kind label.
     pub fn record(&mut self, error_kind: Option<&str>, bytes_read: u64) {
         self.totals.records.fetch_add(1, Ordering::Relaxed);
-        self.totals.bytes_read.fetch_add(bytes_read, Ordering::Relaxed);
+        self.totals
+            .bytes_read
+            .fetch_add(bytes_read, Ordering::Relaxed);
         self.add("bytes_read", bytes_read);
         match error_kind {
             None => self.add("records_ok", 1),
@@ -102,7 +105,10 @@ impl Reporter {
         }
         self.send_counters();
         let state = format!("{} done", self.context);
-        send(&format!("reporter:status:{}", summary(&self.totals, &state)));
+        send(&format!(
+            "reporter:status:{}",
+            summary(&self.totals, &state)
+        ));
     }
 }
 

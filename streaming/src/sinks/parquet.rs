@@ -605,11 +605,19 @@ mod tests {
         assert_eq!(iso_date(-1), "1969-12-31");
         assert_eq!(iso_date(19_724), "2024-01-02");
         // Every day of four centuries, leap rules included, round-trips.
-        let start = days_since_epoch(Date { year: 1800, month: 1, day: 1 });
+        let start = days_since_epoch(Date {
+            year: 1800,
+            month: 1,
+            day: 1,
+        });
         for days in start..start + 146_097 {
             let text = iso_date(days);
-            let part = |r: std::ops::Range<usize>| text[r].parse().expect("number");
-            let date = Date { year: part(0..4), month: part(5..7), day: part(8..10) };
+            let number = |r: std::ops::Range<usize>| text[r].parse::<u16>().expect("number");
+            let date = Date {
+                year: number(0..4),
+                month: u8::try_from(number(5..7)).expect("month"),
+                day: u8::try_from(number(8..10)).expect("day"),
+            };
             assert_eq!(days_since_epoch(date), days, "{text}");
         }
     }
