@@ -136,7 +136,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         );
     }
     let skipped_note = if found.skipped > 0 {
-        format!("; skipped {} non-DICOM file(s) found in folders", found.skipped)
+        format!(
+            "; skipped {} non-DICOM file(s) found in folders",
+            found.skipped
+        )
     } else {
         String::new()
     };

@@ -1,6 +1,7 @@
 //! The `medprep` binary end to end: files written, JSON printed, exit codes.
 
 mod decode;
+mod pack;
 mod recipe;
 mod run;
 
