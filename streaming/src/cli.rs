@@ -3,6 +3,7 @@
 mod decode;
 mod discover;
 mod info;
+mod pack;
 mod recipe;
 mod run;
 mod tables_sql;
@@ -24,6 +25,7 @@ enum Command {
     Run(run::Args),
     Decode(decode::Args),
     Info(info::Args),
+    Pack(pack::Args),
     #[command(subcommand)]
     Recipe(recipe::Command),
     TablesSql(tables_sql::Args),
@@ -53,6 +55,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Decode(args) => decode::run(args),
         Command::Info(args) => info::run(args),
+        Command::Pack(args) => pack::run(args),
         Command::Recipe(command) => recipe::run(command),
         Command::TablesSql(args) => tables_sql::run(args),
     };

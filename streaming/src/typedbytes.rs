@@ -510,8 +510,9 @@ impl<R: BufRead> Reader<R> {
 
 /// Items reserved up front for a vector or map, whatever count it declares.
 const PREALLOCATED_ITEMS: usize = 1024;
-/// Bytes reserved up front for a byte string, whatever length it declares.
-const PREALLOCATED_BYTES: usize = 1 << 16;
+/// Bytes reserved up front for a byte string, whatever length it declares: a typical
+/// DICOM slice fits, and a length that lies wastes at most this much.
+const PREALLOCATED_BYTES: usize = 1 << 20;
 
 /// Writes `value` as one typed bytes sequence. Fails with
 /// [`io::ErrorKind::InvalidInput`] (before writing anything for that item) when a

@@ -31,7 +31,7 @@ fn encode(value: &Value) -> Vec<u8> {
 fn check_golden(golden: &[u8], value: Value) {
     assert_eq!(
         decode_all(golden).unwrap(),
-        [value.clone()],
+        std::slice::from_ref(&value),
         "decoding {golden:?}"
     );
     assert_eq!(encode(&value), golden, "encoding {value:?}");
@@ -503,7 +503,7 @@ impl Rng {
 /// A random value up to `depth` containers deep.
 fn random_value(rng: &mut Rng, depth: u32) -> Value {
     let kinds = if depth == 0 { 9 } else { 12 };
-    let mut bytes = |rng: &mut Rng| (0..rng.below(6)).map(|_| rng.byte()).collect::<Vec<_>>();
+    let bytes = |rng: &mut Rng| (0..rng.below(6)).map(|_| rng.byte()).collect::<Vec<_>>();
     match rng.below(kinds) {
         0 => Value::Bytes(bytes(rng)),
         1 => Value::Byte(rng.byte() as i8),
