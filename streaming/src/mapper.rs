@@ -212,6 +212,20 @@ fn run_checked(args: Args) -> Result<(), Stop> {
     };
     let mut all_columns =
         columns::columns(&args.key_columns, pipeline.feature_names()).map_err(Stop::Usage)?;
+    let own = &all_columns[args.key_columns.len()..];
+    if let Some(clash) = args
+        .key_columns
+        .iter()
+        .enumerate()
+        .find(|(i, k)| own.iter().any(|c| &c.name == *k) || args.key_columns[..*i].contains(k))
+    {
+        return Err(Stop::Usage(anyhow!(
+            "--key-columns: {:?} is already an output column (or named twice); Hive needs \
+             distinct names, e.g. {}_in",
+            clash.1,
+            clash.1
+        )));
+    }
     if args.emit_image {
         let at = all_columns.len() - 2;
         all_columns.insert(
