@@ -86,11 +86,11 @@ pub struct Args {
     /// each ok row, base64-encoded, in an `image_base64` column before error_kind.
     #[arg(long)]
     emit_image: bool,
-    /// Also write per-task Parquet tables (`scans/part-<task>.parquet`,
-    /// `features/part-<task>.parquet`) under the side-output folder.
+    /// Also write per-task Parquet tables (`_medprep/scans/part-<task>.parquet`,
+    /// `_medprep/features/part-<task>.parquet`) under the side-output folder.
     #[arg(long)]
     parquet: bool,
-    /// Also write the recipe's preprocessed images under `preprocessed/` of the
+    /// Also write the recipe's preprocessed images under `_medprep/preprocessed/` of the
     /// side-output folder.
     #[arg(long)]
     images: bool,

@@ -498,7 +498,8 @@ fn side_outputs_go_to_the_task_work_folder() {
     let tsv_rows = String::from_utf8_lossy(&out.stdout).lines().count();
     assert_eq!(tsv_rows, 1 + 4 + 1);
 
-    let table = work.join("features/part-task_1_0001_m_000007.parquet");
+    let side = work.join("_medprep");
+    let table = side.join("features/part-task_1_0001_m_000007.parquet");
     let mut reader: TableReader<FeatureRow> = TableReader::open(&table).expect("features");
     let mut frames = 0;
     while let Some(row) = reader.next_row().expect("row") {
@@ -506,10 +507,10 @@ fn side_outputs_go_to_the_task_work_folder() {
         frames += 1;
     }
     assert_eq!(frames, 5, "the ok frames, not the failed record");
-    assert!(work
+    assert!(side
         .join("scans/part-task_1_0001_m_000007.parquet")
         .is_file());
-    let mut images: Vec<String> = std::fs::read_dir(work.join("preprocessed"))
+    let mut images: Vec<String> = std::fs::read_dir(side.join("preprocessed"))
         .expect("images folder")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
