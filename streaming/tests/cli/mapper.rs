@@ -525,3 +525,27 @@ fn side_outputs_go_to_the_task_work_folder() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--side-output"));
     std::fs::remove_dir_all(&dir).expect("clean up");
 }
+
+#[test]
+fn relative_paths_are_taken_from_the_folder_of_a_local_input_file() {
+    let dir = scratch("mapper-relative");
+    std::fs::create_dir_all(dir.join("scans")).expect("folder");
+    std::fs::copy(fixture("ct_slice.dcm"), dir.join("scans/a.dcm")).expect("copy");
+    let list = dir.join("batch1.txt");
+    std::fs::write(&list, "scans/a.dcm\n").expect("write list");
+    let uri = format!("file:{}", list.display());
+    let out = mapper_env(&[], b"scans/a.dcm\n", &[("mapreduce_map_input_file", &uri)]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.starts_with("ok\tscans/a.dcm\t0\t"), "{text}");
+    // Without the job environment the path is relative to the working folder.
+    let alone = mapper(&[], b"scans/a.dcm\n");
+    assert!(String::from_utf8_lossy(&alone.stdout).starts_with("error\tscans/a.dcm\t"));
+    // An input file in HDFS gives no folder to resolve against.
+    let hdfs = mapper_env(
+        &[],
+        b"scans/a.dcm\n",
+        &[("mapreduce_map_input_file", "hdfs://nn/x.txt")],
+    );
+    assert!(String::from_utf8_lossy(&hdfs.stdout).starts_with("error\t"));
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
