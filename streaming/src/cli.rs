@@ -49,6 +49,32 @@ fn usage(error: impl Into<anyhow::Error>) -> anyhow::Error {
     anyhow::Error::new(Usage(error.into()))
 }
 
+/// stdout was closed by its reader (`medprep info ... | head`): not an error.
+#[derive(Debug)]
+struct StdoutClosed;
+
+impl std::fmt::Display for StdoutClosed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("stdout closed")
+    }
+}
+
+impl std::error::Error for StdoutClosed {}
+
+/// Writes `text` to stdout; a closed stdout ends the command quietly with exit 0.
+fn out(text: impl AsRef<str>) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_ref().as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(StdoutClosed.into()),
+        Err(e) => Err(anyhow::Error::new(e).context("cannot write stdout")),
+    }
+}
+
 /// Runs a parsed command line. Exit codes: 0 success, 1 an input failed, 2 usage error.
 pub fn run(cli: Cli) -> ExitCode {
     let outcome = match cli.command {
@@ -61,6 +87,7 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     match outcome {
         Ok(code) => code,
+        Err(error) if error.is::<StdoutClosed>() => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("medprep: error: {error:#}");
             if error.is::<Usage>() {

@@ -25,7 +25,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 } else {
                     serde_json::to_string(&meta)
                 };
-                println!("{}", json?);
+                super::out(&format!("{}\n", json?))?;
             }
             Err(error) => {
                 failed += 1;

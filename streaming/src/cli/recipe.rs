@@ -26,15 +26,15 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::List => {
             for name in presets::NAMES {
                 let recipe = Recipe::preset(name)?;
-                println!("{name:<16} {}", recipe.description);
+                super::out(&format!("{name:<16} {}\n", recipe.description))?;
             }
         }
         Command::Show { recipe } => {
             if presets::NAMES.contains(&recipe.as_str()) {
-                print!("{}", presets::toml(&recipe)?);
+                super::out(presets::toml(&recipe)?)?;
             } else if Path::new(&recipe).exists() {
                 let parsed = Recipe::from_path(Path::new(&recipe)).map_err(usage)?;
-                print!("{}", parsed.to_toml());
+                super::out(&parsed.to_toml())?;
             } else {
                 return Err(usage(anyhow!(
                     "no preset recipe or recipe file named {recipe:?}; presets: {}",

@@ -3,9 +3,7 @@
 
 use std::process::ExitCode;
 
-use std::io::Write as _;
-
-use anyhow::{Context, Result};
+use anyhow::Result;
 use medprep::{Pipeline, Recipe};
 
 use super::usage;
@@ -64,10 +62,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
         )
         .map_err(usage)?,
     );
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(sql.as_bytes())
-        .and_then(|()| stdout.flush())
-        .context("cannot write stdout")?;
+    super::out(&sql)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -121,3 +121,25 @@ fn usage_errors_exit_2() {
     let output = medprep(&["decode".as_ref()]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn info_into_a_closed_pipe_ends_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let ct = fixture("ct_slice.dcm");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_medprep"))
+        .arg("info")
+        .args(std::iter::repeat_n(&ct, 5000))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("medprep info starts");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("a first line");
+    drop(stdout);
+    let output = child.wait_with_output().expect("medprep info ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}
