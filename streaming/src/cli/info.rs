@@ -25,7 +25,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 } else {
                     serde_json::to_string(&meta)
                 };
-                super::out(&format!("{}\n", json?))?;
+                super::out(format!("{}\n", json?))?;
             }
             Err(error) => {
                 failed += 1;

@@ -26,7 +26,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::List => {
             for name in presets::NAMES {
                 let recipe = Recipe::preset(name)?;
-                super::out(&format!("{name:<16} {}\n", recipe.description))?;
+                super::out(format!("{name:<16} {}\n", recipe.description))?;
             }
         }
         Command::Show { recipe } => {
@@ -34,7 +34,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
                 super::out(presets::toml(&recipe)?)?;
             } else if Path::new(&recipe).exists() {
                 let parsed = Recipe::from_path(Path::new(&recipe)).map_err(usage)?;
-                super::out(&parsed.to_toml())?;
+                super::out(parsed.to_toml())?;
             } else {
                 return Err(usage(anyhow!(
                     "no preset recipe or recipe file named {recipe:?}; presets: {}",

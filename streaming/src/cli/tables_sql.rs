@@ -62,6 +62,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
         )
         .map_err(usage)?,
     );
-    super::out(&sql)?;
+    super::out(sql)?;
     Ok(ExitCode::SUCCESS)
 }
