@@ -20,6 +20,7 @@ pub mod cli;
 pub mod mapper;
 pub mod names;
 pub mod process;
+pub mod pseudonym;
 pub mod queue;
 pub mod sinks;
 pub mod typedbytes;
