@@ -21,6 +21,7 @@ use anyhow::{bail, Context, Result};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
+use crate::process::Outcome;
 use crate::sinks::parquet::ScanRow;
 
 /// Environment variable holding the key when no key file is given.
@@ -126,13 +127,18 @@ impl Pseudonymizer {
         }
     }
 
-    /// The stem of preprocessed image names for an image of `scan` (already
-    /// pseudonymized): its SOP Instance UID pseudonym, else the pseudonym of `stem`,
-    /// since a file stem may carry a name too.
-    pub fn stem(&self, scan: &ScanRow, stem: &str) -> String {
-        scan.sop_instance_uid
-            .clone()
-            .unwrap_or_else(|| self.name(stem))
+    /// `outcome` with the identifiers of its row pseudonymized and its image name stem
+    /// the pseudonymized SOP Instance UID, else the pseudonym of the stem (a file stem
+    /// may carry a name too). Error records carry no identifiers and pass unchanged.
+    pub fn outcome(&self, mut outcome: Outcome) -> Outcome {
+        if let Outcome::Done { scan, stem, .. } = &mut outcome {
+            self.scan(scan);
+            *stem = match &scan.sop_instance_uid {
+                Some(uid) => uid.clone(),
+                None => self.name(stem),
+            };
+        }
+        outcome
     }
 
     /// A short public name of the key (HMAC of a fixed label, 16 hex digits), recorded
@@ -208,7 +214,12 @@ mod tests {
             ),
         ];
         for (key, data, expected) in cases {
-            assert_eq!(hmac_hex(&key, &data), expected, "key of {} bytes", key.len());
+            assert_eq!(
+                hmac_hex(&key, &data),
+                expected,
+                "key of {} bytes",
+                key.len()
+            );
         }
     }
 
