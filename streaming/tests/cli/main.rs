@@ -1,6 +1,7 @@
 //! The `medprep` and `preprocess_image` binaries end to end: files written, rows and
 //! JSON printed, exit codes.
 
+mod crash;
 mod decode;
 mod mapper;
 mod pack;
