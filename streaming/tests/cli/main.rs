@@ -5,6 +5,7 @@ mod crash;
 mod decode;
 mod mapper;
 mod pack;
+mod privacy;
 mod recipe;
 mod run;
 
