@@ -216,9 +216,6 @@ struct Layout {
 fn run_checked(args: Args) -> Result<(), Stop> {
     let recipe = Recipe::preset_or_path(&args.recipe).map_err(|e| Stop::Usage(e.into()))?;
     let pipeline = Pipeline::new(recipe.clone()).map_err(|e| Stop::Usage(e.into()))?;
-    let pseudonyms =
-        Pseudonymizer::from_options(args.pseudonymize, args.pseudonym_key_file.as_deref())
-            .map_err(Stop::Usage)?;
     let images = if args.emit_image || args.images {
         if recipe.output.images == ImageFormat::None {
             return Err(Stop::Usage(anyhow!(
@@ -271,6 +268,10 @@ fn run_checked(args: Args) -> Result<(), Stop> {
         let sql = columns::hive_ddl(table, &all_columns, location).map_err(Stop::Usage)?;
         return print(&sql);
     }
+    // After --schema and --hive-ddl, which print the same with or without a key.
+    let pseudonyms =
+        Pseudonymizer::from_options(args.pseudonymize, args.pseudonym_key_file.as_deref())
+            .map_err(Stop::Usage)?;
     match args.device {
         // Both run the CPU backend until a GPU one exists.
         Device::Auto | Device::Cpu => {}
