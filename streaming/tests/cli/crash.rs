@@ -54,19 +54,14 @@ fn corpus(dir: &Path, copies: usize) {
 /// Starts `medprep run in --out OUT` in `dir` (relative inputs, so clean and crashed
 /// runs name their inputs alike).
 fn start(dir: &Path, out: &str) -> Child {
+    start_with(dir, out, &["--recipe", "crash.toml"])
+}
+
+fn start_with(dir: &Path, out: &str, args: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_medprep"))
         .current_dir(dir)
-        .args([
-            "run",
-            "in",
-            "--out",
-            out,
-            "--recipe",
-            "crash.toml",
-            "--jobs",
-            "2",
-        ])
-        .args(["--quiet"])
+        .args(["run", "in", "--out", out, "--jobs", "2", "--quiet"])
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -96,7 +91,11 @@ fn fractions(seed: u64, count: usize) -> Vec<f64> {
 /// phase has renamed `scans.parquet` into place (the other renames and the manifest
 /// still to come). A run that ends first is fine too.
 fn kill_run(dir: &Path, out: &str, delay: Option<Duration>) {
-    let mut child = start(dir, out);
+    kill_run_with(dir, out, delay, &["--recipe", "crash.toml"]);
+}
+
+fn kill_run_with(dir: &Path, out: &str, delay: Option<Duration>, args: &[&str]) {
+    let mut child = start_with(dir, out, args);
     let partial = dir.join(out).join("scans.parquet.partial");
     let started = Instant::now();
     match delay {
@@ -323,4 +322,45 @@ fn runs_killed_after_a_complete_run_keep_one_row_per_image() {
     kill_repeatedly(&dir, "out", clean, 2);
     complete(&dir, "out");
     check_against_clean(&dir.join("out"), &dir.join("clean"), inputs);
+}
+
+#[test]
+fn a_manifest_always_describes_the_tables_beside_it() {
+    // Runs of two recipes in turn (--force), each killed just inside its final phase:
+    // whenever a manifest is left, it must be the one of the tables there, never the
+    // previous run's beside tables already replaced.
+    let dir = setup("crash-manifest", 1);
+    std::fs::write(
+        dir.join("other.toml"),
+        RECIPE.replace("\"crash\"", "\"other\""),
+    )
+    .expect("write recipe");
+    complete(&dir, "out");
+    for round in 0..6 {
+        let recipe = if round % 2 == 0 {
+            "other.toml"
+        } else {
+            "crash.toml"
+        };
+        kill_run_with(&dir, "out", None, &["--recipe", recipe, "--force"]);
+        let out = dir.join("out");
+        let Ok(text) = std::fs::read_to_string(out.join("manifest.json")) else {
+            continue;
+        };
+        let manifest: serde_json::Value = serde_json::from_str(&text).expect("manifest JSON");
+        let file = File::open(out.join("scans.parquet")).expect("scans table");
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file).expect("readable Parquet");
+        let toml = builder
+            .metadata()
+            .file_metadata()
+            .key_value_metadata()
+            .and_then(|kv| kv.iter().find(|k| k.key == "medprep.recipe"))
+            .and_then(|k| k.value.clone())
+            .expect("recipe in the table metadata");
+        let name = manifest["recipe"].as_str().expect("recipe name");
+        assert!(
+            toml.contains(&format!("name = \"{name}\"")),
+            "round {round}: the manifest of recipe {name:?} beside the tables of\n{toml}"
+        );
+    }
 }
