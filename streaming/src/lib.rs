@@ -10,6 +10,8 @@
 //! ([`sinks::parquet`]), preprocessed images ([`sinks::npy`], [`sinks::png`]), error
 //! records ([`sinks::errors`]) and Hive DDL ([`sinks::hive_ddl`]). `medprep recipe`
 //! lists and prints recipes; `medprep decode` and `medprep info` work on single files.
+//! With `--pseudonymize`, both tools replace identifiers by keyed pseudonyms
+//! ([`pseudonym`]).
 //!
 //! `medprep pack` writes the input records of a Hadoop Streaming job: one path per line,
 //! `KEY<TAB>base64:...` lines ([`base64`]), or a stream of Hadoop typed bytes pairs
@@ -20,6 +22,7 @@ pub mod cli;
 pub mod mapper;
 pub mod names;
 pub mod process;
+pub mod pseudonym;
 pub mod queue;
 pub mod sinks;
 pub mod typedbytes;

@@ -34,6 +34,7 @@ use self::reporter::Reporter;
 use self::side::{SideOutputs, SideRows};
 use crate::base64;
 use crate::process::{process, Outcome, Source};
+use crate::pseudonym::Pseudonymizer;
 use crate::queue;
 use crate::typedbytes::{self, Value};
 
@@ -50,6 +51,11 @@ use crate::typedbytes::{self, Value};
 /// image_path, frame, the metadata of `medprep run`'s scans table, the recipe's
 /// features, error_kind and error. Single-frame images give exactly one row per
 /// record; a multi-frame image gives one row per frame. `--schema` lists the columns.
+///
+/// With --pseudonymize, patient IDs and study, series and SOP instance UIDs are
+/// replaced in rows and side outputs by keyed HMAC-SHA256 pseudonyms, as in `medprep
+/// run --pseudonymize` (key from --pseudonym-key-file or MEDPREP_PSEUDONYM_KEY, the same
+/// on every task). Key columns pass through unchanged.
 ///
 /// stderr carries Hadoop counters (group `medprep`: records_ok, records_failed,
 /// bytes_read, error_<kind>) and a status line at least every 20 s.
@@ -102,6 +108,12 @@ pub struct Args {
     /// Longest accepted text record in bytes (a longer one becomes an error row).
     #[arg(long, default_value_t = 1 << 30)]
     max_record_bytes: usize,
+    /// Replace patient IDs and instance UIDs by keyed pseudonyms (HMAC-SHA256).
+    #[arg(long)]
+    pseudonymize: bool,
+    /// File holding the pseudonym key [default: $MEDPREP_PSEUDONYM_KEY].
+    #[arg(long, value_name = "FILE")]
+    pseudonym_key_file: Option<std::path::PathBuf>,
     /// Print the output column names, one per line, and exit.
     #[arg(long)]
     schema: bool,
@@ -197,6 +209,8 @@ struct Layout {
     features: usize,
     output: OutputFormat,
     images: ImageFormat,
+    /// Replaces identifiers under --pseudonymize.
+    pseudonyms: Option<Pseudonymizer>,
 }
 
 fn run_checked(args: Args) -> Result<(), Stop> {
@@ -254,6 +268,10 @@ fn run_checked(args: Args) -> Result<(), Stop> {
         let sql = columns::hive_ddl(table, &all_columns, location).map_err(Stop::Usage)?;
         return print(&sql);
     }
+    // After --schema and --hive-ddl, which print the same with or without a key.
+    let pseudonyms =
+        Pseudonymizer::from_options(args.pseudonymize, args.pseudonym_key_file.as_deref())
+            .map_err(Stop::Usage)?;
     match args.device {
         // Both run the CPU backend until a GPU one exists.
         Device::Auto | Device::Cpu => {}
@@ -308,6 +326,7 @@ fn run_checked(args: Args) -> Result<(), Stop> {
         features: pipeline.feature_names().len(),
         output,
         images,
+        pseudonyms,
     };
     let jobs = args.jobs.map_or_else(
         || std::thread::available_parallelism().map_or(1, usize::from),
@@ -476,6 +495,10 @@ fn handle(record: Record, pipeline: &Pipeline, layout: &Layout) -> Handled {
             )
         }
         (_, Payload::Invalid { name, kind, error }) => (name, Outcome::failed(kind, error)),
+    };
+    let outcome = match &layout.pseudonyms {
+        Some(pseudonyms) => pseudonyms.outcome(outcome),
+        None => outcome,
     };
     let key_cells: Vec<Cell<'_>> = key
         .iter()

@@ -26,6 +26,7 @@ use super::discover::discover;
 use super::usage;
 use crate::names::Namer;
 use crate::process::{process, FrameOut, Outcome, Source};
+use crate::pseudonym::Pseudonymizer;
 use crate::queue;
 use crate::sinks::errors::{ErrorRecord, ErrorsWriter};
 use crate::sinks::parquet::{
@@ -62,6 +63,14 @@ const DEMO_INPUT: &str = "fixtures";
 /// processes only new, changed or failed inputs; the tables always cover exactly the
 /// current inputs. A different recipe is refused unless --force, which recomputes all.
 ///
+/// With --pseudonymize, the patient ID and the study, series and SOP instance UIDs are
+/// replaced in every output by keyed HMAC-SHA256 pseudonyms (patient ID: 64 hex
+/// digits; UIDs: `2.25.<decimal>`), and preprocessed images are named after the
+/// pseudonymized SOP Instance UID. The key (at least 16 bytes) comes from
+/// --pseudonym-key-file or the MEDPREP_PSEUDONYM_KEY environment variable and is never
+/// printed; the same key gives the same pseudonyms in every run. Dates, the SOP Class
+/// UID and input paths are kept.
+///
 /// Exit status: 0 when every input succeeded, 1 when some failed (see errors.jsonl),
 /// 2 when the run could not be done (bad recipe, no inputs, unwritable OUT); then the
 /// tables of an earlier run in OUT are left as they were.
@@ -91,6 +100,12 @@ pub struct Args {
     /// Prefix of the table names in tables.sql, e.g. `mydb.ct_` for `mydb.ct_scans`.
     #[arg(long)]
     table_prefix: Option<String>,
+    /// Replace patient IDs and instance UIDs by keyed pseudonyms (HMAC-SHA256).
+    #[arg(long)]
+    pseudonymize: bool,
+    /// File holding the pseudonym key [default: $MEDPREP_PSEUDONYM_KEY].
+    #[arg(long, value_name = "FILE")]
+    pseudonym_key_file: Option<PathBuf>,
 }
 
 /// Where the computation runs.
@@ -129,6 +144,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let scans_table = format!("{prefix}scans");
     let features_table = format!("{prefix}features");
     hive_ddl::check_table_name(&scans_table).map_err(usage)?;
+    let pseudonyms =
+        Pseudonymizer::from_options(args.pseudonymize, args.pseudonym_key_file.as_deref())
+            .map_err(usage)?;
+    let key_id = pseudonyms.as_ref().map(Pseudonymizer::key_id);
     match args.device {
         // Both run the CPU backend until a GPU one exists.
         Device::Auto | Device::Cpu => {}
@@ -188,6 +207,18 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 recipe.name
             )));
         }
+        Some(p) if !args.force && p.pseudonym_key != key_id => {
+            eprintln!(
+                "medprep: note: the tables in {} were written {}; processing every input again",
+                out.display(),
+                match &p.pseudonym_key {
+                    Some(_) if key_id.is_some() => "with another pseudonym key",
+                    Some(_) => "with --pseudonymize",
+                    None => "without --pseudonymize",
+                }
+            );
+            None
+        }
         Some(p) if !args.force && tables_match(out, p) => Some(p),
         Some(_) if !args.force => {
             eprintln!(
@@ -235,7 +266,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 index,
                 pool.install(|| {
                     let input = &inputs[index];
-                    process(Source::Path(&input.path), &input.name, &pipeline, images)
+                    let outcome =
+                        process(Source::Path(&input.path), &input.name, &pipeline, images);
+                    match &pseudonyms {
+                        Some(p) => p.outcome(outcome),
+                        None => outcome,
+                    }
                 }),
             )
         },
@@ -244,7 +280,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     .map_err(usage)?;
     let processing = processing.elapsed();
     let counts = writer
-        .finish(previous.as_ref(), &scans_table, &features_table)
+        .finish(key_id, &scans_table, &features_table)
         .map_err(usage)?;
 
     let processed = counts.ok + counts.failed;
@@ -514,10 +550,14 @@ impl<'a> Writer<'a> {
     }
 
     /// Completes the tables, links them for Hive, writes `tables.sql` and the manifest,
-    /// and removes preprocessed images of inputs that no longer have rows.
+    /// and removes preprocessed images that the manifest does not list.
+    ///
+    /// The earlier manifest is deleted before the first table is renamed into place and
+    /// the new one written after the last, so however the run is stopped, a manifest in
+    /// OUT describes the tables beside it (or there is none and a rerun redoes all).
     fn finish(
         mut self,
-        previous: Option<&Manifest>,
+        pseudonym_key: Option<String>,
         scans_table: &str,
         features_table: &str,
     ) -> Result<Counts> {
@@ -528,6 +568,14 @@ impl<'a> Writer<'a> {
         self.old_features = None;
         let scans_schema = self.scans.schema().clone();
         let features_schema = self.features.schema().clone();
+        let manifest_path = self.out.join(manifest::FILE_NAME);
+        match std::fs::remove_file(&manifest_path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(e)
+                    .with_context(|| format!("cannot remove {}", manifest_path.display()));
+            }
+            _ => {}
+        }
         self.scans.finish()?;
         self.features.finish()?;
         self.errors.finish()?;
@@ -567,12 +615,11 @@ impl<'a> Writer<'a> {
             recipe_fingerprint: self.fingerprint.clone(),
             scans_bytes: size(SCANS)?,
             features_bytes: size(FEATURES)?,
+            pseudonym_key,
             inputs: std::mem::take(&mut self.entries),
         };
-        manifest.save(&out.join(manifest::FILE_NAME))?;
-        if let Some(previous) = previous {
-            remove_stale_images(out, previous, &manifest);
-        }
+        manifest.save(&manifest_path)?;
+        remove_unlisted_images(out, &manifest);
         Ok(self.counts)
     }
 }
@@ -591,18 +638,28 @@ fn link_table(file: &Path, folder: &Path, name: &str) -> Result<()> {
     sinks::finish(&target)
 }
 
-/// Deletes images listed by the previous run that the new one does not list. Names
-/// are checked to be plain file names, so an edited manifest cannot reach elsewhere.
-fn remove_stale_images(out: &Path, previous: &Manifest, current: &Manifest) {
-    let keep: HashSet<&String> = current.inputs.iter().flat_map(|e| &e.images).collect();
+/// Deletes the files in `preprocessed/` that `current` does not list and that medprep
+/// may have written there: images of inputs that no longer have rows, images and
+/// `.partial` files of an interrupted run. Other files are left alone.
+fn remove_unlisted_images(out: &Path, current: &Manifest) {
+    let keep: HashSet<&str> = current
+        .inputs
+        .iter()
+        .flat_map(|e| &e.images)
+        .map(String::as_str)
+        .collect();
     let dir = out.join(PREPROCESSED);
-    for name in previous.inputs.iter().flat_map(|e| &e.images) {
-        let plain = !name.starts_with('.')
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
-        if plain && !keep.contains(name) {
-            let _ = std::fs::remove_file(dir.join(name));
+    let Ok(listing) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    for entry in listing.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let ours = [".npy", ".png", ".npy.partial", ".png.partial"]
+            .iter()
+            .any(|suffix| name.ends_with(suffix));
+        if ours && !keep.contains(name) && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(entry.path());
         }
     }
 }

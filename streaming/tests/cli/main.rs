@@ -1,9 +1,11 @@
 //! The `medprep` and `preprocess_image` binaries end to end: files written, rows and
 //! JSON printed, exit codes.
 
+mod crash;
 mod decode;
 mod mapper;
 mod pack;
+mod privacy;
 mod recipe;
 mod run;
 

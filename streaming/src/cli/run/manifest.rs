@@ -28,6 +28,10 @@ pub struct Manifest {
     pub scans_bytes: u64,
     /// Size of `features.parquet` as written.
     pub features_bytes: u64,
+    /// Public name of the pseudonym key the tables were written with (none without
+    /// `--pseudonymize`); rows are carried over only under the same key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pseudonym_key: Option<String>,
     /// Every input of the run, in table order.
     pub inputs: Vec<Entry>,
 }
@@ -156,6 +160,7 @@ mod tests {
             recipe_fingerprint: fingerprint("name = \"plain\""),
             scans_bytes: 1,
             features_bytes: 2,
+            pseudonym_key: None,
             inputs: vec![entry("a.dcm", Status::Ok), entry("b.dcm", Status::Failed)],
         };
         manifest.save(&path).expect("save manifest");
