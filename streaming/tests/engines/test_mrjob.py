@@ -1,0 +1,73 @@
+"""The mapper under mrjob's local runner (`-r local`): a map-only job over a path list,
+split into several map tasks, with counters and task environment as Hadoop Streaming
+gives them."""
+
+import re
+
+import pytest
+from mrjob.step import StepFailedException
+
+from mr_preprocess import MRPreprocess
+from support import MISSING_KIND, NOT_DICOM_KIND, check_metadata_with_pydicom, check_rows, mapper_schema, parse_rows
+
+
+def _run(mapper_bin, pathlist, out, recipe="ct-standard"):
+    """Runs the job; returns mrjob's counters and the stderr of each map task (kept in
+    the job's scratch folder, next to OUT)."""
+    scratch = out.parent / f"{out.name}-scratch"
+    job = MRPreprocess(["-r", "local", "--no-conf", "--binary", str(mapper_bin),
+                        "--recipe", recipe, "--output-dir", str(out),
+                        "--local-tmp-dir", str(scratch), "--cleanup", "NONE", str(pathlist)])
+    with job.make_runner() as runner:
+        runner.run()
+        counters = runner.counters()
+    stderr = {str(p.relative_to(scratch)): p.read_text()
+              for p in sorted(scratch.glob("*/step/000/mapper/*/stderr"))}
+    return counters, stderr
+
+
+@pytest.fixture(scope="module")
+def job(corpus, mapper_bin, tmp_path_factory):
+    base = tmp_path_factory.mktemp("mrjob")
+    pathlist = corpus.write_pathlist(base / "paths.txt")
+    out = base / "out"
+    counters, stderr = _run(mapper_bin, pathlist, out)
+    # Part files are numbered by map task, and tasks take consecutive splits.
+    parts = sorted(out.glob("part-*"))
+    lines = [line for part in parts for line in part.read_text().splitlines()]
+    return {"parts": parts, "lines": lines, "counters": counters, "stderr": stderr,
+            "pathlist": pathlist}
+
+
+def test_rows_match_medprep_run_in_input_order(job, corpus, reference, mapper_bin):
+    # Several map tasks, so the order check spans part files.
+    assert len(job["parts"]) > 1
+    rows = parse_rows(job["lines"], mapper_schema(mapper_bin))
+    check_rows(rows, corpus.records, reference,
+               {str(corpus.not_dicom): NOT_DICOM_KIND, str(corpus.missing): MISSING_KIND})
+    check_metadata_with_pydicom(rows)
+
+
+def test_counters_add_up(job, corpus):
+    assert len(job["counters"]) == 1  # one step
+    medprep = job["counters"][0]["medprep"]
+    assert medprep["records_ok"] == len(corpus.good)
+    assert medprep["records_failed"] == 2
+    assert medprep["records_ok"] + medprep["records_failed"] == len(corpus.records)
+    assert medprep[f"error_{NOT_DICOM_KIND}"] == 1
+    assert medprep[f"error_{MISSING_KIND}"] == 1
+    assert medprep["bytes_read"] >= sum(p.stat().st_size for p in corpus.good)
+
+
+def test_status_lines_name_the_task(job):
+    # mrjob's local runner sets mapreduce_task_id like Hadoop; the mapper reports it.
+    assert len(job["stderr"]) > 1
+    for name, text in job["stderr"].items():
+        tasks = set(re.findall(r"^reporter:status:medprep (\S+)", text, re.MULTILINE))
+        assert len(tasks) == 1 and "_mapper_" in tasks.pop(), (name, text[:500])
+
+
+def test_a_bad_recipe_fails_the_step(corpus, mapper_bin, tmp_path):
+    pathlist = corpus.write_pathlist(tmp_path / "paths.txt")
+    with pytest.raises(StepFailedException):
+        _run(mapper_bin, pathlist, tmp_path / "out", recipe="no-such-recipe")
