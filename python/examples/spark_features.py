@@ -123,8 +123,8 @@ def main(argv: Optional[list] = None) -> int:
         print(f"spark_features: {ok} feature rows, {failed} failed files"
               + (f"; written to {args.out}" if args.out else ""))
         if failed:
-            for r in rows.filter(rows.error.isNotNull()).select("image_path", "error").collect():
-                print(f"  {r.image_path}: {r.error}")
+            for r in rows.filter(rows.error.isNotNull()).select("error").collect():
+                print(f"  {r.error}")
     finally:
         if started:
             spark.stop()
