@@ -18,4 +18,4 @@ if [ -z "$installed" ] || [ -n "$(find python core Cargo.toml Cargo.lock -newer 
 fi
 # Spark's Python workers run the same interpreter, with medprep and pyarrow.
 export PYSPARK_PYTHON="$PY" PYSPARK_DRIVER_PYTHON="$PY"
-"$PY" -m pytest streaming/tests/engines -q "$@"
+"$PY" -m pytest streaming/tests/engines -q -rs "$@"

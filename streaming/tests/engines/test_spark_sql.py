@@ -8,7 +8,6 @@ import shlex
 import subprocess
 
 import pytest
-from pyspark.sql.types import DateType, DoubleType
 
 DATE = datetime.date(2024, 1, 2)  # every fixture and synthetic slice is dated 2024-01-02
 
@@ -51,6 +50,8 @@ def test_row_counts(spark, tables, corpus, reference):
 
 
 def test_mapper_and_features_tables_agree(spark, tables, reference):
+    from pyspark.sql.types import DoubleType
+
     rows = spark.sql("""
         SELECT m.image_path, m.frame, m.original_mean AS mapper, f.original_mean AS features
         FROM mapper_rows m JOIN features f
@@ -64,6 +65,8 @@ def test_mapper_and_features_tables_agree(spark, tables, reference):
 
 
 def test_features_join_scans_with_a_date(spark, tables, reference):
+    from pyspark.sql.types import DateType
+
     rows = spark.sql("""
         SELECT f.image_path, f.frame, s.scan_date, s.modality
         FROM features f JOIN scans s ON f.sop_instance_uid = s.sop_instance_uid""")
