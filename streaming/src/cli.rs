@@ -3,8 +3,10 @@
 mod decode;
 mod discover;
 mod info;
+mod pack;
 mod recipe;
 mod run;
+mod tables_sql;
 
 use std::process::ExitCode;
 
@@ -23,8 +25,10 @@ enum Command {
     Run(run::Args),
     Decode(decode::Args),
     Info(info::Args),
+    Pack(pack::Args),
     #[command(subcommand)]
     Recipe(recipe::Command),
+    TablesSql(tables_sql::Args),
 }
 
 /// An error that stops a command before it can do its job (bad arguments or recipe, no
@@ -51,7 +55,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Decode(args) => decode::run(args),
         Command::Info(args) => info::run(args),
+        Command::Pack(args) => pack::run(args),
         Command::Recipe(command) => recipe::run(command),
+        Command::TablesSql(args) => tables_sql::run(args),
     };
     match outcome {
         Ok(code) => code,

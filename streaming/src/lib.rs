@@ -8,6 +8,15 @@
 //! ([`sinks::parquet`]), preprocessed images ([`sinks::npy`], [`sinks::png`]), error
 //! records ([`sinks::errors`]) and Hive DDL ([`sinks::hive_ddl`]). `medprep recipe`
 //! lists and prints recipes; `medprep decode` and `medprep info` work on single files.
+//!
+//! `medprep pack` writes the input records of a Hadoop Streaming job: one path per line,
+//! `KEY<TAB>base64:...` lines ([`base64`]), or a stream of Hadoop typed bytes pairs
+//! ([`typedbytes`], which also reads such streams).
 
+pub mod base64;
 pub mod cli;
+pub mod mapper;
+pub mod process;
+pub mod queue;
 pub mod sinks;
+pub mod typedbytes;

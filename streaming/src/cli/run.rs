@@ -11,10 +11,8 @@
 mod manifest;
 mod names;
 mod progress;
-mod queue;
 
 use std::collections::HashSet;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -22,17 +20,19 @@ use std::time::Instant;
 use anyhow::{anyhow, bail, Context, Result};
 use indicatif::ProgressBar;
 use medprep::recipe::ImageFormat;
-use medprep::{DicomFile, Frames, Limits, Pipeline, Recipe};
+use medprep::{Pipeline, Recipe};
 
 use self::manifest::{Entry, Manifest, Stamp, Status};
 use self::names::Namer;
 use super::discover::discover;
 use super::usage;
+use crate::process::{process, FrameOut, Outcome, Source};
+use crate::queue;
 use crate::sinks::errors::{ErrorRecord, ErrorsWriter};
 use crate::sinks::parquet::{
     features_schema, scans_schema, FeatureRow, ScanRow, TableReader, TableWriter,
 };
-use crate::sinks::{self, hive_ddl, npy, png};
+use crate::sinks::{self, hive_ddl};
 
 const SCANS: &str = "scans.parquet";
 const FEATURES: &str = "features.parquet";
@@ -112,30 +112,6 @@ struct Input {
     stamp: Option<Stamp>,
     /// Its entry from the previous run, when its rows can be carried over.
     carried: Option<Entry>,
-}
-
-/// What a worker made of one input.
-#[derive(Debug)]
-enum Outcome {
-    Done {
-        scan: Box<ScanRow>,
-        frames: Vec<FrameOut>,
-        multi_frame: bool,
-        /// Stem for preprocessed image names: SOP Instance UID, else the file stem.
-        stem: String,
-    },
-    Failed {
-        kind: String,
-        error: String,
-    },
-}
-
-#[derive(Debug)]
-struct FrameOut {
-    frame: u32,
-    features: Vec<f64>,
-    /// Encoded preprocessed image (`.npy` or `.png` bytes).
-    image: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Default)]
@@ -252,13 +228,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let images = recipe.output.images;
     let processing = Instant::now();
     queue::run_ordered(
-        &todo,
+        todo.iter().copied(),
         jobs,
         2 * jobs,
-        |&index| {
+        |index| {
             (
                 index,
-                pool.install(|| process(&inputs[index], &pipeline, images)),
+                pool.install(|| {
+                    let input = &inputs[index];
+                    process(Source::Path(&input.path), &input.name, &pipeline, images)
+                }),
             )
         },
         |(index, outcome)| writer.write(index, outcome),
@@ -339,82 +318,6 @@ fn plan_inputs(files: Vec<PathBuf>, previous: Option<&Manifest>, out: &Path) -> 
             }
         })
         .collect()
-}
-
-/// Decodes one input and runs the pipeline on it; never panics.
-fn process(input: &Input, pipeline: &Pipeline, images: ImageFormat) -> Outcome {
-    let failed = |kind: &str, error: String| Outcome::Failed {
-        kind: kind.to_owned(),
-        error,
-    };
-    let work = || -> Outcome {
-        let image = match DicomFile::open(&input.path)
-            .and_then(|f| f.image(Frames::All, &Limits::default()))
-        {
-            Ok(image) => image,
-            Err(e) => return failed(e.kind().label(), e.kind().to_string()),
-        };
-        let results = match pipeline.process(&input.name, &image) {
-            Ok(results) => results,
-            Err(e) => return failed(e.kind().label(), e.kind().to_string()),
-        };
-        let mut frames = Vec::with_capacity(results.len());
-        for result in results {
-            if result.features.len() != pipeline.feature_names().len() {
-                return failed(
-                    "internal",
-                    "the pipeline returned the wrong number of features".into(),
-                );
-            }
-            let image = match (&result.image, images) {
-                (Some(img), ImageFormat::Png) => png::to_bytes(img).map(Some),
-                (Some(img), ImageFormat::Npy) => npy_bytes(img).map(Some),
-                _ => Ok(None),
-            };
-            let image = match image {
-                Ok(image) => image,
-                Err(e) => return failed("output", format!("{e:#}")),
-            };
-            frames.push(FrameOut {
-                frame: result.frame,
-                features: result.features,
-                image,
-            });
-        }
-        let stem = image.meta.sop_instance_uid.clone().unwrap_or_else(|| {
-            input
-                .path
-                .file_stem()
-                .map_or_else(|| "image".into(), |s| s.to_string_lossy().into_owned())
-        });
-        Outcome::Done {
-            scan: Box::new(ScanRow::new(
-                input.name.clone(),
-                &image.meta,
-                &pipeline.recipe().name,
-            )),
-            frames,
-            multi_frame: image.meta.frames > 1,
-            stem,
-        }
-    };
-    // A bug must cost one image, not the batch.
-    catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|panic| {
-        let message = panic
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into());
-        failed("internal", format!("internal error: {message}"))
-    })
-}
-
-fn npy_bytes(image: &medprep::OutputImage) -> Result<Vec<u8>> {
-    match image {
-        medprep::OutputImage::F32(a) => npy::to_bytes(a),
-        medprep::OutputImage::U8(a) => npy::to_bytes(a),
-        medprep::OutputImage::U16(a) => npy::to_bytes(a),
-    }
 }
 
 /// The one thread that writes: rows in input order, carried-over rows merged in.
@@ -505,6 +408,7 @@ impl<'a> Writer<'a> {
                 frames,
                 multi_frame,
                 stem,
+                ..
             } => {
                 let images = self.write_images(&stem, &frames, multi_frame)?;
                 let frame_count = frames.len();
@@ -528,7 +432,7 @@ impl<'a> Writer<'a> {
                 self.counts.ok += 1;
                 self.counts.frames += frame_count;
             }
-            Outcome::Failed { kind, error } => {
+            Outcome::Failed { kind, error, .. } => {
                 self.errors.write(&ErrorRecord {
                     image_path: input.name.clone(),
                     kind,

@@ -202,6 +202,23 @@ pub fn days_since_epoch(date: Date) -> i32 {
     (era * 146_097 + day_of_era - 719_468) as i32
 }
 
+/// The calendar date `YYYY-MM-DD` of a day count since 1970-01-01 (the inverse of
+/// [`days_since_epoch`]), as Hive parses DATE values in text tables.
+pub fn iso_date(days: i32) -> String {
+    // Howard Hinnant's civil_from_days.
+    let z = i64::from(days) + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
 fn strings<'a, T: Iterator<Item = Option<&'a str>>>(values: T) -> ArrayRef {
     let mut builder = StringBuilder::new();
     values.for_each(|v| builder.append_option(v));
@@ -580,6 +597,29 @@ mod tests {
         assert_eq!(d(2024, 1, 2), 19_724);
         assert_eq!(d(2024, 2, 29) - d(2024, 2, 28), 1);
         assert_eq!(d(1900, 3, 1) - d(1900, 2, 28), 1);
+    }
+
+    #[test]
+    fn iso_dates_invert_day_counts() {
+        assert_eq!(iso_date(0), "1970-01-01");
+        assert_eq!(iso_date(-1), "1969-12-31");
+        assert_eq!(iso_date(19_724), "2024-01-02");
+        // Every day of four centuries, leap rules included, round-trips.
+        let start = days_since_epoch(Date {
+            year: 1800,
+            month: 1,
+            day: 1,
+        });
+        for days in start..start + 146_097 {
+            let text = iso_date(days);
+            let number = |r: std::ops::Range<usize>| text[r].parse::<u16>().expect("number");
+            let date = Date {
+                year: number(0..4),
+                month: u8::try_from(number(5..7)).expect("month"),
+                day: u8::try_from(number(8..10)).expect("day"),
+            };
+            assert_eq!(days_since_epoch(date), days, "{text}");
+        }
     }
 
     #[test]

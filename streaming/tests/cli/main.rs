@@ -1,6 +1,9 @@
-//! The `medprep` binary end to end: files written, JSON printed, exit codes.
+//! The `medprep` and `preprocess_image` binaries end to end: files written, rows and
+//! JSON printed, exit codes.
 
 mod decode;
+mod mapper;
+mod pack;
 mod recipe;
 mod run;
 

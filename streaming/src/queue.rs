@@ -14,23 +14,28 @@ use anyhow::{bail, Result};
 use crossbeam_channel::{bounded, Receiver, Sender};
 
 /// Runs `work` on every item on `workers` threads and calls `consume` with the results
-/// in item order. Stops early (and returns the error) when `consume` fails.
-pub fn run_ordered<T, R, W, C>(
-    items: &[T],
+/// in item order. Items are pulled from the iterator only as the window allows, so an
+/// endless input (a stream on stdin) is processed in bounded memory. Stops early (and
+/// returns the error) when `consume` fails.
+pub fn run_ordered<I, R, W, C>(
+    items: I,
     workers: usize,
     window: usize,
     work: W,
     consume: C,
 ) -> Result<()>
 where
-    T: Sync,
+    I: IntoIterator,
+    I::IntoIter: Send,
+    I::Item: Send,
     R: Send,
-    W: Fn(&T) -> R + Sync,
+    W: Fn(I::Item) -> R + Sync,
     C: FnMut(R) -> Result<()>,
 {
     let workers = workers.max(1);
     let window = window.max(1);
-    let (task_tx, task_rx) = bounded::<usize>(window);
+    let items = items.into_iter();
+    let (task_tx, task_rx) = bounded::<(usize, I::Item)>(window);
     let (done_tx, done_rx) = bounded::<(usize, R)>(window);
     let (credit_tx, credit_rx) = bounded::<()>(window);
     for _ in 0..window {
@@ -40,8 +45,8 @@ where
     let work = &work;
     thread::scope(|scope| {
         scope.spawn(move || {
-            for index in 0..items.len() {
-                if credit_rx.recv().is_err() || task_tx.send(index).is_err() {
+            for task in items.enumerate() {
+                if credit_rx.recv().is_err() || task_tx.send(task).is_err() {
                     break;
                 }
             }
@@ -50,8 +55,8 @@ where
             let tasks = task_rx.clone();
             let done = done_tx.clone();
             scope.spawn(move || {
-                for index in tasks {
-                    if done.send((index, work(&items[index]))).is_err() {
+                for (index, item) in tasks {
+                    if done.send((index, work(item))).is_err() {
                         break;
                     }
                 }
@@ -60,12 +65,11 @@ where
         drop(task_rx);
         drop(done_tx);
         // Returning drops the consumer's channel ends, which stops the other threads.
-        consume_in_order(items.len(), done_rx, credit_tx, consume)
+        consume_in_order(done_rx, credit_tx, consume)
     })
 }
 
 fn consume_in_order<R>(
-    total: usize,
     done: Receiver<(usize, R)>,
     credits: Sender<()>,
     mut consume: impl FnMut(R) -> Result<()>,
@@ -79,11 +83,9 @@ fn consume_in_order<R>(
             consume(result)?;
             let _ = credits.send(());
         }
-        if next == total {
-            break;
-        }
     }
-    if next != total {
+    // Every sender is gone: the input ended and each worker finished its items.
+    if !waiting.is_empty() {
         bail!("a worker stopped before finishing its input");
     }
     Ok(())
@@ -101,7 +103,7 @@ mod tests {
         for workers in [1, 2, 7] {
             let mut seen = Vec::new();
             run_ordered(
-                &items,
+                items.iter().copied(),
                 workers,
                 2 * workers,
                 |i| {
@@ -127,7 +129,7 @@ mod tests {
         let most = AtomicUsize::new(0);
         let window = 5;
         run_ordered(
-            &items,
+            items.iter(),
             4,
             window,
             |i| {
@@ -159,7 +161,7 @@ mod tests {
         let items: Vec<usize> = (0..10_000).collect();
         let done = AtomicUsize::new(0);
         let result = run_ordered(
-            &items,
+            items.iter(),
             3,
             6,
             |i| {

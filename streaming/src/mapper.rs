@@ -1,0 +1,553 @@
+//! `preprocess_image`: the Hadoop Streaming mapper and Hive `TRANSFORM` script.
+//!
+//! Records come in on stdin ([`records`]: paths, `KEY<TAB>PATH`, `KEY<TAB>base64:...`,
+//! or typed bytes pairs), go through the same decode and pipeline as `medprep run`
+//! ([`crate::process`]) on `--jobs` threads, and leave on stdout in input order
+//! ([`crate::queue`]): one row per frame (so exactly one per record for single-frame
+//! images), as tab-separated text, JSON lines or typed bytes ([`columns`]). A record
+//! that fails becomes an error row; stderr speaks Hadoop's reporter protocol
+//! ([`reporter`]). Memory holds at most `2 × jobs` records in flight, whatever the
+//! length of the stream.
+//!
+//! Exit status: 0 when every record was handled (failed records included), 2 for a
+//! bad command line or recipe, 1 when reading stdin or writing stdout fails or a typed
+//! bytes stream is corrupt (a retry may fix these). A closed stdout (a reader that
+//! stopped early) ends the run quietly with 0.
+
+mod columns;
+mod records;
+mod reporter;
+
+use std::io::{self, BufRead, BufReader, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{anyhow, Context, Result};
+use clap::Parser;
+use medprep::recipe::ImageFormat;
+use medprep::{Pipeline, Recipe};
+
+use self::columns::{Cell, Column};
+use self::records::{Key, Line, Payload, Record};
+use self::reporter::Reporter;
+use crate::base64;
+use crate::process::{process, Outcome, Source};
+use crate::queue;
+use crate::typedbytes::{self, Value};
+
+/// Hadoop Streaming mapper and Hive TRANSFORM script of medprep: DICOM records on
+/// stdin, one row of metadata and features per image frame on stdout.
+///
+/// Each input line is a record: `PATH` (local path or file: URI), `KEY<TAB>PATH` (every
+/// field before the last tab is a key column, passed through) or
+/// `KEY<TAB>base64:<DICOM bytes>`; with `--io typedbytes`, key/value pairs in Hadoop's
+/// typed bytes (value: the DICOM bytes, or a path string).
+///
+/// Output (tab-separated, `\N` for null): the key columns, status (ok|error),
+/// image_path, frame, the metadata of `medprep run`'s scans table, the recipe's
+/// features, error_kind and error. Single-frame images give exactly one row per
+/// record; a multi-frame image gives one row per frame. `--schema` lists the columns.
+///
+/// stderr carries Hadoop counters (group `medprep`: records_ok, records_failed,
+/// bytes_read, error_<kind>) and a status line at least every 20 s.
+///
+/// Exit status: 0 when every record was handled (failed ones included), 1 when
+/// stdin/stdout fail or a typed bytes stream is corrupt, 2 for usage errors.
+#[derive(Debug, Parser)]
+#[command(name = "preprocess_image", version, about, long_about)]
+pub struct Args {
+    /// Preset name (see `medprep recipe list`) or recipe file (TOML, or JSON by extension).
+    #[arg(long, short, default_value = "ct-standard")]
+    recipe: String,
+    /// Compute device. `auto` picks a GPU when one is usable; this build has no GPU
+    /// backend yet, so `auto` runs on the CPU.
+    #[arg(long, value_enum, default_value_t = Device::Auto)]
+    device: Device,
+    /// Worker threads [default: all cores]. On a cluster, match the task's vcores.
+    #[arg(long, short, value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+    /// Record format of stdin. `auto` reads typed bytes when the stream starts with a
+    /// typed bytes type code 0 to 8, else text lines (each a path or base64 record).
+    #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
+    input: InputFormat,
+    /// Row format of stdout [default: tsv, or typedbytes with --io typedbytes].
+    #[arg(long, value_enum)]
+    output: Option<OutputFormat>,
+    /// Typed bytes in and out, like Hadoop's `-io typedbytes`.
+    #[arg(long, value_enum)]
+    io: Option<Io>,
+    /// Names of the key columns, comma-separated (for --schema and --hive-ddl). When
+    /// given, a record with another number of key fields becomes an error row.
+    #[arg(long, value_delimiter = ',')]
+    key_columns: Vec<String>,
+    /// Add the preprocessed image (as the recipe's output format, .npy or .png) to
+    /// each ok row, base64-encoded, in an `image_base64` column before error_kind.
+    #[arg(long)]
+    emit_image: bool,
+    /// Longest accepted text record in bytes (a longer one becomes an error row).
+    #[arg(long, default_value_t = 1 << 30)]
+    max_record_bytes: usize,
+    /// Print the output column names, one per line, and exit.
+    #[arg(long)]
+    schema: bool,
+    /// Print `CREATE EXTERNAL TABLE TABLE ... LOCATION 'LOCATION'` for the
+    /// tab-separated output and exit.
+    #[arg(long, num_args = 2, value_names = ["TABLE", "LOCATION"])]
+    hive_ddl: Option<Vec<String>>,
+    /// Seconds between status lines on stderr.
+    #[arg(long, default_value_t = reporter::STATUS_INTERVAL.as_secs(), hide = true)]
+    status_interval: u64,
+}
+
+/// Where the computation runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Device {
+    /// The best device available (the CPU in this build).
+    Auto,
+    /// All CPU cores (rayon).
+    Cpu,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum InputFormat {
+    /// Typed bytes or text, by the first byte.
+    Auto,
+    /// Text lines; each a path record or a base64 record.
+    Paths,
+    /// Text lines; same parsing as `paths` (named for clarity).
+    Base64,
+    /// Typed bytes key/value pairs.
+    Typedbytes,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum OutputFormat {
+    /// Tab-separated text, `\N` for null (Hive's default text format).
+    Tsv,
+    /// One JSON object per line; `key` holds the key fields.
+    Jsonl,
+    /// Typed bytes pairs: the record's key, and a map of column name to value.
+    Typedbytes,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Io {
+    /// Typed bytes in and out.
+    Typedbytes,
+}
+
+/// Runs the mapper.
+pub fn run(args: Args) -> ExitCode {
+    match run_checked(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Stop::Quiet) => ExitCode::SUCCESS,
+        Err(Stop::Usage(error)) => {
+            eprintln_safe(&format!("preprocess_image: error: {error:#}"));
+            ExitCode::from(2)
+        }
+        Err(Stop::Failed(error)) => {
+            eprintln_safe(&format!("preprocess_image: error: {error:#}"));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Why a run ended early.
+#[derive(Debug)]
+enum Stop {
+    /// stdout was closed by its reader.
+    Quiet,
+    /// Bad arguments or recipe (exit 2).
+    Usage(anyhow::Error),
+    /// I/O or stream failure (exit 1).
+    Failed(anyhow::Error),
+}
+
+fn eprintln_safe(line: &str) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
+}
+
+/// What the worker threads need to turn a record into output bytes.
+struct Layout {
+    key_columns: Option<usize>,
+    /// Names of the columns after the key columns (for JSON and typed bytes).
+    names: Vec<String>,
+    features: usize,
+    output: OutputFormat,
+    images: ImageFormat,
+}
+
+fn run_checked(args: Args) -> Result<(), Stop> {
+    let recipe = Recipe::preset_or_path(&args.recipe).map_err(|e| Stop::Usage(e.into()))?;
+    let pipeline = Pipeline::new(recipe.clone()).map_err(|e| Stop::Usage(e.into()))?;
+    let images = if args.emit_image {
+        if recipe.output.images == ImageFormat::None {
+            return Err(Stop::Usage(anyhow!(
+                "--emit-image: recipe {:?} writes no images (its output.images is \"none\")",
+                recipe.name
+            )));
+        }
+        recipe.output.images
+    } else {
+        ImageFormat::None
+    };
+    let mut all_columns =
+        columns::columns(&args.key_columns, pipeline.feature_names()).map_err(Stop::Usage)?;
+    if args.emit_image {
+        let at = all_columns.len() - 2;
+        all_columns.insert(
+            at,
+            Column {
+                name: "image_base64".into(),
+                hive_type: "STRING",
+            },
+        );
+    }
+    if args.schema {
+        let text: String = all_columns
+            .iter()
+            .map(|c| format!("{}\n", c.name))
+            .collect();
+        return print(&text);
+    }
+    if let Some(ddl) = &args.hive_ddl {
+        let [table, location] = ddl.as_slice() else {
+            return Err(Stop::Usage(anyhow!("--hive-ddl takes TABLE and LOCATION")));
+        };
+        let sql = columns::hive_ddl(table, &all_columns, location).map_err(Stop::Usage)?;
+        return print(&sql);
+    }
+    match args.device {
+        // Both run the CPU backend until a GPU one exists.
+        Device::Auto | Device::Cpu => {}
+    }
+    let typed_io = args.io == Some(Io::Typedbytes);
+    let output = args.output.unwrap_or(if typed_io {
+        OutputFormat::Typedbytes
+    } else {
+        OutputFormat::Tsv
+    });
+    let layout = Layout {
+        key_columns: (!args.key_columns.is_empty()).then_some(args.key_columns.len()),
+        names: all_columns
+            .iter()
+            .skip(args.key_columns.len())
+            .map(|c| c.name.clone())
+            .collect(),
+        features: pipeline.feature_names().len(),
+        output,
+        images,
+    };
+    let jobs = args.jobs.map_or_else(
+        || std::thread::available_parallelism().map_or(1, usize::from),
+        usize::from,
+    );
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .thread_name(|i| format!("medprep-{i}"))
+        .build()
+        .context("cannot start worker threads")
+        .map_err(Stop::Failed)?;
+
+    let context = match std::env::var("mapreduce_task_id") {
+        Ok(task) => format!("medprep {}", crate::sinks::safe_file_name(&task)),
+        Err(_) => "medprep".to_owned(),
+    };
+    let mut reporter = Reporter::start(context, Duration::from_secs(args.status_interval.max(1)));
+    let mut stdin = BufReader::with_capacity(1 << 20, io::stdin());
+    let typed_input = match (typed_io, args.input) {
+        (true, _) | (_, InputFormat::Typedbytes) => true,
+        (_, InputFormat::Paths | InputFormat::Base64) => false,
+        (_, InputFormat::Auto) => {
+            let first = stdin
+                .fill_buf()
+                .context("cannot read stdin")
+                .map_err(Stop::Failed)?;
+            first.first().is_some_and(|&b| b <= 8)
+        }
+    };
+    let mut stdout = io::BufWriter::with_capacity(1 << 16, io::stdout());
+    let items: Box<dyn Iterator<Item = Result<Record>> + Send> = if typed_input {
+        Box::new(TypedRecords::new(stdin))
+    } else {
+        Box::new(TextRecords {
+            reader: stdin,
+            buf: Vec::new(),
+            cap: args.max_record_bytes,
+        })
+    };
+    let outcome = queue::run_ordered(
+        items,
+        jobs,
+        2 * jobs,
+        |item| match item {
+            Ok(record) => Ok(pool.install(|| handle(record, &pipeline, &layout))),
+            Err(error) => Err(error),
+        },
+        |done: Result<Handled>| {
+            let handled = done?;
+            write_out(&mut stdout, &handled.bytes)?;
+            reporter.record(handled.error_kind.as_deref(), handled.bytes_read);
+            Ok(())
+        },
+    );
+    reporter.finish();
+    match outcome {
+        Ok(()) => write_out(&mut stdout, &[])
+            .and_then(|()| stdout.flush().map_err(|e| anyhow::Error::new(Output(e))))
+            .map_err(classify),
+        Err(error) => Err(classify(error)),
+    }
+}
+
+/// An error writing stdout.
+#[derive(Debug)]
+struct Output(io::Error);
+
+impl std::fmt::Display for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot write stdout: {}", self.0)
+    }
+}
+
+impl std::error::Error for Output {}
+
+fn classify(error: anyhow::Error) -> Stop {
+    match error.downcast_ref::<Output>() {
+        Some(Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => Stop::Quiet,
+        _ => Stop::Failed(error),
+    }
+}
+
+fn write_out(stdout: &mut impl Write, bytes: &[u8]) -> Result<()> {
+    stdout
+        .write_all(bytes)
+        .and_then(|()| stdout.flush())
+        .map_err(|e| anyhow::Error::new(Output(e)))
+}
+
+fn print(text: &str) -> Result<(), Stop> {
+    let mut stdout = io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(Stop::Quiet),
+        Err(e) => Err(Stop::Failed(anyhow::Error::new(Output(e)))),
+    }
+}
+
+/// A record turned into output.
+struct Handled {
+    bytes: Vec<u8>,
+    error_kind: Option<String>,
+    bytes_read: u64,
+}
+
+/// Processes one record and renders its rows.
+fn handle(record: Record, pipeline: &Pipeline, layout: &Layout) -> Handled {
+    let mut key = record.key.fields();
+    let (image_path, outcome) = match (layout.key_columns, record.payload) {
+        (Some(declared), payload) if declared != key.len() => {
+            let path = match payload {
+                Payload::Path { name, .. } => Some(name),
+                Payload::Invalid { name, .. } => name,
+                Payload::Bytes(_) => None,
+            };
+            let error = format!(
+                "the record has {} key field(s) but --key-columns names {declared}",
+                key.len()
+            );
+            key.resize(declared, Vec::new());
+            (path, Outcome::failed("bad_record", error))
+        }
+        (_, Payload::Path { path, name }) => {
+            let outcome = process(Source::Path(&path), &name, pipeline, layout.images);
+            (Some(name), outcome)
+        }
+        (_, Payload::Bytes(bytes)) => (
+            None,
+            process(Source::Bytes(bytes), "record", pipeline, layout.images),
+        ),
+        (_, Payload::Invalid { name, kind, error }) => (name, Outcome::failed(kind, error)),
+    };
+    let key_cells: Vec<Cell<'_>> = key
+        .iter()
+        .map(|k| Cell::Text(k.as_slice().into()))
+        .collect();
+    let path_cell = image_path.as_deref().map_or(Cell::Null, Cell::text);
+    let mut rows: Vec<Vec<Cell<'_>>> = Vec::new();
+    let (error_kind, bytes_read) = match &outcome {
+        Outcome::Done {
+            scan,
+            frames,
+            bytes_read,
+            ..
+        } => {
+            let metadata = columns::metadata_cells(scan);
+            for frame in frames {
+                let mut row = key_cells.clone();
+                row.push(Cell::text("ok"));
+                row.push(path_cell.clone());
+                row.push(Cell::Int(frame.frame.into()));
+                row.extend(metadata.iter().cloned());
+                row.extend(frame.features.iter().map(|&v| Cell::Double(v)));
+                if layout.images != ImageFormat::None {
+                    row.push(frame.image.as_deref().map_or(Cell::Null, |b| {
+                        Cell::Text(base64::encode(b).into_bytes().into())
+                    }));
+                }
+                row.push(Cell::Null);
+                row.push(Cell::Null);
+                rows.push(row);
+            }
+            (None, *bytes_read)
+        }
+        Outcome::Failed {
+            kind,
+            error,
+            bytes_read,
+        } => {
+            let mut row = key_cells.clone();
+            row.push(Cell::text("error"));
+            row.push(path_cell.clone());
+            row.push(Cell::Null);
+            row.extend(columns::null_metadata());
+            row.extend(std::iter::repeat_n(Cell::Null, layout.features));
+            if layout.images != ImageFormat::None {
+                row.push(Cell::Null);
+            }
+            row.push(Cell::text(kind));
+            row.push(Cell::text(error));
+            rows.push(row);
+            (Some(kind.clone()), *bytes_read)
+        }
+    };
+    let keys = key_cells.len();
+    let mut bytes = Vec::new();
+    for row in &rows {
+        render(&mut bytes, &record.key, row, keys, layout);
+    }
+    Handled {
+        bytes,
+        error_kind,
+        bytes_read,
+    }
+}
+
+/// Appends one row in the output format.
+fn render(out: &mut Vec<u8>, key: &Key, row: &[Cell<'_>], keys: usize, layout: &Layout) {
+    match layout.output {
+        OutputFormat::Tsv => {
+            for (i, cell) in row.iter().enumerate() {
+                if i > 0 {
+                    out.push(b'\t');
+                }
+                cell.write_tsv(out);
+            }
+            out.push(b'\n');
+        }
+        OutputFormat::Jsonl => {
+            let mut object = serde_json::Map::new();
+            object.insert(
+                "key".into(),
+                row[..keys].iter().map(Cell::to_json).collect(),
+            );
+            for (name, cell) in layout.names.iter().zip(&row[keys..]) {
+                object.insert(name.clone(), cell.to_json());
+            }
+            // Serialising a map of strings, numbers and nulls cannot fail.
+            if let Ok(text) = serde_json::to_string(&object) {
+                out.extend_from_slice(text.as_bytes());
+            }
+            out.push(b'\n');
+        }
+        OutputFormat::Typedbytes => {
+            let key = match key {
+                Key::Typed(value) => value.clone(),
+                Key::Fields(fields) => Value::String(
+                    fields
+                        .iter()
+                        .map(|f| String::from_utf8_lossy(f))
+                        .collect::<Vec<_>>()
+                        .join("\t"),
+                ),
+            };
+            let entries = layout
+                .names
+                .iter()
+                .zip(&row[keys..])
+                .filter_map(|(name, cell)| {
+                    cell.to_typed()
+                        .map(|value| (Value::String(name.clone()), value))
+                })
+                .collect();
+            // Writing into a Vec cannot fail.
+            let _ = typedbytes::write_value(out, &key);
+            let _ = typedbytes::write_value(out, &Value::Map(entries));
+        }
+    }
+}
+
+/// Text records from a reader, one per line.
+struct TextRecords<R> {
+    reader: R,
+    buf: Vec<u8>,
+    cap: usize,
+}
+
+impl<R: BufRead> Iterator for TextRecords<R> {
+    type Item = Result<Record>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match records::read_line(&mut self.reader, &mut self.buf, self.cap) {
+            Ok(None) => None,
+            Ok(Some(Line::Complete)) => Some(Ok(records::parse_line(&self.buf))),
+            Ok(Some(Line::TooLong { len })) => {
+                Some(Ok(records::too_long(&self.buf, len, self.cap)))
+            }
+            Err(e) => Some(Err(anyhow::Error::new(e).context("cannot read stdin"))),
+        }
+    }
+}
+
+/// Records from a typed bytes stream: one per key/value pair.
+struct TypedRecords<R> {
+    reader: typedbytes::Reader<R>,
+    failed: bool,
+}
+
+impl<R: BufRead> TypedRecords<R> {
+    fn new(reader: R) -> Self {
+        Self {
+            reader: typedbytes::Reader::new(reader),
+            failed: false,
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for TypedRecords<R> {
+    type Item = Result<Record>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        match self.reader.next_pair() {
+            Ok(None) => None,
+            Ok(Some((key, value))) => Some(Ok(Record {
+                key: Key::Typed(key),
+                payload: records::typed_payload(value),
+            })),
+            Err(error) => {
+                // The stream cannot be resynchronised after a framing error.
+                self.failed = true;
+                Some(Err(anyhow::Error::new(error).context(format!(
+                    "corrupt typed bytes stream on stdin at byte {}",
+                    self.reader.offset()
+                ))))
+            }
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! One input through decode and the recipe's pipeline, shared by `medprep run` and the
+//! mapper: the outcome is either the rows of the image (metadata and per-frame
+//! features, encoded preprocessed images) or an error kind and message. Never panics:
+//! a bug costs one input, not the batch.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+
+use anyhow::Result;
+use medprep::recipe::ImageFormat;
+use medprep::{DicomFile, Frames, Limits, OutputImage, Pipeline};
+
+use crate::sinks::parquet::ScanRow;
+use crate::sinks::{npy, png};
+
+/// Where an input's DICOM bytes come from.
+#[derive(Debug)]
+pub enum Source<'a> {
+    /// A file to read.
+    Path(&'a Path),
+    /// File content already in memory (a base64 or typed bytes record).
+    Bytes(Vec<u8>),
+}
+
+/// What became of one input.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The image was decoded and every frame went through the pipeline.
+    Done {
+        /// The image's row in `scans`.
+        scan: Box<ScanRow>,
+        /// One entry per frame, in frame order.
+        frames: Vec<FrameOut>,
+        /// Whether the image has more than one frame (names its images per frame).
+        multi_frame: bool,
+        /// Stem for preprocessed image names: SOP Instance UID, else the file stem.
+        stem: String,
+        /// Bytes of DICOM read.
+        bytes_read: u64,
+    },
+    /// The input failed; `kind` is a stable snake_case label (see
+    /// [`medprep::ErrorKind::label`]) and `error` the message, free of header values.
+    Failed {
+        /// Error kind label.
+        kind: String,
+        /// Error message.
+        error: String,
+        /// Bytes of DICOM read before the failure.
+        bytes_read: u64,
+    },
+}
+
+impl Outcome {
+    /// A failure of `kind` before any DICOM byte was read.
+    pub fn failed(kind: &str, error: impl Into<String>) -> Self {
+        Self::Failed {
+            kind: kind.to_owned(),
+            error: error.into(),
+            bytes_read: 0,
+        }
+    }
+}
+
+/// The pipeline's result for one frame.
+#[derive(Debug)]
+pub struct FrameOut {
+    /// Zero-based frame index.
+    pub frame: u32,
+    /// Feature values in the pipeline's column order.
+    pub features: Vec<f64>,
+    /// Encoded preprocessed image (`.npy` or `.png` bytes) when the recipe asks for one.
+    pub image: Option<Vec<u8>>,
+}
+
+/// Decodes one input named `name` (its `image_path`) and runs the pipeline on it.
+pub fn process(
+    source: Source<'_>,
+    name: &str,
+    pipeline: &Pipeline,
+    images: ImageFormat,
+) -> Outcome {
+    let mut bytes_read = 0;
+    let work = || -> Outcome {
+        let bytes = match source {
+            Source::Path(path) => match std::fs::read(path) {
+                Ok(bytes) => bytes,
+                Err(e) => return Outcome::failed("io", medprep::ErrorKind::Io(e).to_string()),
+            },
+            Source::Bytes(bytes) => bytes,
+        };
+        bytes_read = bytes.len() as u64;
+        let failed = |kind: &str, error: String| Outcome::Failed {
+            kind: kind.to_owned(),
+            error,
+            bytes_read,
+        };
+        let image = match DicomFile::from_vec(name, bytes)
+            .and_then(|f| f.image(Frames::All, &Limits::default()))
+        {
+            Ok(image) => image,
+            Err(e) => return failed(e.kind().label(), e.kind().to_string()),
+        };
+        let results = match pipeline.process(name, &image) {
+            Ok(results) => results,
+            Err(e) => return failed(e.kind().label(), e.kind().to_string()),
+        };
+        let mut frames = Vec::with_capacity(results.len());
+        for result in results {
+            if result.features.len() != pipeline.feature_names().len() {
+                return failed(
+                    "internal",
+                    "the pipeline returned the wrong number of features".into(),
+                );
+            }
+            let image = match (&result.image, images) {
+                (Some(img), ImageFormat::Png) => png::to_bytes(img).map(Some),
+                (Some(img), ImageFormat::Npy) => npy_bytes(img).map(Some),
+                _ => Ok(None),
+            };
+            let image = match image {
+                Ok(image) => image,
+                Err(e) => return failed("output", format!("{e:#}")),
+            };
+            frames.push(FrameOut {
+                frame: result.frame,
+                features: result.features,
+                image,
+            });
+        }
+        let stem = image.meta.sop_instance_uid.clone().unwrap_or_else(|| {
+            Path::new(name)
+                .file_stem()
+                .map_or_else(|| "image".into(), |s| s.to_string_lossy().into_owned())
+        });
+        Outcome::Done {
+            scan: Box::new(ScanRow::new(
+                name.to_owned(),
+                &image.meta,
+                &pipeline.recipe().name,
+            )),
+            frames,
+            multi_frame: image.meta.frames > 1,
+            stem,
+            bytes_read,
+        }
+    };
+    catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        Outcome::Failed {
+            kind: "internal".into(),
+            error: format!("internal error: {message}"),
+            bytes_read,
+        }
+    })
+}
+
+/// The `.npy` bytes of a preprocessed image.
+pub fn npy_bytes(image: &OutputImage) -> Result<Vec<u8>> {
+    match image {
+        OutputImage::F32(a) => npy::to_bytes(a),
+        OutputImage::U8(a) => npy::to_bytes(a),
+        OutputImage::U16(a) => npy::to_bytes(a),
+    }
+}
