@@ -1,10 +1,11 @@
 """Spark SQL with Hive support over both outputs: the Parquet tables of `medprep run`
-(declared by its tables.sql) and a text table over mapper output (declared by
-`preprocess_image --hive-ddl`)."""
+(declared by its tables.sql, and by `medprep tables-sql` for the cluster layout) and a
+text table over mapper output (declared by `preprocess_image --hive-ddl`)."""
 
 import datetime
 import re
 import shlex
+import shutil
 import subprocess
 
 import pytest
@@ -88,3 +89,31 @@ def test_hive_ddl_names_the_schema_columns(mapper_bin):
                             check=True).stdout.split()
     assert re.findall(r"^\s*`([^`]+)`", ddl, re.MULTILINE) == schema
     assert "FIELDS TERMINATED BY '\\t'" in ddl and "STORED AS TEXTFILE" in ddl
+
+
+def test_tables_sql_over_copied_run_files(spark, reference, medprep_bin, tmp_path):
+    # The cluster layout `medprep tables-sql` declares: one folder per table under
+    # --location, each run's Parquet files copied in.
+    base = tmp_path / "features"
+    for table, name in (("mri_scans", "scans"), ("image_features", "features")):
+        (base / table).mkdir(parents=True)
+        shutil.copyfile(reference.out / f"{name}.parquet", base / table / "run1.parquet")
+    ddl = subprocess.run([str(medprep_bin), "tables-sql", "--location", str(base),
+                          "--scans-table", "cluster.mri_scans",
+                          "--features-table", "cluster.image_features"],
+                         capture_output=True, text=True, check=True).stdout
+    spark.sql("CREATE DATABASE cluster")
+    try:
+        for statement in statements(ddl):
+            spark.sql(statement)
+        count = lambda sql: spark.sql(sql).collect()[0][0]
+        assert count("SELECT count(*) FROM cluster.mri_scans") == reference.scans.num_rows
+        assert count("SELECT count(*) FROM cluster.image_features") == reference.features.num_rows
+        joined = spark.sql("""
+            SELECT f.image_path, f.frame, f.original_mean, s.scan_date
+            FROM cluster.image_features f JOIN cluster.mri_scans s USING (sop_instance_uid)""")
+        expected = {k: r["original_mean"] for k, r in reference.feature_rows().items()}
+        got = {(r.image_path, r.frame): (r.original_mean, r.scan_date) for r in joined.collect()}
+        assert got == {k: (v, DATE) for k, v in expected.items()}
+    finally:
+        spark.sql("DROP DATABASE cluster CASCADE")
