@@ -10,10 +10,12 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 PY="$(scripts/python-env.sh | tail -1)"
+# The module's sources: the Python package, its Rust crate, the core crate, the lock file.
+sources=(python/medprep python/src python/Cargo.toml python/pyproject.toml core/src core/Cargo.toml
+         Cargo.toml Cargo.lock)
 installed="$("$PY" -c 'import medprep._native as m; print(m.__file__)' 2>/dev/null || true)"
-if [ -z "$installed" ] || [ -n "$(find python core Cargo.toml Cargo.lock -newer "$installed" \
-    -not -path '*/__pycache__*' -not -path 'python/tests/*' -not -path 'python/examples/*' \
-    -type f -print -quit)" ]; then
+if [ -z "$installed" ] || [ -n "$(find "${sources[@]}" -newer "$installed" -type f \
+    -not -path '*/__pycache__/*' -print -quit)" ]; then
   "$PY" -m pip install --quiet ./python
 fi
 # Spark's Python workers run the same interpreter, with medprep and pyarrow.
