@@ -1,6 +1,8 @@
-//! Command-line adapters of medprep: the `medprep` batch tool (and, later, the
-//! Hadoop Streaming mapper). Each subcommand lives in its own module under [`cli`];
-//! output formats live in [`sinks`]. Binaries only parse arguments and call [`cli::run`].
+//! Command-line adapters of medprep: the `medprep` batch tool and the Hadoop Streaming
+//! mapper `preprocess_image` ([`mapper`]). Each subcommand lives in its own module under
+//! [`cli`]; output formats live in [`sinks`]; both tools take inputs through
+//! [`process`] (decode and pipeline, never panicking) and [`queue`] (bounded, ordered
+//! parallel work). Binaries only parse arguments and call [`cli::run`] or [`mapper::run`].
 //!
 //! `medprep run` is the batch job: it discovers DICOM files by content, streams them
 //! through a bounded work queue (decode and the recipe's pipeline on `--jobs` threads,
@@ -16,6 +18,7 @@
 pub mod base64;
 pub mod cli;
 pub mod mapper;
+pub mod names;
 pub mod process;
 pub mod queue;
 pub mod sinks;

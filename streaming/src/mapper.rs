@@ -17,6 +17,7 @@
 mod columns;
 mod records;
 mod reporter;
+mod side;
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::process::ExitCode;
@@ -30,6 +31,7 @@ use medprep::{Pipeline, Recipe};
 use self::columns::{Cell, Column};
 use self::records::{Key, Line, Payload, Record};
 use self::reporter::Reporter;
+use self::side::{SideOutputs, SideRows};
 use crate::base64;
 use crate::process::{process, Outcome, Source};
 use crate::queue;
@@ -84,6 +86,18 @@ pub struct Args {
     /// each ok row, base64-encoded, in an `image_base64` column before error_kind.
     #[arg(long)]
     emit_image: bool,
+    /// Also write per-task Parquet tables (`scans/part-<task>.parquet`,
+    /// `features/part-<task>.parquet`) under the side-output folder.
+    #[arg(long)]
+    parquet: bool,
+    /// Also write the recipe's preprocessed images under `preprocessed/` of the
+    /// side-output folder.
+    #[arg(long)]
+    images: bool,
+    /// Folder of the side outputs [default: $mapreduce_task_output_dir, the task
+    /// attempt's work folder, which Hadoop commits only for the successful attempt].
+    #[arg(long)]
+    side_output: Option<std::path::PathBuf>,
     /// Longest accepted text record in bytes (a longer one becomes an error row).
     #[arg(long, default_value_t = 1 << 30)]
     max_record_bytes: usize,
@@ -169,6 +183,10 @@ fn eprintln_safe(line: &str) {
 
 /// What the worker threads need to turn a record into output bytes.
 struct Layout {
+    /// Whether ok records also go to the side outputs.
+    side: bool,
+    /// Whether rows carry the image.
+    emit_image: bool,
     key_columns: Option<usize>,
     /// Names of the columns after the key columns (for JSON and typed bytes).
     names: Vec<String>,
@@ -180,10 +198,11 @@ struct Layout {
 fn run_checked(args: Args) -> Result<(), Stop> {
     let recipe = Recipe::preset_or_path(&args.recipe).map_err(|e| Stop::Usage(e.into()))?;
     let pipeline = Pipeline::new(recipe.clone()).map_err(|e| Stop::Usage(e.into()))?;
-    let images = if args.emit_image {
+    let images = if args.emit_image || args.images {
         if recipe.output.images == ImageFormat::None {
             return Err(Stop::Usage(anyhow!(
-                "--emit-image: recipe {:?} writes no images (its output.images is \"none\")",
+                "--emit-image and --images need a recipe that writes images; {:?} has \
+                 output.images = \"none\"",
                 recipe.name
             )));
         }
@@ -227,7 +246,40 @@ fn run_checked(args: Args) -> Result<(), Stop> {
     } else {
         OutputFormat::Tsv
     });
+    let task = std::env::var("mapreduce_task_id").ok();
+    let mut side = if args.parquet || args.images {
+        let dir = args
+            .side_output
+            .clone()
+            .or_else(|| std::env::var_os("mapreduce_task_output_dir").map(Into::into))
+            .ok_or_else(|| {
+                Stop::Usage(anyhow!(
+                    "--parquet and --images need --side-output DIR (or a Hadoop task's \
+                     $mapreduce_task_output_dir)"
+                ))
+            })?;
+        let extension = match (args.images, images) {
+            (true, ImageFormat::Npy) => Some("npy"),
+            (true, ImageFormat::Png) => Some("png"),
+            _ => None,
+        };
+        Some(
+            SideOutputs::create(
+                &dir,
+                task.as_deref().unwrap_or("local"),
+                args.parquet,
+                extension,
+                pipeline.feature_names(),
+                &recipe.to_toml(),
+            )
+            .map_err(Stop::Usage)?,
+        )
+    } else {
+        None
+    };
     let layout = Layout {
+        side: side.is_some(),
+        emit_image: args.emit_image,
         key_columns: (!args.key_columns.is_empty()).then_some(args.key_columns.len()),
         names: all_columns
             .iter()
@@ -249,9 +301,9 @@ fn run_checked(args: Args) -> Result<(), Stop> {
         .context("cannot start worker threads")
         .map_err(Stop::Failed)?;
 
-    let context = match std::env::var("mapreduce_task_id") {
-        Ok(task) => format!("medprep {}", crate::sinks::safe_file_name(&task)),
-        Err(_) => "medprep".to_owned(),
+    let context = match &task {
+        Some(task) => format!("medprep {}", crate::sinks::safe_file_name(task)),
+        None => "medprep".to_owned(),
     };
     let mut reporter = Reporter::start(context, Duration::from_secs(args.status_interval.max(1)));
     let mut stdin = BufReader::with_capacity(1 << 20, io::stdin());
@@ -286,12 +338,19 @@ fn run_checked(args: Args) -> Result<(), Stop> {
         },
         |done: Result<Handled>| {
             let handled = done?;
+            if let (Some(side), Some(rows)) = (&mut side, handled.side) {
+                side.write(rows).context("cannot write the side outputs")?;
+            }
             write_out(&mut stdout, &handled.bytes)?;
             reporter.record(handled.error_kind.as_deref(), handled.bytes_read);
             Ok(())
         },
     );
     reporter.finish();
+    let outcome = outcome.and_then(|()| match side {
+        Some(side) => side.finish().context("cannot finish the side outputs"),
+        None => Ok(()),
+    });
     match outcome {
         Ok(()) => write_out(&mut stdout, &[])
             .and_then(|()| stdout.flush().map_err(|e| anyhow::Error::new(Output(e))))
@@ -341,6 +400,7 @@ fn print(text: &str) -> Result<(), Stop> {
 /// A record turned into output.
 struct Handled {
     bytes: Vec<u8>,
+    side: Option<SideRows>,
     error_kind: Option<String>,
     bytes_read: u64,
 }
@@ -366,10 +426,18 @@ fn handle(record: Record, pipeline: &Pipeline, layout: &Layout) -> Handled {
             let outcome = process(Source::Path(&path), &name, pipeline, layout.images);
             (Some(name), outcome)
         }
-        (_, Payload::Bytes(bytes)) => (
-            None,
-            process(Source::Bytes(bytes), "record", pipeline, layout.images),
-        ),
+        (_, Payload::Bytes(bytes)) => {
+            // The key names the image in the side tables (`medprep pack` keys are paths).
+            let name = key
+                .iter()
+                .map(|k| String::from_utf8_lossy(k))
+                .collect::<Vec<_>>()
+                .join("\t");
+            (
+                None,
+                process(Source::Bytes(bytes), &name, pipeline, layout.images),
+            )
+        }
         (_, Payload::Invalid { name, kind, error }) => (name, Outcome::failed(kind, error)),
     };
     let key_cells: Vec<Cell<'_>> = key
@@ -393,7 +461,7 @@ fn handle(record: Record, pipeline: &Pipeline, layout: &Layout) -> Handled {
                 row.push(Cell::Int(frame.frame.into()));
                 row.extend(metadata.iter().cloned());
                 row.extend(frame.features.iter().map(|&v| Cell::Double(v)));
-                if layout.images != ImageFormat::None {
+                if layout.emit_image {
                     row.push(frame.image.as_deref().map_or(Cell::Null, |b| {
                         Cell::Text(base64::encode(b).into_bytes().into())
                     }));
@@ -415,7 +483,7 @@ fn handle(record: Record, pipeline: &Pipeline, layout: &Layout) -> Handled {
             row.push(Cell::Null);
             row.extend(columns::null_metadata());
             row.extend(std::iter::repeat_n(Cell::Null, layout.features));
-            if layout.images != ImageFormat::None {
+            if layout.emit_image {
                 row.push(Cell::Null);
             }
             row.push(Cell::text(kind));
@@ -429,8 +497,28 @@ fn handle(record: Record, pipeline: &Pipeline, layout: &Layout) -> Handled {
     for row in &rows {
         render(&mut bytes, &record.key, row, keys, layout);
     }
+    drop(rows);
+    let side = match outcome {
+        Outcome::Done {
+            scan,
+            frames,
+            stem,
+            multi_frame,
+            ..
+        } if layout.side => Some(SideRows {
+            scan,
+            frames: frames
+                .into_iter()
+                .map(|f| (f.frame, f.features, f.image))
+                .collect(),
+            stem,
+            multi_frame,
+        }),
+        _ => None,
+    };
     Handled {
         bytes,
+        side,
         error_kind,
         bytes_read,
     }

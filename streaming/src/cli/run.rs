@@ -9,7 +9,6 @@
 //! is written last and lets a rerun carry finished inputs over ([`manifest`]).
 
 mod manifest;
-mod names;
 mod progress;
 
 use std::collections::HashSet;
@@ -23,9 +22,9 @@ use medprep::recipe::ImageFormat;
 use medprep::{Pipeline, Recipe};
 
 use self::manifest::{Entry, Manifest, Stamp, Status};
-use self::names::Namer;
 use super::discover::discover;
 use super::usage;
+use crate::names::Namer;
 use crate::process::{process, FrameOut, Outcome, Source};
 use crate::queue;
 use crate::sinks::errors::{ErrorRecord, ErrorsWriter};

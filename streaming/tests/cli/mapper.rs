@@ -462,3 +462,65 @@ fn status_lines_keep_coming_while_the_input_waits() {
         .count();
     assert!(running >= 2, "{stderr}");
 }
+
+#[test]
+fn side_outputs_go_to_the_task_work_folder() {
+    let dir = scratch("mapper-side");
+    let recipe = dir.join("png.toml");
+    std::fs::write(
+        &recipe,
+        "name = \"png8\"\nnormalize = { mode = \"window\", window = \"ct-soft-tissue\" }\n\
+         maps = [{ kind = \"original\" }]\nfeatures = { families = [\"first-order\"] }\n\
+         output = { images = \"png\", dtype = \"u8\" }\n",
+    )
+    .expect("write recipe");
+    let recipe = recipe.display().to_string();
+    let work = dir.join("attempt_1");
+    let input = format!(
+        "{}\n{}\n/no/such.dcm\n",
+        fixture("ct_slice.dcm").display(),
+        fixture("multiframe_ct.dcm").display()
+    );
+    let args = ["--recipe", recipe.as_str(), "--parquet", "--images"];
+    let out = mapper_env(
+        &args,
+        input.as_bytes(),
+        &[
+            ("mapreduce_task_output_dir", work.to_str().expect("UTF-8")),
+            ("mapreduce_task_id", "task_1_0001_m_000007"),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tsv_rows = String::from_utf8_lossy(&out.stdout).lines().count();
+    assert_eq!(tsv_rows, 1 + 4 + 1);
+
+    let table = work.join("features/part-task_1_0001_m_000007.parquet");
+    let mut reader: TableReader<FeatureRow> = TableReader::open(&table).expect("features");
+    let mut frames = 0;
+    while let Some(row) = reader.next_row().expect("row") {
+        assert!(row.image_path.ends_with(".dcm"));
+        frames += 1;
+    }
+    assert_eq!(frames, 5, "the ok frames, not the failed record");
+    assert!(work
+        .join("scans/part-task_1_0001_m_000007.parquet")
+        .is_file());
+    let mut images: Vec<String> = std::fs::read_dir(work.join("preprocessed"))
+        .expect("images folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    images.sort();
+    assert_eq!(images.len(), 5, "{images:?}");
+    assert!(images.iter().all(|n| n.ends_with(".png")));
+    assert!(!images.iter().any(|n| n.ends_with(".partial")));
+
+    // Outside a Hadoop task, side outputs need a folder.
+    let refused = mapper(&args, b"");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--side-output"));
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
