@@ -4,6 +4,9 @@ gives them."""
 
 import re
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from mrjob.step import StepFailedException
 
@@ -11,12 +14,13 @@ from mr_preprocess import MRPreprocess
 from support import MISSING_KIND, NOT_DICOM_KIND, check_metadata_with_pydicom, check_rows, mapper_schema, parse_rows
 
 
-def _run(mapper_bin, pathlist, out, recipe="ct-standard"):
+def _run(mapper_bin, pathlist, out, recipe="ct-standard", parquet=False):
     """Runs the job; returns mrjob's counters and the stderr of each map task (kept in
     the job's scratch folder, next to OUT)."""
     scratch = out.parent / f"{out.name}-scratch"
     job = MRPreprocess(["-r", "local", "--no-conf", "--binary", str(mapper_bin),
-                        "--recipe", recipe, "--output-dir", str(out),
+                        "--recipe", recipe, *(["--parquet"] if parquet else []),
+                        "--output-dir", str(out),
                         "--local-tmp-dir", str(scratch), "--cleanup", "NONE", str(pathlist)])
     with job.make_runner() as runner:
         runner.run()
@@ -31,7 +35,7 @@ def job(corpus, mapper_bin, tmp_path_factory):
     base = tmp_path_factory.mktemp("mrjob")
     pathlist = corpus.write_pathlist(base / "paths.txt")
     out = base / "out"
-    counters, stderr = _run(mapper_bin, pathlist, out)
+    counters, stderr = _run(mapper_bin, pathlist, out, parquet=True)
     # Part files are numbered by map task, and tasks take consecutive splits.
     parts = sorted(out.glob("part-*"))
     lines = [line for part in parts for line in part.read_text().splitlines()]
@@ -65,6 +69,24 @@ def test_status_lines_name_the_task(job):
     for name, text in job["stderr"].items():
         tasks = set(re.findall(r"^reporter:status:medprep (\S+)", text, re.MULTILINE))
         assert len(tasks) == 1 and "_mapper_" in tasks.pop(), (name, text[:500])
+
+
+def test_side_tables_in_the_task_output_folder(job, reference):
+    # mrjob's local runner sets mapreduce_task_output_dir to the job's output folder, and
+    # --parquet writes each task's tables there: together, the tables of `medprep run`.
+    out = job["parts"][0].parent
+    for name, expected in (("scans", reference.scans), ("features", reference.features)):
+        files = sorted((out / name).glob("part-*.parquet"))
+        assert len(files) == len(job["parts"]), name  # one per map task
+        got = pa.concat_tables(pq.read_table(f) for f in files)
+        assert got.schema.names == expected.schema.names, name
+        for column in expected.schema.names:
+            have, want = got.column(column), expected.column(column)
+            if pa.types.is_floating(want.type):  # NaN equals NaN here
+                np.testing.assert_array_equal(have.to_numpy(), want.to_numpy(),
+                                              err_msg=f"{name}.{column}")
+            else:
+                assert have.to_pylist() == want.to_pylist(), (name, column)
 
 
 def test_a_bad_recipe_fails_the_step(corpus, mapper_bin, tmp_path):
