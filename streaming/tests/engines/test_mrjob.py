@@ -1,6 +1,6 @@
 """The mapper under mrjob's local runner (`-r local`): a map-only job over a path list,
-split into several map tasks, with counters and task environment as Hadoop Streaming
-gives them."""
+split into several map tasks, with the counters, task environment and task output
+folder that Hadoop Streaming gives a mapper."""
 
 import re
 
@@ -11,7 +11,8 @@ import pytest
 from mrjob.step import StepFailedException
 
 from mr_preprocess import MRPreprocess
-from support import MISSING_KIND, NOT_DICOM_KIND, check_metadata_with_pydicom, check_rows, mapper_schema, parse_rows
+from support import (MISSING_KIND, NOT_DICOM_KIND, check_metadata_with_pydicom, check_rows,
+                     mapper_schema, parse_rows)
 
 
 def _run(mapper_bin, pathlist, out, recipe="ct-standard", parquet=False):
@@ -39,8 +40,7 @@ def job(corpus, mapper_bin, tmp_path_factory):
     # Part files are numbered by map task, and tasks take consecutive splits.
     parts = sorted(out.glob("part-*"))
     lines = [line for part in parts for line in part.read_text().splitlines()]
-    return {"parts": parts, "lines": lines, "counters": counters, "stderr": stderr,
-            "pathlist": pathlist}
+    return {"parts": parts, "lines": lines, "counters": counters, "stderr": stderr}
 
 
 def test_rows_match_medprep_run_in_input_order(job, corpus, reference, mapper_bin):

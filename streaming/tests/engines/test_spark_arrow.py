@@ -4,7 +4,6 @@ binaryFile rows and runs medprep.Pipeline in `mapInArrow`; its rows must equal
 
 import math
 import sys
-from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pyarrow.parquet as pq
