@@ -40,7 +40,8 @@ use crate::typedbytes::{self, Value};
 /// Hadoop Streaming mapper and Hive TRANSFORM script of medprep: DICOM records on
 /// stdin, one row of metadata and features per image frame on stdout.
 ///
-/// Each input line is a record: `PATH` (local path or file: URI), `KEY<TAB>PATH` (every
+/// Each input line is a record: `PATH` (local path or file: URI; a relative path is
+/// taken from the folder of the job's input file when that is local), `KEY<TAB>PATH` (every
 /// field before the last tab is a key column, passed through) or
 /// `KEY<TAB>base64:<DICOM bytes>`; with `--io typedbytes`, key/value pairs in Hadoop's
 /// typed bytes (value: the DICOM bytes, or a path string).
@@ -86,11 +87,11 @@ pub struct Args {
     /// each ok row, base64-encoded, in an `image_base64` column before error_kind.
     #[arg(long)]
     emit_image: bool,
-    /// Also write per-task Parquet tables (`scans/part-<task>.parquet`,
-    /// `features/part-<task>.parquet`) under the side-output folder.
+    /// Also write per-task Parquet tables (`_medprep/scans/part-<task>.parquet`,
+    /// `_medprep/features/part-<task>.parquet`) under the side-output folder.
     #[arg(long)]
     parquet: bool,
-    /// Also write the recipe's preprocessed images under `preprocessed/` of the
+    /// Also write the recipe's preprocessed images under `_medprep/preprocessed/` of the
     /// side-output folder.
     #[arg(long)]
     images: bool,
@@ -183,6 +184,9 @@ fn eprintln_safe(line: &str) {
 
 /// What the worker threads need to turn a record into output bytes.
 struct Layout {
+    /// Folder that relative paths in records are taken from: that of the job's input
+    /// file when it is local (`$mapreduce_map_input_file`), else the working folder.
+    base: Option<std::path::PathBuf>,
     /// Whether ok records also go to the side outputs.
     side: bool,
     /// Whether rows carry the image.
@@ -212,6 +216,20 @@ fn run_checked(args: Args) -> Result<(), Stop> {
     };
     let mut all_columns =
         columns::columns(&args.key_columns, pipeline.feature_names()).map_err(Stop::Usage)?;
+    let own = &all_columns[args.key_columns.len()..];
+    if let Some(clash) = args
+        .key_columns
+        .iter()
+        .enumerate()
+        .find(|(i, k)| own.iter().any(|c| &c.name == *k) || args.key_columns[..*i].contains(k))
+    {
+        return Err(Stop::Usage(anyhow!(
+            "--key-columns: {:?} is already an output column (or named twice); Hive needs \
+             distinct names, e.g. {}_in",
+            clash.1,
+            clash.1
+        )));
+    }
     if args.emit_image {
         let at = all_columns.len() - 2;
         all_columns.insert(
@@ -278,6 +296,7 @@ fn run_checked(args: Args) -> Result<(), Stop> {
         None
     };
     let layout = Layout {
+        base: local_input_folder(),
         side: side.is_some(),
         emit_image: args.emit_image,
         key_columns: (!args.key_columns.is_empty()).then_some(args.key_columns.len()),
@@ -359,6 +378,20 @@ fn run_checked(args: Args) -> Result<(), Stop> {
     }
 }
 
+/// The folder of the map task's input file when it is a local file: a path list that
+/// names images relative to itself then works wherever the task runs. Hadoop sets
+/// `mapreduce_map_input_file` (`map_input_file` before Hadoop 2) to a URI such as
+/// `file:/data/lists/batch1.txt` or `hdfs://nn/lists/batch1.txt`; only local ones count.
+fn local_input_folder() -> Option<std::path::PathBuf> {
+    let file = std::env::var("mapreduce_map_input_file")
+        .or_else(|_| std::env::var("map_input_file"))
+        .ok()?;
+    match records::path_payload(&file) {
+        Payload::Path { path, .. } if path.is_absolute() => path.parent().map(Into::into),
+        _ => None,
+    }
+}
+
 /// An error writing stdout.
 #[derive(Debug)]
 struct Output(io::Error);
@@ -423,6 +456,10 @@ fn handle(record: Record, pipeline: &Pipeline, layout: &Layout) -> Handled {
             (path, Outcome::failed("bad_record", error))
         }
         (_, Payload::Path { path, name }) => {
+            let path = match &layout.base {
+                Some(base) if path.is_relative() => base.join(path),
+                _ => path,
+            };
             let outcome = process(Source::Path(&path), &name, pipeline, layout.images);
             (Some(name), outcome)
         }

@@ -1,6 +1,8 @@
 //! Optional side outputs of a map task, beside its rows on stdout: per-task Parquet
-//! tables (`scans/` and `features/`, the same tables as `medprep run`'s) and the
-//! recipe's preprocessed images (`preprocessed/`).
+//! tables (`_medprep/scans/` and `_medprep/features/`, the same tables as
+//! `medprep run`'s) and the recipe's preprocessed images (`_medprep/preprocessed/`).
+//! Hadoop and Hive skip names starting with `_` when they read a folder, so a text table
+//! over the job output still sees only the rows.
 //!
 //! They go under the task attempt's work folder (`$mapreduce_task_output_dir`), which
 //! Hadoop's output committer moves into the job output only when the attempt succeeds,
@@ -28,6 +30,9 @@ pub struct SideRows {
     pub multi_frame: bool,
 }
 
+/// The folder, under the side-output folder, that holds the side outputs.
+pub const FOLDER: &str = "_medprep";
+
 /// The open side outputs of one task.
 pub struct SideOutputs {
     tables: Option<(TableWriter<ScanRow>, TableWriter<FeatureRow>)>,
@@ -48,7 +53,7 @@ impl SideOutputs {
     ) -> Result<Self> {
         let file = format!("part-{}.parquet", safe_file_name(task));
         let folder = |name: &str| -> Result<PathBuf> {
-            let path = dir.join(name);
+            let path = dir.join(FOLDER).join(name);
             std::fs::create_dir_all(&path)
                 .with_context(|| format!("cannot create {}", path.display()))?;
             Ok(path)

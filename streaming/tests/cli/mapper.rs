@@ -498,7 +498,8 @@ fn side_outputs_go_to_the_task_work_folder() {
     let tsv_rows = String::from_utf8_lossy(&out.stdout).lines().count();
     assert_eq!(tsv_rows, 1 + 4 + 1);
 
-    let table = work.join("features/part-task_1_0001_m_000007.parquet");
+    let side = work.join("_medprep");
+    let table = side.join("features/part-task_1_0001_m_000007.parquet");
     let mut reader: TableReader<FeatureRow> = TableReader::open(&table).expect("features");
     let mut frames = 0;
     while let Some(row) = reader.next_row().expect("row") {
@@ -506,10 +507,10 @@ fn side_outputs_go_to_the_task_work_folder() {
         frames += 1;
     }
     assert_eq!(frames, 5, "the ok frames, not the failed record");
-    assert!(work
+    assert!(side
         .join("scans/part-task_1_0001_m_000007.parquet")
         .is_file());
-    let mut images: Vec<String> = std::fs::read_dir(work.join("preprocessed"))
+    let mut images: Vec<String> = std::fs::read_dir(side.join("preprocessed"))
         .expect("images folder")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
@@ -522,5 +523,29 @@ fn side_outputs_go_to_the_task_work_folder() {
     let refused = mapper(&args, b"");
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--side-output"));
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
+
+#[test]
+fn relative_paths_are_taken_from_the_folder_of_a_local_input_file() {
+    let dir = scratch("mapper-relative");
+    std::fs::create_dir_all(dir.join("scans")).expect("folder");
+    std::fs::copy(fixture("ct_slice.dcm"), dir.join("scans/a.dcm")).expect("copy");
+    let list = dir.join("batch1.txt");
+    std::fs::write(&list, "scans/a.dcm\n").expect("write list");
+    let uri = format!("file:{}", list.display());
+    let out = mapper_env(&[], b"scans/a.dcm\n", &[("mapreduce_map_input_file", &uri)]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.starts_with("ok\tscans/a.dcm\t0\t"), "{text}");
+    // Without the job environment the path is relative to the working folder.
+    let alone = mapper(&[], b"scans/a.dcm\n");
+    assert!(String::from_utf8_lossy(&alone.stdout).starts_with("error\tscans/a.dcm\t"));
+    // An input file in HDFS gives no folder to resolve against.
+    let hdfs = mapper_env(
+        &[],
+        b"scans/a.dcm\n",
+        &[("mapreduce_map_input_file", "hdfs://nn/x.txt")],
+    );
+    assert!(String::from_utf8_lossy(&hdfs.stdout).starts_with("error\t"));
     std::fs::remove_dir_all(&dir).expect("clean up");
 }
