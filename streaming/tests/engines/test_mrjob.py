@@ -2,6 +2,7 @@
 split into several map tasks, with the counters, task environment and task output
 folder that Hadoop Streaming gives a mapper."""
 
+import os
 import re
 
 import numpy as np
@@ -76,7 +77,7 @@ def test_side_tables_in_the_task_output_folder(job, reference):
     # --parquet writes each task's tables there: together, the tables of `medprep run`.
     out = job["parts"][0].parent
     for name, expected in (("scans", reference.scans), ("features", reference.features)):
-        files = sorted((out / name).glob("part-*.parquet"))
+        files = sorted((out / "_medprep" / name).glob("part-*.parquet"))
         assert len(files) == len(job["parts"]), name  # one per map task
         got = pa.concat_tables(pq.read_table(f) for f in files)
         assert got.schema.names == expected.schema.names, name
@@ -87,6 +88,27 @@ def test_side_tables_in_the_task_output_folder(job, reference):
                                               err_msg=f"{name}.{column}")
             else:
                 assert have.to_pylist() == want.to_pylist(), (name, column)
+
+
+def test_relative_paths_are_taken_from_the_input_files_folder(corpus, reference, mapper_bin,
+                                                             tmp_path):
+    # mrjob sets mapreduce_map_input_file to the path list's URI, as Hadoop does.
+    lists = tmp_path / "lists"
+    lists.mkdir()
+    names = [os.path.relpath(record, lists) for record in corpus.records]
+    assert all(name.startswith("..") for name in names)
+    pathlist = lists / "paths.txt"
+    pathlist.write_text("".join(f"{n}\n" for n in names))
+    _run(mapper_bin, pathlist, tmp_path / "out")
+    lines = [line for part in sorted((tmp_path / "out").glob("part-*"))
+             for line in part.read_text().splitlines()]
+    rows = parse_rows(lines, mapper_schema(mapper_bin))
+    # image_path is the record as given; the values are those of the files it names.
+    assert list(dict.fromkeys(r["image_path"] for r in rows)) == names
+    for row in rows:
+        row["image_path"] = os.path.normpath(lists / row["image_path"])
+    check_rows(rows, corpus.records, reference,
+               {str(corpus.not_dicom): NOT_DICOM_KIND, str(corpus.missing): MISSING_KIND})
 
 
 def test_a_bad_recipe_fails_the_step(corpus, mapper_bin, tmp_path):
