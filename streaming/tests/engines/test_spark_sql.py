@@ -1,6 +1,7 @@
 """Spark SQL with Hive support over both outputs: the Parquet tables of `medprep run`
 (declared by its tables.sql, and by `medprep tables-sql` for the cluster layout) and a
-text table over mapper output (declared by `preprocess_image --hive-ddl`)."""
+text table over mapper output (declared by `preprocess_image --hive-ddl`), and the mapper
+inside a query (Hive `TRANSFORM`)."""
 
 import datetime
 import re
@@ -117,3 +118,24 @@ def test_tables_sql_over_copied_run_files(spark, reference, medprep_bin, tmp_pat
         assert got == {k: (v, DATE) for k, v in expected.items()}
     finally:
         spark.sql("DROP DATABASE cluster CASCADE")
+
+
+def test_transform_runs_the_mapper_inside_a_query(spark, tables, reference, mapper_bin):
+    # Hive's TRANSFORM, as docs/hadoop.md shows it: rows of the scans table go to the
+    # mapper as KEY<TAB>PATH records, its rows come back typed by the --hive-ddl types.
+    command = f"{shlex.quote(str(mapper_bin))} --key-columns patient_id_in --jobs 1"
+    ddl = subprocess.run([*shlex.split(command), "--hive-ddl", "t", "/t"],
+                         capture_output=True, text=True, check=True).stdout
+    columns = re.findall(r"^\s*(`[^`]+` [A-Z]+),?$", ddl, re.MULTILINE)
+    assert columns[0] == "`patient_id_in` STRING"
+    rows = spark.sql(f"""
+        SELECT TRANSFORM(patient_id, image_path) USING '{command}'
+          AS ({", ".join(columns)})
+        FROM scans""")
+    assert rows.schema["scan_date"].dataType.typeName() == "date"
+    got = rows.collect()
+    assert {r.status for r in got} == {"ok"}
+    assert all(r.patient_id_in == r.patient_id for r in got)
+    expected = {k: r["original_mean"] for k, r in reference.feature_rows().items()}
+    assert {(r.image_path, r.frame): r.original_mean for r in got} == expected
+    assert {r.scan_date for r in got} == {DATE}
