@@ -1,14 +1,26 @@
 #!/usr/bin/env bash
-# Installs the system tools medprep's build needs and a fresh machine may lack:
+# Installs the system tools medprep's build and tests need and a fresh machine may lack:
 #   cmake - builds CharLS (JPEG-LS) and libjpeg-turbo (JPEG) from source;
 #   nasm  - optional, gives libjpeg-turbo its SIMD code paths (without it JPEG decoding
-#           still works, only slower).
+#           still works, only slower);
+#   java  - 17 or later, for Spark in the engine tests (Debian's openjdk-17-jre-headless).
 # Uses apt-get when running as root (or with sudo), else falls back to pip for cmake.
 set -euo pipefail
+
+# The major version of `java` on PATH (0 when there is none); "1.8.0" counts as 8.
+java_major() {
+  local version
+  version="$(java -version 2>&1 | sed -n 's/.* version "\([0-9.]*\).*/\1/p' | head -1)" || true
+  case "$version" in
+    1.*) version="${version#1.}" ;;
+  esac
+  echo "${version%%.*}" | grep -E '^[0-9]+$' || echo 0
+}
 
 need=()
 command -v cmake >/dev/null 2>&1 || need+=(cmake)
 command -v nasm >/dev/null 2>&1 || need+=(nasm)
+[ "$(java_major)" -ge 17 ] || need+=(openjdk-17-jre-headless)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 apt=()
@@ -26,3 +38,4 @@ elif [[ " ${need[*]} " == *" cmake "* ]]; then
   export PATH="$HOME/.local/bin:$PATH"
 fi
 command -v cmake >/dev/null 2>&1 || { echo "setup: cmake is required; install it (Debian: apt-get install cmake, or pip install cmake)" >&2; exit 1; }
+[ "$(java_major)" -ge 17 ] || { echo "setup: Java 17 or later is required by the engine tests (Spark); install it (Debian: apt-get install openjdk-17-jre-headless)" >&2; exit 1; }
