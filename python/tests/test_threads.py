@@ -42,8 +42,16 @@ def test_two_threads_run_faster_than_serial():
             times.append(time.perf_counter() - start)
         return min(times)
 
-    serial_time, threaded_time = best_of(serial), best_of(threaded)
-    assert threaded_time < PARALLEL_FRACTION * serial_time, (
+    # Other load on the machine slows one side at random; measure a few rounds and keep
+    # the best, which a held GIL can never bring under the fraction.
+    rounds = []
+    for _ in range(3):
+        serial_time, threaded_time = best_of(serial), best_of(threaded)
+        rounds.append((threaded_time / serial_time, threaded_time, serial_time))
+        if rounds[-1][0] < PARALLEL_FRACTION:
+            break
+    ratio, threaded_time, serial_time = min(rounds)
+    assert ratio < PARALLEL_FRACTION, (
         f"threads {threaded_time:.3f} s vs serial {serial_time:.3f} s"
     )
 
