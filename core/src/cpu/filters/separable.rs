@@ -21,7 +21,7 @@ const COLUMN_BLOCK: usize = 1024;
 
 /// How a kernel's taps pair up around the centre (scipy tests this on odd lengths only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Symmetry {
+pub(crate) enum Symmetry {
     Symmetric,
     Antisymmetric,
     None,
@@ -71,6 +71,18 @@ impl Taps {
     /// Samples needed before the output position.
     pub(crate) fn before(&self) -> usize {
         self.weights.len() / 2
+    }
+
+    /// The weights, tap 0 first.
+    #[cfg(feature = "gpu")]
+    pub(crate) fn weights(&self) -> &[f64] {
+        &self.weights
+    }
+
+    /// How the taps pair up around the centre, which fixes the order of the sums.
+    #[cfg(feature = "gpu")]
+    pub(crate) fn symmetry(&self) -> Symmetry {
+        self.symmetry
     }
 
     /// `dst[i] = Σ_j w[j] · data[starts[j] + i]` rounded to f32 (held as f64), in scipy's
