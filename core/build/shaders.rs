@@ -66,7 +66,10 @@ pub fn expand(
         if !source.ends_with('\n') {
             source.push('\n');
         }
-        parts.push((source.matches('\n').count() + 1, format!("shared/{name}.wgsl")));
+        parts.push((
+            source.matches('\n').count() + 1,
+            format!("shared/{name}.wgsl"),
+        ));
         source.push_str(&helper);
     }
     Ok(Expanded { source, parts })
@@ -101,9 +104,15 @@ pub fn validate(expanded: &Expanded) -> Result<naga::Module, String> {
         naga::valid::Capabilities::default(),
     );
     validator.validate(&module).map_err(|e| {
+        // The last span is the innermost (the offending expression, not its function).
+        let line = e
+            .spans()
+            .last()
+            .filter(|(span, _)| span.is_defined() && !source.is_empty())
+            .map(|(span, _)| span.location(source).line_number);
         report(
             expanded,
-            e.location(source).map(|l| l.line_number),
+            line,
             &e.as_inner().to_string(),
             &e.emit_to_string_with_path(source, &path),
         )

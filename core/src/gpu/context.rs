@@ -63,11 +63,13 @@ impl GpuContext {
                         ),
                     })?
             }
-            _ => pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
-                power_preference: wgpu::PowerPreference::from_env()
-                    .unwrap_or(wgpu::PowerPreference::HighPerformance),
-                ..Default::default()
-            }))
+            _ => pollster::block_on(
+                instance.request_adapter(&wgpu::RequestAdapterOptions {
+                    power_preference: wgpu::PowerPreference::from_env()
+                        .unwrap_or(wgpu::PowerPreference::HighPerformance),
+                    ..Default::default()
+                }),
+            )
             .map_err(|e| GpuError::NoAdapter {
                 reason: e.to_string(),
             })?,
@@ -199,9 +201,7 @@ impl GpuContext {
                     ty: match binding {
                         Binding::Uniform => wgpu::BufferBindingType::Uniform,
                         Binding::Read => wgpu::BufferBindingType::Storage { read_only: true },
-                        Binding::ReadWrite => {
-                            wgpu::BufferBindingType::Storage { read_only: false }
-                        }
+                        Binding::ReadWrite => wgpu::BufferBindingType::Storage { read_only: false },
                     },
                     has_dynamic_offset: false,
                     min_binding_size: None,
@@ -251,6 +251,17 @@ impl GpuContext {
     }
 }
 
+impl GpuContext {
+    /// The largest storage binding in bytes: the device's limit, capped at 4 GiB so that
+    /// element indices fit the shaders' u32 arithmetic.
+    fn max_binding_bytes(&self) -> u64 {
+        self.limits
+            .max_storage_buffer_binding_size
+            .min(self.limits.max_buffer_size)
+            .min(1 << 32)
+    }
+}
+
 fn describe(info: &wgpu::AdapterInfo) -> String {
     format!(
         "{} ({:?}, {:?}, driver {} {})",
@@ -278,12 +289,7 @@ pub(crate) struct Job<'c> {
 impl Job<'_> {
     /// The most f32 values one storage binding may hold on this device.
     pub(crate) fn max_binding_elements(&self) -> usize {
-        let limits = &self.ctx.limits;
-        let bytes = limits
-            .max_buffer_size
-            .min(u64::from(limits.max_storage_buffer_binding_size));
-        // Keeps element counts and their indices within u32 in the shaders.
-        (bytes / 4).min(1 << 30) as usize
+        (self.ctx.max_binding_bytes() / 4) as usize
     }
 
     fn buffer(
@@ -302,12 +308,10 @@ impl Job<'_> {
         if bytes > limits.max_buffer_size {
             return Err(too_large("max_buffer_size", limits.max_buffer_size));
         }
-        if usage.contains(wgpu::BufferUsages::STORAGE)
-            && bytes > u64::from(limits.max_storage_buffer_binding_size)
-        {
+        if usage.contains(wgpu::BufferUsages::STORAGE) && bytes > self.ctx.max_binding_bytes() {
             return Err(too_large(
                 "max_storage_buffer_binding_size",
-                u64::from(limits.max_storage_buffer_binding_size),
+                self.ctx.max_binding_bytes(),
             ));
         }
         let bytes = bytes.max(4).next_multiple_of(4);

@@ -71,7 +71,11 @@ mod tests {
 
     #[test]
     fn parameter_structs_match_their_wgsl_mirrors() {
-        assert_layout!(super::window::Params, shaders::WINDOW, [low, width, invert, len]);
+        assert_layout!(
+            super::window::Params,
+            shaders::WINDOW,
+            [low, width, invert, len]
+        );
         assert_layout!(
             super::filters::SeparableParams,
             shaders::SEPARABLE,
@@ -93,8 +97,18 @@ mod tests {
     fn every_stage_is_reflected_with_its_uniform_first() {
         assert_eq!(shaders::ALL.len(), 4);
         for shader in shaders::ALL {
-            assert_eq!(shader.bindings.first(), Some(&Binding::Uniform), "{}", shader.name);
-            assert_eq!(shader.bindings.last(), Some(&Binding::ReadWrite), "{}", shader.name);
+            assert_eq!(
+                shader.bindings.first(),
+                Some(&Binding::Uniform),
+                "{}",
+                shader.name
+            );
+            assert_eq!(
+                shader.bindings.last(),
+                Some(&Binding::ReadWrite),
+                "{}",
+                shader.name
+            );
             assert_eq!(shader.workgroup_size, [256, 1, 1], "{}", shader.name);
             // Imports are appended, so the stage's own first line comes first.
             assert!(shader.source.starts_with("//"), "{}", shader.name);

@@ -54,14 +54,7 @@ pub fn resample(
     })?;
     let (n, m) = input.dim();
     let filled = grid.fill.is_some();
-    let (taps, mut table) = axis_table(
-        interpolator,
-        n,
-        rows,
-        grid.offset[0],
-        grid.step[0],
-        filled,
-    );
+    let (taps, mut table) = axis_table(interpolator, n, rows, grid.offset[0], grid.step[0], filled);
     let col_table = table.len();
     table.extend(axis_table(interpolator, m, cols, grid.offset[1], grid.step[1], filled).1);
     ctx.run("resample", |job| {
@@ -81,11 +74,7 @@ pub fn resample(
                 fill: grid.fill.unwrap_or(0.0),
             },
         )?;
-        job.dispatch(
-            &RESAMPLE,
-            &[&params, &table, &image, &output],
-            len as u64,
-        )?;
+        job.dispatch(&RESAMPLE, &[&params, &table, &image, &output], len as u64)?;
         shaped(job, [rows, cols], &output)
     })
 }

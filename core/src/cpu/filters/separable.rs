@@ -44,7 +44,7 @@ impl Taps {
         let c = n / 2;
         let pairs = || (1..=c).map(|i| (weights[c + i], weights[c - i]));
         // scipy's tolerance: pairs within DBL_EPSILON count as equal.
-        let symmetry = if n % 2 == 0 {
+        let symmetry = if n.is_multiple_of(2) {
             Symmetry::None
         } else if pairs().all(|(r, l)| (r - l).abs() <= f64::EPSILON) {
             Symmetry::Symmetric

@@ -1,0 +1,256 @@
+//! Every GPU stage against its CPU twin, on random images (including sizes that are not
+//! multiples of the workgroup), tiny ones (kernels longer than the image) and the CT
+//! fixture. Each case is written once: [`check`] runs both backends and compares.
+
+use medprep::cpu;
+use medprep::cpu::resample::{Fit, Grid, Interpolator};
+use medprep::gpu::{self, GpuContext, GpuError};
+use medprep::Window;
+use ndarray::{Array2, ArrayView2};
+
+use crate::support::{compare, context, ct_slice, random, scale_of, Tolerance};
+
+/// The window divides in f32 and WGSL allows 2.5 ULP for division; outputs lie in [0, 1],
+/// so the scale is 1 (lavapipe: exact).
+const WINDOW_TOLERANCE: Tolerance = Tolerance {
+    name: "WINDOW_TOLERANCE",
+    relative: 1e-6,
+};
+/// Gaussian: f32 weights and sums on the GPU against f64 sums on the CPU, two passes
+/// (lavapipe: 2.4e-7, two units in the last place of the largest input).
+const GAUSSIAN_TOLERANCE: Tolerance = Tolerance {
+    name: "GAUSSIAN_TOLERANCE",
+    relative: 1e-6,
+};
+/// Sobel: sums of up to 8 input-sized terms in f32 against f64, then a square root
+/// (lavapipe: 6.4e-7).
+const SOBEL_TOLERANCE: Tolerance = Tolerance {
+    name: "SOBEL_TOLERANCE",
+    relative: 2e-6,
+};
+/// Nearest neighbour copies input samples: exact.
+const NEAREST_TOLERANCE: Tolerance = Tolerance {
+    name: "NEAREST_TOLERANCE",
+    relative: 0.0,
+};
+/// Linear: the same f32 weights, combined in the order of the CPU's rows-first pass (the
+/// CPU goes columns first when that is cheaper, and a GPU may fuse multiply-adds)
+/// (lavapipe: 2.4e-7).
+const LINEAR_TOLERANCE: Tolerance = Tolerance {
+    name: "LINEAR_TOLERANCE",
+    relative: 1e-6,
+};
+/// Cubic and Lanczos-3: 16 and 36 taps with negative lobes, same caveats as linear
+/// (lavapipe: 4.0e-7).
+const CUBIC_TOLERANCE: Tolerance = Tolerance {
+    name: "CUBIC_TOLERANCE",
+    relative: 1.5e-6,
+};
+
+/// The images every filter sees: random HU-like values on a size that is no multiple of
+/// the workgroup, tiny and degenerate shapes, and the CT fixture.
+fn images() -> Vec<(&'static str, Array2<f32>)> {
+    vec![
+        ("random 513x301", random(513, 301, 1, -1024.0, 3071.0)),
+        ("random 3x2", random(3, 2, 2, -5.0, 5.0)),
+        ("random 1x1", random(1, 1, 3, 0.0, 10.0)),
+        ("random 1x7", random(1, 7, 4, 0.0, 10.0)),
+        ("random 31x1", random(31, 1, 5, 0.0, 10.0)),
+        ("ct_slice.dcm", ct_slice()),
+    ]
+}
+
+/// Runs `gpu` and `cpu` on `input` and compares them within `tolerance` of the input's
+/// largest magnitude (or of 1 when `unit_scale`).
+fn check(
+    ctx: &GpuContext,
+    case: &str,
+    input: &Array2<f32>,
+    tolerance: Tolerance,
+    unit_scale: bool,
+    cpu: impl Fn(ArrayView2<'_, f32>) -> Array2<f32>,
+    gpu: impl Fn(&GpuContext, ArrayView2<'_, f32>) -> Result<Array2<f32>, GpuError>,
+) {
+    let expected = cpu(input.view());
+    let got = gpu(ctx, input.view()).unwrap_or_else(|e| panic!("{case}: {e}"));
+    let scale = if unit_scale { 1.0 } else { scale_of(input) };
+    compare(case, input, &expected, &got, tolerance, scale);
+}
+
+#[test]
+fn window_matches_the_cpu() {
+    let Some(ctx) = context("window_matches_the_cpu") else {
+        return;
+    };
+    let mut inputs = images();
+    // Values on and next to the window edges.
+    let edges = Array2::from_shape_vec(
+        (2, 4),
+        vec![
+            -160.0,
+            240.0,
+            40.0,
+            -160.000_02,
+            240.000_02,
+            -3000.0,
+            3000.0,
+            0.0,
+        ],
+    )
+    .unwrap();
+    inputs.push(("edges", edges));
+    for (name, input) in &inputs {
+        for (preset, window) in [
+            ("soft tissue", Window::CT_SOFT_TISSUE),
+            ("lung", Window::CT_LUNG),
+            ("brain", Window::CT_BRAIN),
+        ] {
+            for invert in [false, true] {
+                let case = format!("window {preset} invert={invert} on {name}");
+                check(
+                    ctx,
+                    &case,
+                    input,
+                    WINDOW_TOLERANCE,
+                    true,
+                    |x| {
+                        let mut values = x.to_owned();
+                        window.apply(values.as_slice_mut().unwrap(), invert);
+                        values
+                    },
+                    |ctx, x| {
+                        let values =
+                            gpu::window::window(ctx, x.as_slice().unwrap(), &window, invert)?;
+                        Ok(Array2::from_shape_vec(x.dim(), values).unwrap())
+                    },
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn gaussian_matches_the_cpu() {
+    let Some(ctx) = context("gaussian_matches_the_cpu") else {
+        return;
+    };
+    for (name, input) in &images() {
+        for sigma in [[1.0, 1.0], [2.0, 2.0], [4.0, 4.0], [0.0, 3.0], [0.5, 7.0]] {
+            check(
+                ctx,
+                &format!("gaussian sigma={sigma:?} on {name}"),
+                input,
+                GAUSSIAN_TOLERANCE,
+                false,
+                |x| cpu::filters::gaussian(x, sigma),
+                |ctx, x| gpu::filters::gaussian(ctx, x, sigma),
+            );
+        }
+    }
+    // A strided view is uploaded in row-major order.
+    let input = random(40, 70, 9, -100.0, 100.0);
+    check(
+        ctx,
+        "gaussian on a transposed view",
+        &input.t().to_owned(),
+        GAUSSIAN_TOLERANCE,
+        false,
+        |_| cpu::filters::gaussian(input.t(), [2.0, 1.0]),
+        |ctx, _| gpu::filters::gaussian(ctx, input.t(), [2.0, 1.0]),
+    );
+}
+
+#[test]
+fn sobel_magnitude_matches_the_cpu() {
+    let Some(ctx) = context("sobel_magnitude_matches_the_cpu") else {
+        return;
+    };
+    let mut inputs = images();
+    inputs.push(("constant", Array2::from_elem((9, 5), 1234.5)));
+    for (name, input) in &inputs {
+        check(
+            ctx,
+            &format!("sobel_magnitude on {name}"),
+            input,
+            SOBEL_TOLERANCE,
+            false,
+            cpu::filters::sobel_magnitude,
+            gpu::filters::sobel_magnitude,
+        );
+    }
+}
+
+#[test]
+fn resample_matches_the_cpu() {
+    let Some(ctx) = context("resample_matches_the_cpu") else {
+        return;
+    };
+    let interpolators = [
+        (Interpolator::Nearest, NEAREST_TOLERANCE),
+        (Interpolator::Linear, LINEAR_TOLERANCE),
+        (Interpolator::Cubic, CUBIC_TOLERANCE),
+        (Interpolator::Lanczos3, CUBIC_TOLERANCE),
+    ];
+    for (name, input) in &images() {
+        let size = [input.nrows(), input.ncols()];
+        let grids = [
+            (
+                "ct-standard 0.7 mm to 1 mm",
+                Grid::to_spacing(size, [0.7, 0.7], [1.0, 1.0]),
+            ),
+            ("enlarge", Grid::to_spacing(size, [2.8, 1.3], [1.0, 1.0])),
+            ("to size 7x33", Grid::to_size(size, [1.0, 1.0], [7, 33])),
+            (
+                "keep aspect, pad",
+                Grid::to_size_keep_aspect(size, [1.0, 0.6], [50, 50], Fit::Pad, -1.0),
+            ),
+            (
+                "reversed and shifted",
+                Grid {
+                    size: [9, 11],
+                    step: [0.9, -1.7],
+                    offset: [-3.2, 14.6],
+                    fill: None,
+                },
+            ),
+        ];
+        for (grid_name, grid) in &grids {
+            for (interpolator, tolerance) in interpolators {
+                check(
+                    ctx,
+                    &format!("resample {interpolator:?} {grid_name} on {name}"),
+                    input,
+                    tolerance,
+                    false,
+                    |x| cpu::resample::resample(x, grid, interpolator),
+                    |ctx, x| gpu::resample::resample(ctx, x, grid, interpolator),
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn empty_inputs_match_the_cpu() {
+    let Some(ctx) = context("empty_inputs_match_the_cpu") else {
+        return;
+    };
+    let empty = Array2::<f32>::zeros((0, 5));
+    assert_eq!(
+        gpu::filters::gaussian(ctx, empty.view(), [2.0, 2.0]).unwrap(),
+        cpu::filters::gaussian(empty.view(), [2.0, 2.0])
+    );
+    assert_eq!(
+        gpu::filters::sobel_magnitude(ctx, empty.view())
+            .unwrap()
+            .dim(),
+        (0, 5)
+    );
+    let grid = Grid::to_size([0, 5], [1.0, 1.0], [2, 3]);
+    let got = gpu::resample::resample(ctx, empty.view(), &grid, Interpolator::Linear).unwrap();
+    assert_eq!(got.dim(), (2, 3));
+    assert!(got.iter().all(|v| v.is_nan()));
+    assert!(gpu::window::window(ctx, &[], &Window::CT_BONE, false)
+        .unwrap()
+        .is_empty());
+}
