@@ -351,13 +351,26 @@ impl Job<'_> {
         }
     }
 
-    /// A storage buffer for `len` f32 results.
+    /// A storage buffer for `len` f32 (or other 4-byte) results.
     pub(crate) fn output(&mut self, what: &'static str, len: usize) -> Result<Slot, GpuError> {
         self.buffer(
             what,
             len as u64 * 4,
             wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
         )
+    }
+
+    /// A storage buffer of `len` 4-byte counters set to zero.
+    pub(crate) fn zeroed(&mut self, what: &'static str, len: usize) -> Result<Slot, GpuError> {
+        let slot = self.buffer(
+            what,
+            len as u64 * 4,
+            wgpu::BufferUsages::STORAGE
+                | wgpu::BufferUsages::COPY_SRC
+                | wgpu::BufferUsages::COPY_DST,
+        )?;
+        self.encoder.clear_buffer(&slot.buffer, 0, Some(slot.bytes));
+        Ok(slot)
     }
 
     /// The uniform `Params` of `shader`.
@@ -439,9 +452,9 @@ impl Job<'_> {
         Ok(())
     }
 
-    /// Submits everything recorded so far, waits, and returns the f32 contents of
-    /// `slots`, one after the other.
-    pub(crate) fn read(&mut self, slots: &[&Slot]) -> Result<Vec<f32>, GpuError> {
+    /// Submits everything recorded so far, waits, and returns the contents of `slots` as
+    /// values of `T`, one slot after the other.
+    pub(crate) fn read<T: bytemuck::Pod>(&mut self, slots: &[&Slot]) -> Result<Vec<T>, GpuError> {
         let mut staging = Vec::with_capacity(slots.len());
         for slot in slots {
             let target = self.buffer(
@@ -481,7 +494,7 @@ impl Job<'_> {
         for result in results {
             result.map_err(|e| failed(e.to_string()))?;
         }
-        let total = slots.iter().map(|s| s.bytes as usize / 4).sum();
+        let total = slots.iter().map(|s| s.bytes as usize).sum::<usize>() / size_of::<T>();
         let mut out = Vec::with_capacity(total);
         for target in &staging {
             {
@@ -489,10 +502,8 @@ impl Job<'_> {
                     .buffer
                     .get_mapped_range(0..target.bytes)
                     .map_err(|e| failed(e.to_string()))?;
-                out.extend(
-                    view.chunks_exact(4)
-                        .map(|b| f32::from_ne_bytes([b[0], b[1], b[2], b[3]])),
-                );
+                // Copies, so the mapping's alignment does not matter.
+                out.extend(bytemuck::pod_collect_to_vec::<u8, T>(&view));
             }
             target.buffer.unmap();
         }

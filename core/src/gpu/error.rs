@@ -49,6 +49,12 @@ pub enum GpuError {
         /// The device's message.
         message: String,
     },
+    /// The GPU backend does not handle these parameters (the CPU does).
+    #[error("the GPU backend does not support {what}")]
+    Unsupported {
+        /// What was asked for.
+        what: String,
+    },
     /// Results could not be read back (device lost, mapping failed).
     #[error("reading the results of `{stage}` back failed: {message}")]
     Readback {

@@ -10,8 +10,11 @@
 //!   the CPU.
 //! - The stages so far: [`window::window`] (twin of [`Window::apply`](crate::Window::apply)),
 //!   [`filters::gaussian`], [`filters::sobel_magnitude`] and [`resample::resample`]
-//!   (all interpolators). Each uploads its input, records its dispatches in one encoder
-//!   and reads the result back in one submission.
+//!   (all interpolators); [`stats::moments`] (minimum, maximum, Σ x, Σ x² by workgroup
+//!   reductions) and [`stats::histogram`] (entropy and uniformity over fixed bins, counted
+//!   with workgroup atomics). Each uploads its input, records its dispatches in one
+//!   encoder and reads the result (or only the partial sums and counts) back in one
+//!   submission.
 //! - Shaders live in `shaders/` at the top of the repository, one stage per file with
 //!   entry point `main`, helpers in `shaders/shared/` pulled in by `// #import NAME`
 //!   lines. The build script validates every one with naga (a broken shader fails the
@@ -48,6 +51,7 @@ pub mod filters;
 mod pool;
 pub mod resample;
 mod shaders;
+pub mod stats;
 pub mod window;
 
 pub use context::GpuContext;
@@ -91,11 +95,21 @@ mod tests {
             shaders::RESAMPLE,
             [rows_in, cols_in, rows_out, cols_out, taps, col_table, filled, fill]
         );
+        assert_layout!(
+            super::stats::BlockParams,
+            shaders::MOMENTS,
+            [len, per_group, _pad0, _pad1]
+        );
+        assert_layout!(
+            super::stats::HistogramParams,
+            shaders::HISTOGRAM,
+            [len, per_group, bins, _pad0, low, scale, _pad1, _pad2]
+        );
     }
 
     #[test]
     fn every_stage_is_reflected_with_its_uniform_first() {
-        assert_eq!(shaders::ALL.len(), 4);
+        assert_eq!(shaders::ALL.len(), 6);
         for shader in shaders::ALL {
             assert_eq!(
                 shader.bindings.first(),

@@ -132,6 +132,31 @@ fn two_dimensional_grids_cover_every_pixel() {
 }
 
 #[test]
+fn reductions_add_up_across_tiles() {
+    let Some(small) = small_device("reductions_add_up_across_tiles") else {
+        return;
+    };
+    let input = random(700, 1000, 13, -1024.0, 3071.0);
+    let values = input.as_slice().unwrap();
+    let tiled = gpu::stats::moments(small, values).unwrap().unwrap();
+    let whole = gpu::stats::moments(context("").unwrap(), values)
+        .unwrap()
+        .unwrap();
+    // Tiles hold whole blocks, so the partials and their f64 sum are the same.
+    assert_eq!(tiled, whole);
+    let cpu = cpu::stats::histogram(
+        input.view().into_dyn(),
+        None,
+        cpu::stats::Discretisation::Bins(64),
+    )
+    .unwrap();
+    assert_eq!(
+        gpu::stats::histogram(small, values, 64).unwrap().unwrap(),
+        cpu
+    );
+}
+
+#[test]
 fn an_image_beyond_one_binding_is_a_typed_error() {
     let Some(small) = small_device("an_image_beyond_one_binding_is_a_typed_error") else {
         return;

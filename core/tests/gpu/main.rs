@@ -1,5 +1,5 @@
 //! The GPU backend: every stage against its CPU twin on random and real images
-//! (`parity`), the device limits (`limits`), and the build-time shader validation
+//! (`parity`, `stats`), the device limits (`limits`), and the build-time shader validation
 //! (`shaders`).
 //!
 //! Without an adapter the GPU tests print a visible skip notice and pass; with
@@ -12,4 +12,5 @@
 mod limits;
 mod parity;
 mod shaders;
+mod stats;
 mod support;
