@@ -110,7 +110,7 @@ fn generate(dir: &Path) -> Result<String, Vec<String>> {
     let all: Vec<String> = names.iter().map(|n| format!("&{n}")).collect();
     let _ = writeln!(
         code,
-        "/// Every stage.\n#[allow(dead_code)] // Read by the tests that compile every pipeline.\npub(crate) const ALL: &[&Shader] = &[{}];",
+        "/// Every stage.\npub(crate) const ALL: &[&Shader] = &[{}];",
         all.join(", ")
     );
     Ok(code)

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::{mpsc, Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use ndarray::ArrayView2;
 
@@ -269,6 +270,10 @@ fn describe(info: &wgpu::AdapterInfo) -> String {
     )
 }
 
+/// How long a readback waits for its mapping callbacks once the device has finished the
+/// work (they only need a poll, possibly by another thread, to run).
+const MAP_CALLBACK_WAIT: Duration = Duration::from_secs(30);
+
 /// A device buffer of one operation and the bytes of it in use.
 #[derive(Debug)]
 pub(crate) struct Slot {
@@ -467,14 +472,14 @@ impl Job<'_> {
             staging.push(target);
         }
         let encoder = std::mem::replace(&mut self.encoder, self.ctx.encoder());
-        self.ctx.queue.submit([encoder.finish()]);
+        let submission = self.ctx.queue.submit([encoder.finish()]);
         let (sender, receiver) = mpsc::channel();
         for target in &staging {
             let sender = sender.clone();
             target
                 .buffer
                 .map_async(wgpu::MapMode::Read, 0..target.bytes, move |result| {
-                    // The receiver outlives the poll below; a send cannot fail before it.
+                    // The receiver waits for every callback; a send cannot fail before.
                     let _ = sender.send(result);
                 });
         }
@@ -485,13 +490,26 @@ impl Job<'_> {
         };
         self.ctx
             .device
-            .poll(wgpu::PollType::wait_indefinitely())
+            .poll(wgpu::PollType::Wait {
+                submission_index: Some(submission),
+                timeout: None,
+            })
             .map_err(|e| failed(e.to_string()))?;
-        let results: Vec<_> = receiver.try_iter().collect();
-        if results.len() != staging.len() {
-            return Err(failed("the device never finished mapping".into()));
-        }
-        for result in results {
+        // Another thread's poll may be the one running our callbacks, a moment after our
+        // own poll returned: wait for them, polling again meanwhile.
+        let deadline = Instant::now() + MAP_CALLBACK_WAIT;
+        for _ in 0..staging.len() {
+            let result = loop {
+                match receiver.recv_timeout(Duration::from_millis(1)) {
+                    Ok(result) => break result,
+                    Err(mpsc::RecvTimeoutError::Timeout) if Instant::now() < deadline => {
+                        // Only the callbacks are pending; their error, if any, comes
+                        // through them.
+                        let _ = self.ctx.device.poll(wgpu::PollType::Poll);
+                    }
+                    Err(_) => return Err(failed("the device never finished mapping".into())),
+                }
+            };
             result.map_err(|e| failed(e.to_string()))?;
         }
         let total = slots.iter().map(|s| s.bytes as usize).sum::<usize>() / size_of::<T>();

@@ -108,6 +108,12 @@ mod tests {
     }
 
     #[test]
+    fn the_context_can_be_shared_between_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<super::GpuContext>();
+    }
+
+    #[test]
     fn every_stage_is_reflected_with_its_uniform_first() {
         assert_eq!(shaders::ALL.len(), 6);
         for shader in shaders::ALL {

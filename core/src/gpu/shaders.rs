@@ -27,7 +27,7 @@ pub(crate) struct Shader {
     /// Size in bytes of the uniform struct `Params`.
     pub(crate) params_size: u32,
     /// Its members' names and offsets, checked against the Rust mirrors in tests.
-    #[allow(dead_code)] // Read by the layout tests only.
+    #[cfg_attr(not(test), allow(dead_code))] // Read by the layout tests only.
     pub(crate) params: &'static [(&'static str, u32)],
 }
 

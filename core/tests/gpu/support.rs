@@ -18,8 +18,14 @@ pub fn gpu_required() -> bool {
 /// capture (it goes to the process's stderr directly).
 pub fn context(test: &str) -> Option<&'static GpuContext> {
     static CONTEXT: OnceLock<Result<GpuContext, GpuError>> = OnceLock::new();
+    static ANNOUNCED: std::sync::Once = std::sync::Once::new();
     match CONTEXT.get_or_init(GpuContext::new) {
-        Ok(ctx) => Some(ctx),
+        Ok(ctx) => {
+            ANNOUNCED.call_once(|| {
+                let _ = writeln!(std::io::stderr(), "gpu tests run on {}", ctx.adapter_info());
+            });
+            Some(ctx)
+        }
         Err(e) => {
             skip(test, e);
             None
