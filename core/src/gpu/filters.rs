@@ -1,5 +1,6 @@
 //! Filters on the GPU, twins of [`cpu::filters`](crate::cpu::filters): the separable
-//! correlation pass (`shaders/separable.wgsl`) that makes [`gaussian`], and
+//! correlation pass (`shaders/separable.wgsl`) that makes [`gaussian`] and
+//! [`gaussian_laplace`] (whose two terms `shaders/add.wgsl` adds), and
 //! [`sobel_magnitude`] (`shaders/sobel_magnitude.wgsl`). Same boundary (`reflect`), taps
 //! and order of sums as the CPU, with f32 sums where the CPU uses f64.
 
@@ -7,7 +8,7 @@ use bytemuck::{Pod, Zeroable};
 use ndarray::{Array2, ArrayView2};
 
 use super::context::{Job, Slot};
-use super::shaders::{SEPARABLE, SOBEL_MAGNITUDE};
+use super::shaders::{ADD, SEPARABLE, SOBEL_MAGNITUDE};
 use super::{GpuContext, GpuError};
 use crate::cpu::filters::{gaussian_taps, Symmetry, Taps};
 
@@ -35,6 +36,17 @@ pub(crate) struct SobelParams {
     pub(crate) _pad1: u32,
 }
 
+/// Mirrors `Params` in `shaders/add.wgsl`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+pub(crate) struct AddParams {
+    pub(crate) len: u32,
+    pub(crate) _pad0: u32,
+    pub(crate) _pad1: u32,
+    pub(crate) _pad2: u32,
+}
+
+const _: () = assert!(size_of::<AddParams>() == ADD.params_size as usize);
 const _: () = assert!(size_of::<SeparableParams>() == SEPARABLE.params_size as usize);
 const _: () = assert!(size_of::<SobelParams>() == SOBEL_MAGNITUDE.params_size as usize);
 
@@ -59,6 +71,51 @@ pub fn gaussian(
         separable_pass(job, [rows, cols], 0, &vertical, &image, &between)?;
         separable_pass(job, [rows, cols], 1, &horizontal, &between, &output)?;
         shaped(job, [rows, cols], &output)
+    })
+}
+
+/// [`cpu::filters::gaussian_laplace`](crate::cpu::filters::gaussian_laplace) on the GPU:
+/// the Laplacian of Gaussian as `scipy.ndimage.gaussian_laplace` (not scale-normalised),
+/// the second derivative along rows (Gaussian along columns) plus the second derivative
+/// along columns (Gaussian along rows), four separable passes and one sum.
+pub fn gaussian_laplace(
+    ctx: &GpuContext,
+    input: ArrayView2<'_, f32>,
+    sigma: f64,
+) -> Result<Array2<f32>, GpuError> {
+    let (rows, cols) = input.dim();
+    if rows == 0 || cols == 0 {
+        return Ok(Array2::zeros((rows, cols)));
+    }
+    let (g, d) = (gaussian_taps(sigma, false), gaussian_taps(sigma, true));
+    let shape = [rows, cols];
+    let len = rows * cols;
+    ctx.run("gaussian_laplace", |job| {
+        let image = job.upload_image("LoG input", &input)?;
+        let between = job.output("LoG intermediate", len)?;
+        let along_rows = job.output("LoG along rows", len)?;
+        let along_cols = job.output("LoG along columns", len)?;
+        separable_pass(job, shape, 0, &d, &image, &between)?;
+        separable_pass(job, shape, 1, &g, &between, &along_rows)?;
+        let between = job.output("LoG intermediate", len)?;
+        separable_pass(job, shape, 0, &g, &image, &between)?;
+        separable_pass(job, shape, 1, &d, &between, &along_cols)?;
+        let output = job.output("LoG output", len)?;
+        let params = job.params(
+            &ADD,
+            &AddParams {
+                len: len as u32,
+                _pad0: 0,
+                _pad1: 0,
+                _pad2: 0,
+            },
+        )?;
+        job.dispatch(
+            &ADD,
+            &[&params, &along_rows, &along_cols, &output],
+            len as u64,
+        )?;
+        shaped(job, shape, &output)
     })
 }
 

@@ -9,7 +9,8 @@
 //!   queue. No adapter is an ordinary [`GpuError`], never a panic: callers fall back to
 //!   the CPU.
 //! - The stages so far: [`window::window`] (twin of [`Window::apply`](crate::Window::apply)),
-//!   [`filters::gaussian`], [`filters::sobel_magnitude`] and [`resample::resample`]
+//!   [`filters::gaussian`], [`filters::gaussian_laplace`], [`filters::sobel_magnitude`]
+//!   and [`resample::resample`]
 //!   (all interpolators); [`stats::moments`] (minimum, maximum, Σ x, Σ x² by workgroup
 //!   reductions) and [`stats::histogram`] (entropy and uniformity over fixed bins, counted
 //!   with workgroup atomics). Each uploads its input, records its dispatches in one
@@ -86,6 +87,11 @@ mod tests {
             [rows, cols, axis, taps, symmetry, _pad0, _pad1, _pad2]
         );
         assert_layout!(
+            super::filters::AddParams,
+            shaders::ADD,
+            [len, _pad0, _pad1, _pad2]
+        );
+        assert_layout!(
             super::filters::SobelParams,
             shaders::SOBEL_MAGNITUDE,
             [rows, cols, _pad0, _pad1]
@@ -115,7 +121,7 @@ mod tests {
 
     #[test]
     fn every_stage_is_reflected_with_its_uniform_first() {
-        assert_eq!(shaders::ALL.len(), 6);
+        assert_eq!(shaders::ALL.len(), 7);
         for shader in shaders::ALL {
             assert_eq!(
                 shader.bindings.first(),

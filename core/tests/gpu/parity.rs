@@ -22,6 +22,13 @@ const GAUSSIAN_TOLERANCE: Tolerance = Tolerance {
     name: "GAUSSIAN_TOLERANCE",
     relative: 1e-6,
 };
+/// Laplacian of Gaussian: as the Gaussian, for the four passes of its two terms, relative
+/// to the largest input times the second derivative's scale max(1, 1/sigma^2)
+/// (lavapipe: 2.3e-7).
+const LOG_TOLERANCE: Tolerance = Tolerance {
+    name: "LOG_TOLERANCE",
+    relative: 1e-6,
+};
 /// Sobel: sums of up to 8 input-sized terms in f32 against f64, then a square root
 /// (lavapipe: 6.4e-7).
 const SOBEL_TOLERANCE: Tolerance = Tolerance {
@@ -60,20 +67,18 @@ fn images() -> Vec<(&'static str, Array2<f32>)> {
     ]
 }
 
-/// Runs `gpu` and `cpu` on `input` and compares them within `tolerance` of the input's
-/// largest magnitude (or of 1 when `unit_scale`).
+/// Runs `gpu` and `cpu` on `input` and compares them within `tolerance` of `scale`.
 fn check(
     ctx: &GpuContext,
     case: &str,
     input: &Array2<f32>,
     tolerance: Tolerance,
-    unit_scale: bool,
+    scale: f64,
     cpu: impl Fn(ArrayView2<'_, f32>) -> Array2<f32>,
     gpu: impl Fn(&GpuContext, ArrayView2<'_, f32>) -> Result<Array2<f32>, GpuError>,
 ) {
     let expected = cpu(input.view());
     let got = gpu(ctx, input.view()).unwrap_or_else(|e| panic!("{case}: {e}"));
-    let scale = if unit_scale { 1.0 } else { scale_of(input) };
     compare(case, input, &expected, &got, tolerance, scale);
 }
 
@@ -112,7 +117,7 @@ fn window_matches_the_cpu() {
                     &case,
                     input,
                     WINDOW_TOLERANCE,
-                    true,
+                    1.0,
                     |x| {
                         let mut values = x.to_owned();
                         window.apply(values.as_slice_mut().unwrap(), invert);
@@ -141,7 +146,7 @@ fn gaussian_matches_the_cpu() {
                 &format!("gaussian sigma={sigma:?} on {name}"),
                 input,
                 GAUSSIAN_TOLERANCE,
-                false,
+                scale_of(input),
                 |x| cpu::filters::gaussian(x, sigma),
                 |ctx, x| gpu::filters::gaussian(ctx, x, sigma),
             );
@@ -154,10 +159,31 @@ fn gaussian_matches_the_cpu() {
         "gaussian on a transposed view",
         &input.t().to_owned(),
         GAUSSIAN_TOLERANCE,
-        false,
+        scale_of(&input),
         |_| cpu::filters::gaussian(input.t(), [2.0, 1.0]),
         |ctx, _| gpu::filters::gaussian(ctx, input.t(), [2.0, 1.0]),
     );
+}
+
+#[test]
+fn gaussian_laplace_matches_the_cpu() {
+    let Some(ctx) = context("gaussian_laplace_matches_the_cpu") else {
+        return;
+    };
+    for (name, input) in &images() {
+        // The ct-standard sigmas, a small one and one longer than the tiny images.
+        for sigma in [1.0f64, 2.0, 4.0, 0.6, 9.0] {
+            check(
+                ctx,
+                &format!("gaussian_laplace sigma={sigma} on {name}"),
+                input,
+                LOG_TOLERANCE,
+                scale_of(input) * (1.0 / (sigma * sigma)).max(1.0),
+                |x| cpu::filters::gaussian_laplace(x, sigma),
+                |ctx, x| gpu::filters::gaussian_laplace(ctx, x, sigma),
+            );
+        }
+    }
 }
 
 #[test]
@@ -173,7 +199,7 @@ fn sobel_magnitude_matches_the_cpu() {
             &format!("sobel_magnitude on {name}"),
             input,
             SOBEL_TOLERANCE,
-            false,
+            scale_of(input),
             cpu::filters::sobel_magnitude,
             gpu::filters::sobel_magnitude,
         );
@@ -221,7 +247,7 @@ fn resample_matches_the_cpu() {
                     &format!("resample {interpolator:?} {grid_name} on {name}"),
                     input,
                     tolerance,
-                    false,
+                    scale_of(input),
                     |x| cpu::resample::resample(x, grid, interpolator),
                     |ctx, x| gpu::resample::resample(ctx, x, grid, interpolator),
                 );
