@@ -334,13 +334,33 @@ impl Job<'_> {
         what: &'static str,
         data: &[T],
     ) -> Result<Slot, GpuError> {
-        let bytes: &[u8] = bytemuck::cast_slice(data);
+        self.upload_bytes(what, bytemuck::cast_slice(data))
+    }
+
+    /// A storage buffer holding `bytes`, zero-padded to whole 4-byte words.
+    pub(crate) fn upload_bytes(
+        &mut self,
+        what: &'static str,
+        bytes: &[u8],
+    ) -> Result<Slot, GpuError> {
         let slot = self.buffer(
             what,
-            bytes.len() as u64,
+            bytes.len().next_multiple_of(4) as u64,
             wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
         )?;
-        self.ctx.queue.write_buffer(&slot.buffer, 0, bytes);
+        // Writes come in whole words.
+        let whole = bytes.len() / 4 * 4;
+        let (head, tail) = bytes.split_at(whole);
+        if !head.is_empty() {
+            self.ctx.queue.write_buffer(&slot.buffer, 0, head);
+        }
+        if !tail.is_empty() {
+            let mut word = [0u8; 4];
+            word[..tail.len()].copy_from_slice(tail);
+            self.ctx
+                .queue
+                .write_buffer(&slot.buffer, whole as u64, &word);
+        }
         Ok(slot)
     }
 

@@ -8,7 +8,8 @@
 //!   `WGPU_ADAPTER_NAME`); [`GpuContext::from_device`] takes an application's device and
 //!   queue. No adapter is an ordinary [`GpuError`], never a panic: callers fall back to
 //!   the CPU.
-//! - The stages so far: [`window::window`] (twin of [`Window::apply`](crate::Window::apply)),
+//! - The stages so far: [`window::window`] (twin of [`Window::apply`](crate::Window::apply))
+//!   and [`window::modality_window`] (stored integers through rescale and window),
 //!   [`filters::gaussian`], [`filters::gaussian_laplace`], [`filters::sobel_magnitude`]
 //!   and [`resample::resample`]
 //!   (all interpolators); [`stats::moments`] (minimum, maximum, Σ x, Σ x² by workgroup
@@ -121,7 +122,7 @@ mod tests {
 
     #[test]
     fn every_stage_is_reflected_with_its_uniform_first() {
-        assert_eq!(shaders::ALL.len(), 7);
+        assert_eq!(shaders::ALL.len(), 8);
         for shader in shaders::ALL {
             assert_eq!(
                 shader.bindings.first(),

@@ -5,7 +5,7 @@
 use medprep::cpu;
 use medprep::cpu::resample::{Fit, Grid, Interpolator};
 use medprep::gpu::{self, GpuContext, GpuError};
-use medprep::Window;
+use medprep::{DicomFile, Frames, Limits, Rescale, Samples, Window};
 use ndarray::{Array2, ArrayView2};
 
 use crate::support::{compare, context, ct_slice, random, scale_of, Tolerance};
@@ -14,6 +14,13 @@ use crate::support::{compare, context, ct_slice, random, scale_of, Tolerance};
 /// so the scale is 1 (lavapipe: exact).
 const WINDOW_TOLERANCE: Tolerance = Tolerance {
     name: "WINDOW_TOLERANCE",
+    relative: 1e-6,
+};
+/// Rescale and window: the rescale in f32 against f64 rounded once, relative to the
+/// largest rescaled value over the window width, the scale of its rounding in the output
+/// (lavapipe: 2.4e-7; exact on the fixtures, whose rescales are integers).
+const MODALITY_TOLERANCE: Tolerance = Tolerance {
+    name: "MODALITY_TOLERANCE",
     relative: 1e-6,
 };
 /// Gaussian: f32 weights and sums on the GPU against f64 sums on the CPU, two passes
@@ -131,6 +138,165 @@ fn window_matches_the_cpu() {
                 );
             }
         }
+    }
+}
+
+/// `Samples` of `len` random values over the whole range of each integer type.
+fn random_samples(len: usize, seed: u64) -> Vec<(&'static str, Samples)> {
+    let unit = random(1, len, seed, 0.0, 1.0).into_raw_vec_and_offset().0;
+    let scaled = |low: f64, high: f64| {
+        unit.iter()
+            .map(move |&u| (low + f64::from(u) * (high - low)).round())
+    };
+    vec![
+        (
+            "u8",
+            Samples::U8(scaled(0.0, 255.0).map(|v| v as u8).collect()),
+        ),
+        (
+            "i8",
+            Samples::I8(scaled(-128.0, 127.0).map(|v| v as i8).collect()),
+        ),
+        (
+            "u16",
+            Samples::U16(scaled(0.0, 65535.0).map(|v| v as u16).collect()),
+        ),
+        (
+            "i16",
+            Samples::I16(scaled(-32768.0, 32767.0).map(|v| v as i16).collect()),
+        ),
+        (
+            "u32",
+            Samples::U32(scaled(0.0, 4e9).map(|v| v as u32).collect()),
+        ),
+        (
+            "i32",
+            Samples::I32(scaled(-2e9, 2e9).map(|v| v as i32).collect()),
+        ),
+    ]
+}
+
+#[test]
+fn modality_window_matches_the_cpu() {
+    let Some(ctx) = context("modality_window_matches_the_cpu") else {
+        return;
+    };
+    // Odd lengths leave part of the last word unused.
+    for len in [513 * 301, 7, 1] {
+        for (dtype, samples) in random_samples(len, len as u64) {
+            for rescale in [
+                None,
+                Some(Rescale {
+                    slope: 1.0,
+                    intercept: -1024.0,
+                }),
+                Some(Rescale {
+                    slope: 0.7,
+                    intercept: -3.25,
+                }),
+            ] {
+                let (slope, intercept) = rescale.map_or((1.0, 0.0), |r| (r.slope, r.intercept));
+                let mut values = vec![0.0f32; len];
+                // The modality LUT's arithmetic (core/src/modality.rs): f64, rounded once.
+                match &samples {
+                    Samples::U8(v) => values
+                        .iter_mut()
+                        .zip(v)
+                        .for_each(|(o, &s)| *o = (f64::from(s) * slope + intercept) as f32),
+                    Samples::I8(v) => values
+                        .iter_mut()
+                        .zip(v)
+                        .for_each(|(o, &s)| *o = (f64::from(s) * slope + intercept) as f32),
+                    Samples::U16(v) => values
+                        .iter_mut()
+                        .zip(v)
+                        .for_each(|(o, &s)| *o = (f64::from(s) * slope + intercept) as f32),
+                    Samples::I16(v) => values
+                        .iter_mut()
+                        .zip(v)
+                        .for_each(|(o, &s)| *o = (f64::from(s) * slope + intercept) as f32),
+                    Samples::U32(v) => values
+                        .iter_mut()
+                        .zip(v)
+                        .for_each(|(o, &s)| *o = (f64::from(s) * slope + intercept) as f32),
+                    Samples::I32(v) => values
+                        .iter_mut()
+                        .zip(v)
+                        .for_each(|(o, &s)| *o = (f64::from(s) * slope + intercept) as f32),
+                }
+                let physical = Array2::from_shape_vec((1, len), values).unwrap();
+                let largest = scale_of(&physical);
+                for window in [
+                    Window::CT_LUNG,
+                    Window {
+                        center: largest / 3.0,
+                        width: largest,
+                    },
+                ] {
+                    for invert in [false, true] {
+                        check(
+                            ctx,
+                            &format!("modality_window {dtype} x{len} {rescale:?} {window:?} invert={invert}"),
+                            &physical,
+                            MODALITY_TOLERANCE,
+                            (largest / window.width).max(1.0),
+                            |x| {
+                                let mut v = x.to_owned();
+                                window.apply(v.as_slice_mut().unwrap(), invert);
+                                v
+                            },
+                            |ctx, _| {
+                                let v = gpu::window::modality_window(ctx, &samples, rescale, &window, invert)?;
+                                Ok(Array2::from_shape_vec((1, len), v).unwrap())
+                            },
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn modality_window_matches_the_decoder_on_the_fixtures() {
+    let Some(ctx) = context("modality_window_matches_the_decoder_on_the_fixtures") else {
+        return;
+    };
+    for name in [
+        "ct_slice",
+        "ct_12bit",
+        "ct_jpegls",
+        "ct_rle",
+        "mr_slice",
+        "mono1_xray",
+    ] {
+        let path = format!("{}/../fixtures/{name}.dcm", env!("CARGO_MANIFEST_DIR"));
+        let file = DicomFile::open(&path).unwrap();
+        let stored = file.stored_pixels(Frames::All, &Limits::default()).unwrap();
+        let image = file.image(Frames::All, &Limits::default()).unwrap();
+        let rescale = file.metadata().unwrap().rescale;
+        let window = Window::from_header(&image.meta).unwrap_or(Window::CT_SOFT_TISSUE);
+        let invert = image.photometric == "MONOCHROME1";
+        let shape = (image.rows as usize, image.cols as usize);
+        let physical = Array2::from_shape_vec(shape, image.pixels.clone()).unwrap();
+        let largest = scale_of(&physical);
+        check(
+            ctx,
+            &format!("modality_window on {name}.dcm"),
+            &physical,
+            MODALITY_TOLERANCE,
+            (largest / window.width).max(1.0),
+            |x| {
+                let mut v = x.to_owned();
+                window.apply(v.as_slice_mut().unwrap(), invert);
+                v
+            },
+            |ctx, _| {
+                let v =
+                    gpu::window::modality_window(ctx, &stored.samples, rescale, &window, invert)?;
+                Ok(Array2::from_shape_vec(shape, v).unwrap())
+            },
+        );
     }
 }
 
