@@ -18,6 +18,8 @@
 //! - [`Recipe`] (with named [`recipe::presets`]) and [`Pipeline`], which returns one
 //!   [`FrameResult`] of features (and optionally a preprocessed image) per frame.
 //! - [`cpu`]: the stages as functions over `ndarray` views, the reference backend.
+//! - `gpu` (cargo feature `gpu`, on by default): the same stages as WGSL compute shaders
+//!   through wgpu, for the stages ported so far.
 //!
 //! ```
 //! use medprep::{DicomFile, Frames, Limits};
@@ -44,6 +46,8 @@ mod element_walk;
 mod error;
 mod functional_groups;
 mod geometry;
+#[cfg(feature = "gpu")]
+pub mod gpu;
 mod image;
 mod limits;
 mod metadata;

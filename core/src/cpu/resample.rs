@@ -204,6 +204,48 @@ pub fn resample(
     output
 }
 
+/// One axis of a resampling as a flat table for the GPU twin (`shaders/resample.wgsl`):
+/// the number of taps `K`, then for every output index `first` (the first tap in the
+/// input padded with `K` copies of the edge pixel per side), `outside` (0 or 1) and the
+/// `K` weights as f32 bits, built by the same code as the CPU's taps.
+#[cfg(feature = "gpu")]
+pub(crate) fn axis_table(
+    interpolator: Interpolator,
+    n: usize,
+    count: usize,
+    offset: f64,
+    step: f64,
+    filled: bool,
+) -> (usize, Vec<u32>) {
+    fn flat<const K: usize>(taps: taps::AxisTaps<K>, count: usize) -> (usize, Vec<u32>) {
+        let mut table = Vec::with_capacity(count * (K + 2));
+        for (i, (&first, weights)) in taps.first.iter().zip(&taps.weights).enumerate() {
+            table.push(first as u32);
+            table.push(u32::from(taps.is_outside(i)));
+            table.extend(weights.iter().map(|w| w.to_bits()));
+        }
+        (K, table)
+    }
+    match interpolator {
+        Interpolator::Nearest => flat(
+            taps::AxisTaps::new(taps::nearest, n, count, offset, step, filled),
+            count,
+        ),
+        Interpolator::Linear => flat(
+            taps::AxisTaps::new(taps::linear, n, count, offset, step, filled),
+            count,
+        ),
+        Interpolator::Cubic => flat(
+            taps::AxisTaps::new(taps::cubic, n, count, offset, step, filled),
+            count,
+        ),
+        Interpolator::Lanczos3 => flat(
+            taps::AxisTaps::new(taps::lanczos3, n, count, offset, step, filled),
+            count,
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -40,6 +40,12 @@ pub use gabor::{
 pub use gaussian::{gaussian, gaussian_and_laplace, gaussian_laplace, MAX_SIGMA, TRUNCATE};
 pub use sobel::sobel_magnitude;
 
+// The GPU twin builds the same taps.
+#[cfg(feature = "gpu")]
+pub(crate) use gaussian::gaussian_taps;
+#[cfg(feature = "gpu")]
+pub(crate) use separable::{Symmetry, Taps};
+
 #[cfg(test)]
 // A failed unwrap is a failed test.
 #[allow(clippy::unwrap_used)]

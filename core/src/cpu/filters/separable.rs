@@ -21,7 +21,7 @@ const COLUMN_BLOCK: usize = 1024;
 
 /// How a kernel's taps pair up around the centre (scipy tests this on odd lengths only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Symmetry {
+pub(crate) enum Symmetry {
     Symmetric,
     Antisymmetric,
     None,
@@ -44,7 +44,7 @@ impl Taps {
         let c = n / 2;
         let pairs = || (1..=c).map(|i| (weights[c + i], weights[c - i]));
         // scipy's tolerance: pairs within DBL_EPSILON count as equal.
-        let symmetry = if n % 2 == 0 {
+        let symmetry = if n.is_multiple_of(2) {
             Symmetry::None
         } else if pairs().all(|(r, l)| (r - l).abs() <= f64::EPSILON) {
             Symmetry::Symmetric
@@ -71,6 +71,18 @@ impl Taps {
     /// Samples needed before the output position.
     pub(crate) fn before(&self) -> usize {
         self.weights.len() / 2
+    }
+
+    /// The weights, tap 0 first.
+    #[cfg(feature = "gpu")]
+    pub(crate) fn weights(&self) -> &[f64] {
+        &self.weights
+    }
+
+    /// How the taps pair up around the centre, which fixes the order of the sums.
+    #[cfg(feature = "gpu")]
+    pub(crate) fn symmetry(&self) -> Symmetry {
+        self.symmetry
     }
 
     /// `dst[i] = Σ_j w[j] · data[starts[j] + i]` rounded to f32 (held as f64), in scipy's

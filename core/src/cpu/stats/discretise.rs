@@ -180,6 +180,21 @@ impl FastBins {
     }
 }
 
+/// For the GPU twin of the fixed-bin-number histogram: `(min, scale, interior
+/// thresholds)` of [`FastBins`] for `n >= 1` bins over `[lo, hi]`, or `None` when the range
+/// is empty (every value then falls in bin 0).
+#[cfg(feature = "gpu")]
+pub(crate) fn fixed_bins(lo: f32, hi: f32, n: u32) -> Option<(f32, f32, Vec<f32>)> {
+    let levels = Levels::with_range(Discretisation::Bins(n), &[], lo, hi, u32::MAX, "histogram");
+    let fast = levels.ok()?.fast_bins()?;
+    let interior = fast
+        .thresholds
+        .get(1..fast.thresholds.len().saturating_sub(1))
+        .unwrap_or_default()
+        .to_vec();
+    Some((fast.min, fast.scale, interior))
+}
+
 /// The least f32 at or above `x` (a finite value within the f32 range).
 fn f32_at_or_above(x: f64) -> f32 {
     let f = x as f32;

@@ -96,14 +96,20 @@ fn histogram_in_range(
             counts
         }
     };
-    let n = roi.len() as f64;
+    Ok(features_of_counts(&counts, roi.len()))
+}
+
+/// Entropy and uniformity of the bin `counts` of `n` values (shared with the GPU twin,
+/// which counts on the device).
+pub(crate) fn features_of_counts(counts: &[u64], n: usize) -> Vec<(&'static str, f64)> {
+    let n = n as f64;
     let (mut entropy, mut uniformity) = (0.0, 0.0);
     for &count in counts.iter().filter(|&&c| c > 0) {
         let p = count as f64 / n;
         entropy -= p * p.log2();
         uniformity += p * p;
     }
-    Ok(vec![("entropy", entropy), ("uniformity", uniformity)])
+    vec![("entropy", entropy), ("uniformity", uniformity)]
 }
 
 #[cfg(test)]

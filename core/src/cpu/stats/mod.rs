@@ -36,6 +36,12 @@ pub use glcm::{glcm, GLCM_NAMES, MAX_GLCM_GREY_LEVELS};
 pub use histogram::{histogram, HISTOGRAM_NAMES, MAX_HISTOGRAM_BINS};
 pub use order::percentiles;
 
+// The GPU twin bins and scores histograms with the same code.
+#[cfg(feature = "gpu")]
+pub(crate) use discretise::fixed_bins;
+#[cfg(feature = "gpu")]
+pub(crate) use histogram::features_of_counts;
+
 /// How values are discretised into grey levels for histogram and GLCM features.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -1,0 +1,199 @@
+//! Filters on the GPU, twins of [`cpu::filters`](crate::cpu::filters): the separable
+//! correlation pass (`shaders/separable.wgsl`) that makes [`gaussian`] and
+//! [`gaussian_laplace`] (whose two terms `shaders/add.wgsl` adds), and
+//! [`sobel_magnitude`] (`shaders/sobel_magnitude.wgsl`). Same boundary (`reflect`), taps
+//! and order of sums as the CPU, with f32 sums where the CPU uses f64.
+
+use bytemuck::{Pod, Zeroable};
+use ndarray::{Array2, ArrayView2};
+
+use super::context::{Job, Slot};
+use super::shaders::{ADD, SEPARABLE, SOBEL_MAGNITUDE};
+use super::{GpuContext, GpuError};
+use crate::cpu::filters::{gaussian_taps, Symmetry, Taps};
+
+/// Mirrors `Params` in `shaders/separable.wgsl`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+pub(crate) struct SeparableParams {
+    pub(crate) rows: u32,
+    pub(crate) cols: u32,
+    pub(crate) axis: u32,
+    pub(crate) taps: u32,
+    pub(crate) symmetry: u32,
+    pub(crate) _pad0: u32,
+    pub(crate) _pad1: u32,
+    pub(crate) _pad2: u32,
+}
+
+/// Mirrors `Params` in `shaders/sobel_magnitude.wgsl`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+pub(crate) struct SobelParams {
+    pub(crate) rows: u32,
+    pub(crate) cols: u32,
+    pub(crate) _pad0: u32,
+    pub(crate) _pad1: u32,
+}
+
+/// Mirrors `Params` in `shaders/add.wgsl`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+pub(crate) struct AddParams {
+    pub(crate) len: u32,
+    pub(crate) _pad0: u32,
+    pub(crate) _pad1: u32,
+    pub(crate) _pad2: u32,
+}
+
+const _: () = assert!(size_of::<AddParams>() == ADD.params_size as usize);
+const _: () = assert!(size_of::<SeparableParams>() == SEPARABLE.params_size as usize);
+const _: () = assert!(size_of::<SobelParams>() == SOBEL_MAGNITUDE.params_size as usize);
+
+/// [`cpu::filters::gaussian`](crate::cpu::filters::gaussian) on the GPU: Gaussian
+/// smoothing with `sigma` per axis (rows, cols) in pixels, truncated at 4 sigma, boundary
+/// `reflect`, as `scipy.ndimage.gaussian_filter`.
+pub fn gaussian(
+    ctx: &GpuContext,
+    input: ArrayView2<'_, f32>,
+    sigma: [f64; 2],
+) -> Result<Array2<f32>, GpuError> {
+    let (rows, cols) = input.dim();
+    if rows == 0 || cols == 0 {
+        return Ok(Array2::zeros((rows, cols)));
+    }
+    let vertical = gaussian_taps(sigma[0], false);
+    let horizontal = gaussian_taps(sigma[1], false);
+    ctx.run("gaussian", |job| {
+        let image = job.upload_image("gaussian input", &input)?;
+        let between = job.output("gaussian intermediate", rows * cols)?;
+        let output = job.output("gaussian output", rows * cols)?;
+        separable_pass(job, [rows, cols], 0, &vertical, &image, &between)?;
+        separable_pass(job, [rows, cols], 1, &horizontal, &between, &output)?;
+        shaped(job, [rows, cols], &output)
+    })
+}
+
+/// [`cpu::filters::gaussian_laplace`](crate::cpu::filters::gaussian_laplace) on the GPU:
+/// the Laplacian of Gaussian as `scipy.ndimage.gaussian_laplace` (not scale-normalised),
+/// the second derivative along rows (Gaussian along columns) plus the second derivative
+/// along columns (Gaussian along rows), four separable passes and one sum.
+pub fn gaussian_laplace(
+    ctx: &GpuContext,
+    input: ArrayView2<'_, f32>,
+    sigma: f64,
+) -> Result<Array2<f32>, GpuError> {
+    let (rows, cols) = input.dim();
+    if rows == 0 || cols == 0 {
+        return Ok(Array2::zeros((rows, cols)));
+    }
+    let (g, d) = (gaussian_taps(sigma, false), gaussian_taps(sigma, true));
+    let shape = [rows, cols];
+    let len = rows * cols;
+    ctx.run("gaussian_laplace", |job| {
+        let image = job.upload_image("LoG input", &input)?;
+        let between = job.output("LoG intermediate", len)?;
+        let along_rows = job.output("LoG along rows", len)?;
+        let along_cols = job.output("LoG along columns", len)?;
+        separable_pass(job, shape, 0, &d, &image, &between)?;
+        separable_pass(job, shape, 1, &g, &between, &along_rows)?;
+        let between = job.output("LoG intermediate", len)?;
+        separable_pass(job, shape, 0, &g, &image, &between)?;
+        separable_pass(job, shape, 1, &d, &between, &along_cols)?;
+        let output = job.output("LoG output", len)?;
+        let params = job.params(
+            &ADD,
+            &AddParams {
+                len: len as u32,
+                _pad0: 0,
+                _pad1: 0,
+                _pad2: 0,
+            },
+        )?;
+        job.dispatch(
+            &ADD,
+            &[&params, &along_rows, &along_cols, &output],
+            len as u64,
+        )?;
+        shaped(job, shape, &output)
+    })
+}
+
+/// [`cpu::filters::sobel_magnitude`](crate::cpu::filters::sobel_magnitude) on the GPU:
+/// `hypot(sobel(x, 0), sobel(x, 1))` with scipy's unnormalised kernels and `reflect`.
+pub fn sobel_magnitude(
+    ctx: &GpuContext,
+    input: ArrayView2<'_, f32>,
+) -> Result<Array2<f32>, GpuError> {
+    let (rows, cols) = input.dim();
+    if rows == 0 || cols == 0 {
+        return Ok(Array2::zeros((rows, cols)));
+    }
+    ctx.run("sobel_magnitude", |job| {
+        let image = job.upload_image("sobel input", &input)?;
+        let output = job.output("sobel output", rows * cols)?;
+        let params = job.params(
+            &SOBEL_MAGNITUDE,
+            &SobelParams {
+                rows: rows as u32,
+                cols: cols as u32,
+                _pad0: 0,
+                _pad1: 0,
+            },
+        )?;
+        job.dispatch(
+            &SOBEL_MAGNITUDE,
+            &[&params, &image, &output],
+            (rows * cols) as u64,
+        )?;
+        shaped(job, [rows, cols], &output)
+    })
+}
+
+/// Records one 1-D correlation of `taps` along `axis` from `input` into `output`.
+fn separable_pass(
+    job: &mut Job<'_>,
+    [rows, cols]: [usize; 2],
+    axis: u32,
+    taps: &Taps,
+    input: &Slot,
+    output: &Slot,
+) -> Result<(), GpuError> {
+    let weights: Vec<f32> = taps.weights().iter().map(|&w| w as f32).collect();
+    let weights = job.upload("filter taps", &weights)?;
+    let params = job.params(
+        &SEPARABLE,
+        &SeparableParams {
+            rows: rows as u32,
+            cols: cols as u32,
+            axis,
+            taps: taps.len() as u32,
+            symmetry: match taps.symmetry() {
+                Symmetry::Symmetric => 0,
+                Symmetry::Antisymmetric => 1,
+                Symmetry::None => 2,
+            },
+            _pad0: 0,
+            _pad1: 0,
+            _pad2: 0,
+        },
+    )?;
+    job.dispatch(
+        &SEPARABLE,
+        &[&params, &weights, input, output],
+        (rows * cols) as u64,
+    )
+}
+
+/// Reads `output` back as a `rows × cols` image.
+pub(crate) fn shaped(
+    job: &mut Job<'_>,
+    [rows, cols]: [usize; 2],
+    output: &Slot,
+) -> Result<Array2<f32>, GpuError> {
+    let data = job.read(&[output])?;
+    Array2::from_shape_vec((rows, cols), data).map_err(|e| GpuError::Readback {
+        stage: "shape",
+        message: e.to_string(),
+    })
+}

@@ -1,0 +1,144 @@
+//! The GPU backend: the pipeline's stages as WGSL compute shaders run through wgpu, each
+//! the twin of a CPU function with the same name and the same arithmetic, agreeing with
+//! it within named tolerances (see the parity tests).
+//!
+//! - [`GpuContext`] is created once: device, queue, pipelines compiled on first use and
+//!   cached by stage, and a pool of buffers keyed by size and usage.
+//!   [`GpuContext::new`] picks an adapter (honouring `WGPU_BACKEND` and
+//!   `WGPU_ADAPTER_NAME`); [`GpuContext::from_device`] takes an application's device and
+//!   queue. No adapter is an ordinary [`GpuError`], never a panic: callers fall back to
+//!   the CPU.
+//! - The stages so far: [`window::window`] (twin of [`Window::apply`](crate::Window::apply))
+//!   and [`window::modality_window`] (stored integers through rescale and window),
+//!   [`filters::gaussian`], [`filters::gaussian_laplace`], [`filters::sobel_magnitude`]
+//!   and [`resample::resample`]
+//!   (all interpolators); [`stats::moments`] (minimum, maximum, Σ x, Σ x² by workgroup
+//!   reductions) and [`stats::histogram`] (entropy and uniformity over fixed bins, counted
+//!   with workgroup atomics). Each uploads its input, records its dispatches in one
+//!   encoder and reads the result (or only the partial sums and counts) back in one
+//!   submission.
+//! - Shaders live in `shaders/` at the top of the repository, one stage per file with
+//!   entry point `main`, helpers in `shaders/shared/` pulled in by `// #import NAME`
+//!   lines. The build script validates every one with naga (a broken shader fails the
+//!   build with its source span) and generates their sources and reflection (workgroup
+//!   size, bindings, uniform layout), so the Rust side never retypes them; each
+//!   `#[repr(C)]` parameter struct names the WGSL struct it mirrors and is checked
+//!   against the reflected layout.
+//! - Every operation runs inside device error scopes: validation and out-of-memory
+//!   errors, a rejected shader, a buffer beyond the device's limits and a failed readback
+//!   are all typed [`GpuError`]s. Element-wise stages tile inputs larger than one storage
+//!   binding; images are dispatched over a 2-D grid of workgroups so no dimension
+//!   exceeds `max_compute_workgroups_per_dimension`. Filters and resampling need the
+//!   image within one storage binding (128 MiB or more on every device) and otherwise
+//!   return [`GpuError::TooLarge`].
+//!
+//! ```
+//! use medprep::gpu::{filters, GpuContext};
+//! use ndarray::Array2;
+//!
+//! match GpuContext::new() {
+//!     Ok(ctx) => {
+//!         let image = Array2::from_shape_fn((64, 48), |(r, c)| (r * c) as f32);
+//!         let smooth = filters::gaussian(&ctx, image.view(), [2.0, 2.0])?;
+//!         assert_eq!(smooth.dim(), (64, 48));
+//!     }
+//!     Err(e) => eprintln!("no GPU, the CPU backend runs instead: {e}"),
+//! }
+//! # Ok::<(), medprep::gpu::GpuError>(())
+//! ```
+
+mod context;
+mod error;
+pub mod filters;
+mod pool;
+pub mod resample;
+mod shaders;
+pub mod stats;
+pub mod window;
+
+pub use context::GpuContext;
+pub use error::GpuError;
+
+#[cfg(test)]
+mod tests {
+    use super::shaders::{self, Binding, Shader};
+
+    /// Checks each field of a Rust mirror against the offsets naga computed for the WGSL
+    /// struct, and that neither side has fields the other lacks.
+    macro_rules! assert_layout {
+        ($rust:ty, $shader:expr, [$($field:ident),* $(,)?]) => {{
+            let shader: &Shader = &$shader;
+            let rust: Vec<(&str, u32)> =
+                vec![$((stringify!($field), std::mem::offset_of!($rust, $field) as u32)),*];
+            assert_eq!(rust, shader.params.to_vec(), "{}", shader.name);
+            assert_eq!(size_of::<$rust>(), shader.params_size as usize, "{}", shader.name);
+        }};
+    }
+
+    #[test]
+    fn parameter_structs_match_their_wgsl_mirrors() {
+        assert_layout!(
+            super::window::Params,
+            shaders::WINDOW,
+            [low, width, invert, len]
+        );
+        assert_layout!(
+            super::filters::SeparableParams,
+            shaders::SEPARABLE,
+            [rows, cols, axis, taps, symmetry, _pad0, _pad1, _pad2]
+        );
+        assert_layout!(
+            super::filters::AddParams,
+            shaders::ADD,
+            [len, _pad0, _pad1, _pad2]
+        );
+        assert_layout!(
+            super::filters::SobelParams,
+            shaders::SOBEL_MAGNITUDE,
+            [rows, cols, _pad0, _pad1]
+        );
+        assert_layout!(
+            super::resample::Params,
+            shaders::RESAMPLE,
+            [rows_in, cols_in, rows_out, cols_out, taps, col_table, filled, fill]
+        );
+        assert_layout!(
+            super::stats::BlockParams,
+            shaders::MOMENTS,
+            [len, per_group, _pad0, _pad1]
+        );
+        assert_layout!(
+            super::stats::HistogramParams,
+            shaders::HISTOGRAM,
+            [len, per_group, bins, _pad0, low, scale, _pad1, _pad2]
+        );
+    }
+
+    #[test]
+    fn the_context_can_be_shared_between_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<super::GpuContext>();
+    }
+
+    #[test]
+    fn every_stage_is_reflected_with_its_uniform_first() {
+        assert_eq!(shaders::ALL.len(), 8);
+        for shader in shaders::ALL {
+            assert_eq!(
+                shader.bindings.first(),
+                Some(&Binding::Uniform),
+                "{}",
+                shader.name
+            );
+            assert_eq!(
+                shader.bindings.last(),
+                Some(&Binding::ReadWrite),
+                "{}",
+                shader.name
+            );
+            assert_eq!(shader.workgroup_size, [256, 1, 1], "{}", shader.name);
+            // Imports are appended, so the stage's own first line comes first.
+            assert!(shader.source.starts_with("//"), "{}", shader.name);
+        }
+    }
+}
