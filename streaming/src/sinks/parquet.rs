@@ -566,13 +566,13 @@ mod tests {
     fn scan(i: usize) -> ScanRow {
         ScanRow {
             image_path: format!("in/{i:05}.dcm"),
-            patient_id: (i % 3 != 0).then(|| format!("P{i}")),
+            patient_id: (!i.is_multiple_of(3)).then(|| format!("P{i}")),
             study_instance_uid: Some("1.2.3".into()),
             series_instance_uid: None,
             sop_instance_uid: Some(format!("1.2.3.{i}")),
             sop_class_uid: Some("1.2.840.10008.5.1.4.1.1.2".into()),
             modality: Some("CT".into()),
-            scan_date: (i % 2 == 0).then_some(19_724),
+            scan_date: i.is_multiple_of(2).then_some(19_724),
             acquisition_date: None,
             rows: 512,
             cols: 512,
@@ -581,7 +581,7 @@ mod tests {
             photometric_interpretation: Some("MONOCHROME2".into()),
             transfer_syntax: "1.2.840.10008.1.2.1".into(),
             pixel_spacing_row: Some(0.7),
-            pixel_spacing_col: (i % 5 != 0).then_some(0.7),
+            pixel_spacing_col: (!i.is_multiple_of(5)).then_some(0.7),
             slice_thickness: None,
             recipe: "plain".into(),
         }
