@@ -19,7 +19,7 @@ use std::time::Instant;
 use anyhow::{anyhow, bail, Context, Result};
 use indicatif::ProgressBar;
 use medprep::recipe::ImageFormat;
-use medprep::{Pipeline, Recipe};
+use medprep::{Limits, Pipeline, Recipe};
 
 use self::manifest::{Entry, Manifest, Stamp, Status};
 use super::discover::discover;
@@ -91,6 +91,11 @@ pub struct Args {
     /// Prefix of the table names in tables.sql, e.g. `mydb.ct_` for `mydb.ct_scans`.
     #[arg(long)]
     table_prefix: Option<String>,
+    /// Largest image decoded, in samples (frames × rows × columns × samples per
+    /// pixel); larger ones, and files that could only hold larger ones, fail as
+    /// `too_large` before anything is allocated for them.
+    #[arg(long, default_value_t = Limits::default().max_samples)]
+    max_samples: u64,
 }
 
 /// Where the computation runs.
@@ -225,6 +230,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .context("cannot start worker threads")
         .map_err(usage)?;
     let images = recipe.output.images;
+    let limits = Limits {
+        max_samples: args.max_samples,
+    };
     let processing = Instant::now();
     queue::run_ordered(
         todo.iter().copied(),
@@ -235,7 +243,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 index,
                 pool.install(|| {
                     let input = &inputs[index];
-                    process(Source::Path(&input.path), &input.name, &pipeline, images)
+                    process(
+                        Source::Path(&input.path),
+                        &input.name,
+                        &pipeline,
+                        images,
+                        &limits,
+                    )
                 }),
             )
         },
