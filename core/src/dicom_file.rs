@@ -128,7 +128,11 @@ impl DicomFile {
                     .map_err(|e| wrap(e.into()))?;
                 let object = parse_deflated(&prefix[start..], &limits)
                     .map_err(wrap)?
-                    .ok_or_else(|| wrap(ErrorKind::Malformed("the file meta group cannot be read".into())))?;
+                    .ok_or_else(|| {
+                        wrap(ErrorKind::Malformed(
+                            "the file meta group cannot be read".into(),
+                        ))
+                    })?;
                 return Ok(Self::new(name, object, false));
             }
             let part10_total = total.saturating_sub(start as u64);
@@ -258,10 +262,7 @@ fn deflated(part10: &[u8]) -> bool {
 /// Parses a deflated data set, inflating it here rather than inside dicom-rs so that
 /// a decompression bomb stops at [`Limits::max_input_bytes`], and the inflated elements
 /// get the same checks as any other data set. `None` when the syntax is not deflated.
-fn parse_deflated(
-    part10: &[u8],
-    limits: &Limits,
-) -> Result<Option<DefaultDicomObject>, ErrorKind> {
+fn parse_deflated(part10: &[u8], limits: &Limits) -> Result<Option<DefaultDicomObject>, ErrorKind> {
     let Some(start) = element_walk::dataset_start(part10) else {
         return Ok(None);
     };

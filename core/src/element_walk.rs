@@ -263,7 +263,9 @@ impl Walker<'_> {
     /// length are walked too, so their elements' lengths are checked.
     fn skip_value(&mut self, header: &Header, depth: usize) -> Result<(), WalkError> {
         if depth >= MAX_DEPTH {
-            return Err(WalkError::Bad(format!("sequences nested deeper than {MAX_DEPTH} levels")));
+            return Err(WalkError::Bad(format!(
+                "sequences nested deeper than {MAX_DEPTH} levels"
+            )));
         }
         if header.length != UNDEFINED {
             let end = self.end_of(header)?;

@@ -49,7 +49,11 @@ impl Limits {
         Ok(())
     }
 
-    pub(crate) fn check_input_bytes(&self, what: &'static str, bytes: u64) -> Result<(), ErrorKind> {
+    pub(crate) fn check_input_bytes(
+        &self,
+        what: &'static str,
+        bytes: u64,
+    ) -> Result<(), ErrorKind> {
         let limit = self.max_input_bytes();
         if bytes > limit {
             return Err(ErrorKind::TooLarge { what, bytes, limit });

@@ -331,7 +331,12 @@ fn decode_encapsulated_frame(
             } else {
                 jpeg::Colour::ToRgb
             };
-            jpeg::decode_frame(&encoded, colour, format.sample_bytes(), format.frame_samples())
+            jpeg::decode_frame(
+                &encoded,
+                colour,
+                format.sample_bytes(),
+                format.frame_samples(),
+            )
         }
         _ => {
             let Codec::EncapsulatedPixelData(Some(reader), _) = ts.codec() else {

@@ -22,7 +22,7 @@ mod side;
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
@@ -332,12 +332,7 @@ fn run_checked(args: Args) -> Result<(), Stop> {
         || std::thread::available_parallelism().map_or(1, usize::from),
         usize::from,
     );
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .thread_name(|i| format!("medprep-{i}"))
-        .build()
-        .context("cannot start worker threads")
-        .map_err(Stop::Failed)?;
+    let pool = thread_pool(jobs).map_err(Stop::Failed)?;
 
     let context = match &task {
         Some(task) => format!("medprep {}", crate::sinks::safe_file_name(task)),
@@ -367,7 +362,9 @@ fn run_checked(args: Args) -> Result<(), Stop> {
         })
     };
     let budget = (args.record_timeout > 0.0).then(|| Duration::from_secs_f64(args.record_timeout));
-    let work = Arc::new((pipeline, layout, pool));
+    // An abandoned record keeps a thread of the pool busy, so a timeout swaps in a
+    // fresh pool for the records after it; the old one ends with its last job.
+    let work = Arc::new((pipeline, layout, Mutex::new(Arc::new(pool))));
     let deadline = queue::Deadline {
         budget,
         max_abandoned: jobs,
@@ -375,7 +372,8 @@ fn run_checked(args: Args) -> Result<(), Stop> {
         on_timeout: {
             let work = Arc::clone(&work);
             move |stub: Option<Record>, elapsed: Duration| {
-                let (pipeline, layout, _) = &*work;
+                let (pipeline, layout, pool) = &*work;
+                *pool.lock().unwrap_or_else(PoisonError::into_inner) = Arc::new(thread_pool(jobs)?);
                 let mut record = stub.ok_or_else(|| anyhow!("reading stdin took too long"))?;
                 if let Payload::Invalid { error, .. } = &mut record.payload {
                     *error = format!(
@@ -397,6 +395,7 @@ fn run_checked(args: Args) -> Result<(), Stop> {
             let work = Arc::clone(&work);
             move |item| {
                 let (pipeline, layout, pool) = &*work;
+                let pool = Arc::clone(&pool.lock().unwrap_or_else(PoisonError::into_inner));
                 match item {
                     Ok(record) => Ok(pool.install(|| handle(record, pipeline, layout))),
                     Err(error) => Err(error),
@@ -427,11 +426,22 @@ fn run_checked(args: Args) -> Result<(), Stop> {
     }
 }
 
+/// The threads records are processed on.
+fn thread_pool(jobs: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .thread_name(|i| format!("medprep-{i}"))
+        .build()
+        .context("cannot start worker threads")
+}
+
 /// A number of seconds, fractions allowed, not negative.
 fn parse_seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(seconds) if seconds >= 0.0 && seconds.is_finite() => Ok(seconds),
-        _ => Err(format!("{text:?} is not a number of seconds (0 for no limit)")),
+        _ => Err(format!(
+            "{text:?} is not a number of seconds (0 for no limit)"
+        )),
     }
 }
 

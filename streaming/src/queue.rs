@@ -280,9 +280,7 @@ impl<T, F, S> Watch<'_, T, F, S> {
                         let mut started =
                             self.started.lock().unwrap_or_else(PoisonError::into_inner);
                         match started.get(&next) {
-                            Some((start, _)) if start.elapsed() >= budget => {
-                                started.remove(&next)
-                            }
+                            Some((start, _)) if start.elapsed() >= budget => started.remove(&next),
                             _ => None,
                         }
                     };
@@ -438,7 +436,11 @@ mod tests {
             .collect();
         assert_eq!(seen, expected);
         // The run does not wait for the abandoned worker.
-        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[test]
@@ -453,7 +455,9 @@ mod tests {
         )
         .expect_err("three slow items with a cap of two");
         assert!(
-            error.to_string().contains("3 items ran past the time budget"),
+            error
+                .to_string()
+                .contains("3 items ran past the time budget"),
             "{error}"
         );
     }
@@ -475,6 +479,9 @@ mod tests {
             },
         )
         .expect("queue runs");
-        assert_eq!(seen, (0..6).map(|i| format!("done {i}")).collect::<Vec<_>>());
+        assert_eq!(
+            seen,
+            (0..6).map(|i| format!("done {i}")).collect::<Vec<_>>()
+        );
     }
 }

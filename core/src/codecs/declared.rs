@@ -30,10 +30,19 @@ pub(crate) fn jpeg_ls_samples(encoded: &[u8]) -> Option<u64> {
 /// inside a JP2 box, so its start is searched for).
 pub(crate) fn jpeg_2000_samples(encoded: &[u8]) -> Option<u64> {
     let head = encoded.get(..encoded.len().min(4096))?;
-    let soc = head.windows(4).position(|w| w == [0xFF, 0x4F, 0xFF, 0x51])?;
+    let soc = head
+        .windows(4)
+        .position(|w| w == [0xFF, 0x4F, 0xFF, 0x51])?;
     // SIZ: Lsiz, Rsiz, Xsiz, Ysiz, XOsiz, YOsiz, four tile sizes, Csiz.
     let siz = encoded.get(soc + 4..soc + 4 + 38)?;
-    let word = |i: usize| u64::from(u32::from_be_bytes([siz[i], siz[i + 1], siz[i + 2], siz[i + 3]]));
+    let word = |i: usize| {
+        u64::from(u32::from_be_bytes([
+            siz[i],
+            siz[i + 1],
+            siz[i + 2],
+            siz[i + 3],
+        ]))
+    };
     let width = word(4).saturating_sub(word(12));
     let height = word(8).saturating_sub(word(16));
     let components = u64::from(u16::from_be_bytes([siz[36], siz[37]]));
@@ -48,8 +57,8 @@ mod tests {
     fn reads_the_jpeg_ls_frame_header_after_other_segments() {
         // SOI, an APP0 of 4 bytes, SOF55: P=16, Y=300, X=200, Nf=1.
         let stream = [
-            0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0xAA, 0xBB, 0xFF, 0xF7, 0x00, 0x0B, 16, 0x01,
-            0x2C, 0x00, 0xC8, 0x01,
+            0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0xAA, 0xBB, 0xFF, 0xF7, 0x00, 0x0B, 16, 0x01, 0x2C,
+            0x00, 0xC8, 0x01,
         ];
         assert_eq!(jpeg_ls_samples(&stream), Some(300 * 200));
         assert_eq!(jpeg_ls_samples(&stream[..12]), None);

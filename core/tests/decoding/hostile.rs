@@ -57,7 +57,12 @@ fn nested_explicit(depth: usize) -> Vec<u8> {
 fn nested_implicit(depth: usize) -> Vec<u8> {
     let mut content = Vec::new();
     for _ in 0..depth {
-        let item = [&[0xFE, 0xFF, 0x00, 0xE0][..], &u32le(content.len()), &content].concat();
+        let item = [
+            &[0xFE, 0xFF, 0x00, 0xE0][..],
+            &u32le(content.len()),
+            &content,
+        ]
+        .concat();
         content = [&CONTENT_SEQUENCE[..], &u32le(item.len()), &item].concat();
     }
     content
@@ -102,10 +107,7 @@ fn thousands_of_nested_sequences_are_refused_not_a_stack_overflow() {
         assert_malformed(DicomFile::open_header(&path), "nested deeper", syntax);
     }
     // Moderate nesting, as real structured reports have, is fine.
-    let bytes = before_pixel_data(
-        &valid_ct(IMPLICIT_LE).bytes(),
-        &nested_implicit(8),
-    );
+    let bytes = before_pixel_data(&valid_ct(IMPLICIT_LE).bytes(), &nested_implicit(8));
     decode(&bytes, &Limits::default()).expect("eight levels are normal");
 }
 
@@ -113,7 +115,12 @@ fn thousands_of_nested_sequences_are_refused_not_a_stack_overflow() {
 fn an_absurd_length_inside_an_implicit_vr_sequence_is_refused() {
     // Content Sequence of defined length, one item, whose (0008,1150) claims 500 MB.
     let element = [&[0x08, 0x00, 0x50, 0x11][..], &u32le(500_000_000)].concat();
-    let item = [&[0xFE, 0xFF, 0x00, 0xE0][..], &u32le(element.len()), &element].concat();
+    let item = [
+        &[0xFE, 0xFF, 0x00, 0xE0][..],
+        &u32le(element.len()),
+        &element,
+    ]
+    .concat();
     let sequence = [&CONTENT_SEQUENCE[..], &u32le(item.len()), &item].concat();
     let bytes = before_pixel_data(&valid_ct(IMPLICIT_LE).bytes(), &sequence);
     let needle = "(0008,1150) declares 500000000 bytes";
@@ -128,7 +135,13 @@ fn an_absurd_length_inside_an_implicit_vr_sequence_is_refused() {
 #[test]
 fn header_only_reads_refuse_absurd_lengths_and_read_long_headers() {
     // A private OB element before Pixel Data that claims 2 GB in a small file.
-    let long = [&[0x09, 0x00, 0x10, 0x10][..], b"OB", &[0, 0], &u32le(2_000_000_000)].concat();
+    let long = [
+        &[0x09, 0x00, 0x10, 0x10][..],
+        b"OB",
+        &[0, 0],
+        &u32le(2_000_000_000),
+    ]
+    .concat();
     let bytes = before_pixel_data(&valid_ct(crate::support::EXPLICIT_LE).bytes(), &long);
     assert_malformed(
         DicomFile::open_header(temp_file("long.dcm", &bytes)),
@@ -137,7 +150,14 @@ fn header_only_reads_refuse_absurd_lengths_and_read_long_headers() {
     );
     // A genuine 300 kB private element: the header is longer than the first read.
     let big = vec![0x5A; 300_000];
-    let element = [&[0x09, 0x00, 0x10, 0x10][..], b"OB", &[0, 0], &u32le(big.len()), &big].concat();
+    let element = [
+        &[0x09, 0x00, 0x10, 0x10][..],
+        b"OB",
+        &[0, 0],
+        &u32le(big.len()),
+        &big,
+    ]
+    .concat();
     let bytes = before_pixel_data(&valid_ct(crate::support::EXPLICIT_LE).bytes(), &element);
     let header = DicomFile::open_header(temp_file("big.dcm", &bytes)).expect("a long header");
     assert_eq!(header.metadata().expect("metadata").rows, 4);
@@ -157,7 +177,8 @@ fn deflated_file(builder: Builder, dataset: impl FnOnce(&mut dyn Write)) -> Vec<
             8 + usize::from(u16::from_le_bytes([reference[at + 6], reference[at + 7]]))
         };
     }
-    let Some(Codec::Dataset(Some(adapter))) = TransferSyntaxRegistry.get(DEFLATED).map(|t| t.codec())
+    let Some(Codec::Dataset(Some(adapter))) =
+        TransferSyntaxRegistry.get(DEFLATED).map(|t| t.codec())
     else {
         panic!("the registry deflates");
     };
@@ -199,8 +220,16 @@ fn a_deflated_data_set_decodes_and_a_deflate_bomb_is_refused() {
 
     // Inflated elements get the same length checks as any other data set.
     let lying = deflated_file(valid_ct(DEFLATED), |w| {
-        w.write_all(&[&[0x09, 0x00, 0x10, 0x10][..], b"OB", &[0, 0], &u32le(500_000_000)].concat())
-            .expect("write");
+        w.write_all(
+            &[
+                &[0x09, 0x00, 0x10, 0x10][..],
+                b"OB",
+                &[0, 0],
+                &u32le(500_000_000),
+            ]
+            .concat(),
+        )
+        .expect("write");
     });
     assert_malformed(
         decode(&lying, &Limits::default()),
@@ -232,7 +261,9 @@ fn an_rle_segment_that_runs_past_the_frame_stops_at_the_declared_size() {
 #[test]
 fn codestreams_declaring_more_than_the_header_are_refused_before_decoding() {
     // JPEG: SOF0 of 60000 × 60000 behind a 4 × 4 DICOM header.
-    let sof = [0xFF, 0xC0, 0x00, 0x0B, 8, 0xEA, 0x60, 0xEA, 0x60, 1, 1, 0x11, 0];
+    let sof = [
+        0xFF, 0xC0, 0x00, 0x0B, 8, 0xEA, 0x60, 0xEA, 0x60, 1, 1, 0x11, 0,
+    ];
     let sos = [0xFF, 0xDA, 0x00, 0x08, 1, 1, 0x00, 0, 63, 0];
     let jpeg = [&[0xFF, 0xD8][..], &sof, &sos, &[0xFF, 0xD9]].concat();
     let mut b = Builder::grey(4, 4, 8, 8, false).syntax(JPEG_BASELINE);
@@ -246,7 +277,10 @@ fn codestreams_declaring_more_than_the_header_are_refused_before_decoding() {
     // JPEG-LS: the fixture with its frame header patched to 65535 × 65535.
     let path = format!("{}/../fixtures/ct_jpegls.dcm", env!("CARGO_MANIFEST_DIR"));
     let mut bytes = std::fs::read(path).expect("fixture");
-    assert!(bytes.windows(3).any(|w| w == b"\x2E\x38\x30"), "a JPEG-LS file");
+    assert!(
+        bytes.windows(3).any(|w| w == b"\x2E\x38\x30"),
+        "a JPEG-LS file"
+    );
     let sof55 = bytes
         .windows(2)
         .position(|w| w == [0xFF, 0xF7])

@@ -2,6 +2,7 @@
 //! JSON printed, exit codes.
 
 mod decode;
+mod hostile;
 mod mapper;
 mod pack;
 mod recipe;
