@@ -123,9 +123,7 @@ impl DicomFile {
             }
             let start = part10_start(&prefix).map_err(wrap)?;
             if deflated(&prefix[start..]) {
-                (&mut file)
-                    .read_to_end(&mut prefix)
-                    .map_err(|e| wrap(e.into()))?;
+                file.read_to_end(&mut prefix).map_err(|e| wrap(e.into()))?;
                 let object = parse_deflated(&prefix[start..], &limits)
                     .map_err(wrap)?
                     .ok_or_else(|| {

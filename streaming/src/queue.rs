@@ -400,7 +400,9 @@ mod tests {
         }
     }
 
-    fn timeout_marker() -> Deadline<fn(&u64) -> u64, fn(u64, Duration) -> String> {
+    type Marker = Deadline<fn(&u64) -> u64, fn(u64, Duration) -> String>;
+
+    fn timeout_marker() -> Marker {
         Deadline {
             budget: Some(Duration::from_millis(100)),
             max_abandoned: 2,
