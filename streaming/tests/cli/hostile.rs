@@ -43,8 +43,8 @@ const RECIPE: &str =
 /// Longer than any case needs; a blocked read (a FIFO) would hit it.
 const CHILD_DEADLINE: Duration = Duration::from_secs(120);
 /// Peak resident memory allowed while refusing huge dimensions: the decoded image
-/// would need 16 GiB, the process itself a few tens of MiB.
-const HUGE_CASE_PEAK_KIB: u64 = 300 * 1024;
+/// would need 16 GiB, the process itself about 16 MiB.
+const HUGE_CASE_PEAK_KIB: u64 = 100 * 1024;
 
 /// Where the Pixel Data element of `fixtures/ct_slice.dcm` starts, and its value.
 fn pixel_data_at(bytes: &[u8]) -> usize {
@@ -571,4 +571,52 @@ fn a_record_past_the_time_budget_becomes_a_timeout_row_and_the_stream_goes_on() 
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+#[test]
+fn the_sample_cap_is_set_from_the_command_line_of_both_binaries() {
+    let root = open_scratch("hostile-cap");
+    let recipe = root.join("recipe.toml");
+    std::fs::write(&recipe, RECIPE).expect("recipe");
+    let ct = fixture("ct_slice.dcm");
+    // The fixture has 128 × 128 = 16384 samples: the cap is inclusive.
+    for (cap, kind) in [("16383", Some("too_large")), ("16384", None)] {
+        let out = root.join(format!("out-{cap}"));
+        let mut command = Command::new(env!("CARGO_BIN_EXE_medprep"));
+        command
+            .arg("run")
+            .arg(&ct)
+            .arg("--out")
+            .arg(&out)
+            .arg("--recipe")
+            .arg(&recipe)
+            .args(["--quiet", "--max-samples", cap]);
+        let output = run_with_deadline(command, b"");
+        assert_eq!(
+            output.status.code(),
+            Some(i32::from(kind.is_some())),
+            "{cap}"
+        );
+        let errors = error_records(&out);
+        assert_eq!(
+            errors.values().next().map(String::as_str),
+            kind,
+            "medprep run --max-samples {cap}"
+        );
+
+        let mut command = Command::new(env!("CARGO_BIN_EXE_preprocess_image"));
+        command
+            .arg("--recipe")
+            .arg(&recipe)
+            .args(["--max-samples", cap]);
+        let output = run_with_deadline(command, ct.as_os_str().as_bytes());
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let fields: Vec<&str> = stdout.trim_end().split('\t').collect();
+        let expected = kind.unwrap_or("\\N");
+        assert_eq!(
+            fields[fields.len() - 2],
+            expected,
+            "preprocess_image --max-samples {cap}"
+        );
+    }
 }
