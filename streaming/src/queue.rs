@@ -126,6 +126,17 @@ struct Shared<W, D, S> {
     /// an entry to give up on the item; a worker that finds its entry gone drops its
     /// result and stops, since a replacement has taken its place.
     started: Mutex<HashMap<usize, (Instant, S)>>,
+    /// Worker threads still running, abandoned ones included.
+    alive: AtomicUsize,
+}
+
+/// Counts a worker out when its thread ends, by return or by panic.
+struct Alive<'a>(&'a AtomicUsize);
+
+impl Drop for Alive<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl<W, D, S> Shared<W, D, S> {
@@ -176,6 +187,7 @@ where
         work,
         describe,
         started: Mutex::new(HashMap::new()),
+        alive: AtomicUsize::new(0),
     });
     // Set once the input is exhausted: abandoned workers keep the result channel open,
     // so its closing cannot be what ends the run.
@@ -186,7 +198,9 @@ where
             let tasks = task_rx.clone();
             let done = done_tx.clone();
             let shared = Arc::clone(&shared);
+            shared.alive.fetch_add(1, Ordering::SeqCst);
             thread::spawn(move || {
+                let _alive = Alive(&shared.alive);
                 for (index, item) in tasks {
                     let description = (shared.describe)(&item);
                     shared
@@ -222,6 +236,7 @@ where
             on_timeout,
             spawn_worker,
             started: &shared.started,
+            alive: &shared.alive,
             total: &total,
         };
         // Returning drops the consumer's channel ends, which stops the dispatcher.
@@ -236,6 +251,7 @@ struct Watch<'a, T, F, S> {
     on_timeout: T,
     spawn_worker: F,
     started: &'a Mutex<HashMap<usize, (Instant, S)>>,
+    alive: &'a AtomicUsize,
     total: &'a AtomicUsize,
 }
 
@@ -273,6 +289,10 @@ impl<T, F, S> Watch<'_, T, F, S> {
                     waiting.insert(index, result);
                 }
                 Err(RecvTimeoutError::Timeout) => {
+                    // A worker that panicked took its item with it.
+                    if self.alive.load(Ordering::SeqCst) == 0 && done.is_empty() {
+                        bail!("a worker stopped before finishing its input");
+                    }
                     let Some(budget) = self.budget else {
                         continue;
                     };
@@ -485,5 +505,26 @@ mod tests {
             seen,
             (0..6).map(|i| format!("done {i}")).collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn a_worker_that_panics_without_a_budget_fails_the_run_instead_of_hanging() {
+        let mut deadline = timeout_marker();
+        deadline.budget = None;
+        let result = run_ordered_with_deadline(
+            0..4u64,
+            1,
+            2,
+            |i| {
+                assert_ne!(i, 2, "a bug on item 2");
+                format!("done {i}")
+            },
+            deadline,
+            |_| Ok(()),
+        );
+        assert!(result
+            .expect_err("item 2 never comes")
+            .to_string()
+            .contains("a worker stopped"));
     }
 }
