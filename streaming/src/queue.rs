@@ -289,8 +289,12 @@ impl<T, F, S> Watch<'_, T, F, S> {
                     waiting.insert(index, result);
                 }
                 Err(RecvTimeoutError::Timeout) => {
-                    // A worker that panicked took its item with it.
+                    // Workers end only after the input is exhausted (and `total` set),
+                    // or by panic: then an item is missing and will never come.
                     if self.alive.load(Ordering::SeqCst) == 0 && done.is_empty() {
+                        if next == self.total.load(Ordering::SeqCst) {
+                            return Ok(());
+                        }
                         bail!("a worker stopped before finishing its input");
                     }
                     let Some(budget) = self.budget else {
@@ -505,6 +509,21 @@ mod tests {
             seen,
             (0..6).map(|i| format!("done {i}")).collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn an_empty_input_that_ends_late_is_a_clean_end() {
+        let (tx, rx) = bounded::<u64>(1);
+        let ender = thread::spawn(move || {
+            // Longer than the consumer's polling interval.
+            thread::sleep(POLL * 4);
+            drop(tx);
+        });
+        let mut deadline = timeout_marker();
+        deadline.budget = None;
+        run_ordered_with_deadline(rx, 2, 4, |i| format!("{i}"), deadline, |_| Ok(()))
+            .expect("no items is no error");
+        ender.join().expect("joins");
     }
 
     #[test]
