@@ -105,8 +105,8 @@ pub struct Args {
     /// Longest accepted text record in bytes (a longer one becomes an error row).
     #[arg(long, default_value_t = 1 << 30)]
     max_record_bytes: usize,
-    /// Largest image decoded, in samples (frames × rows × columns × samples per
-    /// pixel); larger ones, and files that could only hold larger ones, become
+    /// Largest image decoded or resampled, in samples (frames × rows × columns ×
+    /// samples per pixel); larger ones, and files that could only hold larger ones, become
     /// `too_large` error rows before anything is allocated for them.
     #[arg(long, default_value_t = Limits::default().max_samples)]
     max_samples: u64,
@@ -217,7 +217,12 @@ struct Layout {
 
 fn run_checked(args: Args) -> Result<(), Stop> {
     let recipe = Recipe::preset_or_path(&args.recipe).map_err(|e| Stop::Usage(e.into()))?;
-    let pipeline = Pipeline::new(recipe.clone()).map_err(|e| Stop::Usage(e.into()))?;
+    let limits = Limits {
+        max_samples: args.max_samples,
+    };
+    let pipeline = Pipeline::new(recipe.clone())
+        .map_err(|e| Stop::Usage(e.into()))?
+        .with_limits(limits);
     let images = if args.emit_image || args.images {
         if recipe.output.images == ImageFormat::None {
             return Err(Stop::Usage(anyhow!(
@@ -324,9 +329,7 @@ fn run_checked(args: Args) -> Result<(), Stop> {
         features: pipeline.feature_names().len(),
         output,
         images,
-        limits: Limits {
-            max_samples: args.max_samples,
-        },
+        limits,
     };
     let jobs = args.jobs.map_or_else(
         || std::thread::available_parallelism().map_or(1, usize::from),

@@ -91,8 +91,8 @@ pub struct Args {
     /// Prefix of the table names in tables.sql, e.g. `mydb.ct_` for `mydb.ct_scans`.
     #[arg(long)]
     table_prefix: Option<String>,
-    /// Largest image decoded, in samples (frames × rows × columns × samples per
-    /// pixel); larger ones, and files that could only hold larger ones, fail as
+    /// Largest image decoded or resampled, in samples (frames × rows × columns ×
+    /// samples per pixel); larger ones, and files that could only hold larger ones, fail as
     /// `too_large` before anything is allocated for them.
     #[arg(long, default_value_t = Limits::default().max_samples)]
     max_samples: u64,
@@ -129,7 +129,12 @@ struct Counts {
 pub fn run(args: Args) -> Result<ExitCode> {
     let started = Instant::now();
     let recipe = Recipe::preset_or_path(&args.recipe).map_err(usage)?;
-    let pipeline = Pipeline::new(recipe.clone()).map_err(usage)?;
+    let limits = Limits {
+        max_samples: args.max_samples,
+    };
+    let pipeline = Pipeline::new(recipe.clone())
+        .map_err(usage)?
+        .with_limits(limits);
     let prefix = args.table_prefix.as_deref().unwrap_or_default();
     let scans_table = format!("{prefix}scans");
     let features_table = format!("{prefix}features");
@@ -230,9 +235,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .context("cannot start worker threads")
         .map_err(usage)?;
     let images = recipe.output.images;
-    let limits = Limits {
-        max_samples: args.max_samples,
-    };
     let processing = Instant::now();
     queue::run_ordered(
         todo.iter().copied(),
