@@ -9,11 +9,11 @@ use dicom_encoding::transfer_syntax::{Codec, TransferSyntaxIndex};
 use dicom_encoding::Endianness;
 use dicom_object::file::ReadPreamble;
 use dicom_object::meta::FileMetaTable;
-use dicom_object::{DefaultDicomObject, OpenFileOptions};
+use dicom_object::{DefaultDicomObject, InMemDicomObject, OpenFileOptions};
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
 use crate::attributes as attr;
-use crate::element_walk::{self, Encoding};
+use crate::element_walk::{self, Encoding, HeaderEnd};
 use crate::error::{Error, ErrorKind, Result};
 use crate::image::Image;
 use crate::limits::Limits;
@@ -45,12 +45,19 @@ enum PixelSource {
 }
 
 impl DicomFile {
-    /// Reads and parses a whole DICOM file (Part 10: preamble or not, then `DICM`).
+    /// Reads and parses a whole DICOM file (Part 10: preamble or not, then `DICM`),
+    /// with the default [`Limits`] (see [`DicomFile::open_with_limits`]).
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with_limits(path, &Limits::default())
+    }
+
+    /// Reads and parses a whole DICOM file. The file is refused before it is read when
+    /// it is not a regular file (reading a FIFO would block) or is larger than
+    /// [`Limits::max_input_bytes`].
+    pub fn open_with_limits(path: impl AsRef<Path>, limits: &Limits) -> Result<Self> {
         let path = path.as_ref();
-        let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| Error::new(&name, e.into()))?;
-        Self::from_vec(name, bytes)
+        let bytes = read_file(path, limits)?;
+        Self::from_vec_with_limits(path.display().to_string(), bytes, limits)
     }
 
     /// Parses DICOM file bytes held in memory; `name` is used in error messages.
@@ -60,11 +67,25 @@ impl DicomFile {
     }
 
     /// Parses DICOM file bytes, keeping them: native little-endian pixel data is then
-    /// decoded straight from these bytes, without an intermediate copy.
+    /// decoded straight from these bytes, without an intermediate copy. Uses the
+    /// default [`Limits`] (see [`DicomFile::from_vec_with_limits`]).
     pub fn from_vec(name: impl Into<String>, bytes: Vec<u8>) -> Result<Self> {
+        Self::from_vec_with_limits(name, bytes, &Limits::default())
+    }
+
+    /// Parses DICOM file bytes like [`DicomFile::from_vec`]; a deflated data set is
+    /// refused once it inflates beyond [`Limits::max_input_bytes`].
+    pub fn from_vec_with_limits(
+        name: impl Into<String>,
+        bytes: Vec<u8>,
+        limits: &Limits,
+    ) -> Result<Self> {
         let name = name.into();
         let wrap = |kind| Error::new(&name, kind);
         let start = part10_start(&bytes).map_err(wrap)?;
+        if let Some(object) = parse_deflated(&bytes[start..], limits).map_err(wrap)? {
+            return Ok(Self::new(name, object, true));
+        }
         if let Some(value) = prescan(&bytes[start..]).map_err(wrap)? {
             let object = parse(&bytes[start..], Some(attr::PIXEL_DATA)).map_err(wrap)?;
             let value = start + value.start..start + value.end;
@@ -80,19 +101,45 @@ impl DicomFile {
 
     /// Parses only the header of a file: reading stops before Pixel Data, which is
     /// never loaded. Pixel methods on the result fail with [`ErrorKind::NoPixelData`].
+    /// The elements before Pixel Data are checked as they are read (lengths within the
+    /// file, bounded nesting), with the default [`Limits`].
     pub fn open_header(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let name = path.display().to_string();
         let wrap = |kind| Error::new(&name, kind);
-        let mut file = File::open(path).map_err(|e| wrap(e.into()))?;
-        let mut head = Vec::with_capacity(HEAD_LEN);
-        (&mut file)
-            .take(HEAD_LEN as u64)
-            .read_to_end(&mut head)
-            .map_err(|e| wrap(e.into()))?;
-        let start = part10_start(&head).map_err(wrap)?;
-        let reader = Cursor::new(&head[start..]).chain(file);
-        let object = parse(reader, Some(attr::PIXEL_DATA)).map_err(wrap)?;
+        let limits = Limits::default();
+        let (mut file, mut total) = open_regular(path, &limits).map_err(wrap)?;
+        let mut prefix = Vec::with_capacity(HEAD_LEN);
+        let mut want = HEAD_LEN as u64;
+        let start = loop {
+            let missing = want.saturating_sub(prefix.len() as u64);
+            let read = (&mut file)
+                .take(missing)
+                .read_to_end(&mut prefix)
+                .map_err(|e| wrap(e.into()))?;
+            if (read as u64) < missing {
+                // The file ended early (or shrank since it was measured).
+                total = prefix.len() as u64;
+            }
+            let start = part10_start(&prefix).map_err(wrap)?;
+            if deflated(&prefix[start..]) {
+                file.read_to_end(&mut prefix).map_err(|e| wrap(e.into()))?;
+                let object = parse_deflated(&prefix[start..], &limits)
+                    .map_err(wrap)?
+                    .ok_or_else(|| {
+                        wrap(ErrorKind::Malformed(
+                            "the file meta group cannot be read".into(),
+                        ))
+                    })?;
+                return Ok(Self::new(name, object, false));
+            }
+            let part10_total = total.saturating_sub(start as u64);
+            if header_checked(&prefix[start..], part10_total).map_err(wrap)? {
+                break start;
+            }
+            want = want.saturating_mul(2).min(total);
+        };
+        let object = parse(&prefix[start..], Some(attr::PIXEL_DATA)).map_err(wrap)?;
         Ok(Self::new(name, object, false))
     }
 
@@ -101,6 +148,9 @@ impl DicomFile {
         let name = name.into();
         let wrap = |kind| Error::new(&name, kind);
         let start = part10_start(bytes).map_err(wrap)?;
+        if let Some(object) = parse_deflated(&bytes[start..], &Limits::default()).map_err(wrap)? {
+            return Ok(Self::new(name, object, false));
+        }
         prescan(&bytes[start..]).map_err(wrap)?;
         let object = parse(&bytes[start..], Some(attr::PIXEL_DATA)).map_err(wrap)?;
         Ok(Self::new(name, object, false))
@@ -198,13 +248,152 @@ fn prescan(part10: &[u8]) -> Result<Option<Range<usize>>, ErrorKind> {
     Ok(value.map(|v| start + v.start..start + v.end))
 }
 
+/// Whether the Part 10 bytes declare a deflated transfer syntax.
+fn deflated(part10: &[u8]) -> bool {
+    FileMetaTable::from_reader(part10).is_ok_and(|meta| {
+        TransferSyntaxRegistry
+            .get(meta.transfer_syntax().trim_end_matches('\0'))
+            .is_some_and(|ts| matches!(ts.codec(), Codec::Dataset(Some(_))))
+    })
+}
+
+/// Parses a deflated data set, inflating it here rather than inside dicom-rs so that
+/// a decompression bomb stops at [`Limits::max_input_bytes`], and the inflated elements
+/// get the same checks as any other data set. `None` when the syntax is not deflated.
+fn parse_deflated(part10: &[u8], limits: &Limits) -> Result<Option<DefaultDicomObject>, ErrorKind> {
+    let Some(start) = element_walk::dataset_start(part10) else {
+        return Ok(None);
+    };
+    let Ok(meta) = FileMetaTable::from_reader(part10) else {
+        return Ok(None);
+    };
+    let uid = meta.transfer_syntax().trim_end_matches('\0');
+    let Some(Codec::Dataset(Some(adapter))) = TransferSyntaxRegistry.get(uid).map(|ts| ts.codec())
+    else {
+        return Ok(None);
+    };
+    let Some(plain) = TransferSyntaxRegistry.get(EXPLICIT_VR_LITTLE_ENDIAN) else {
+        return Ok(None);
+    };
+    let cap = limits.max_input_bytes();
+    let mut inflated = Vec::new();
+    adapter
+        .adapt_reader(Box::new(&part10[start..]))
+        .take(cap.saturating_add(1))
+        .read_to_end(&mut inflated)
+        .map_err(|e| ErrorKind::Malformed(format!("cannot inflate the data set: {e}")))?;
+    if inflated.len() as u64 > cap {
+        return Err(ErrorKind::TooLarge {
+            what: "inflated data set of more than",
+            bytes: cap,
+            limit: cap,
+        });
+    }
+    let encoding = Encoding {
+        explicit_vr: true,
+        big_endian: false,
+    };
+    element_walk::check_lengths(&inflated, encoding).map_err(ErrorKind::Malformed)?;
+    let object = InMemDicomObject::read_dataset_with_ts(inflated.as_slice(), plain)
+        .map_err(|e| malformed(&e))?;
+    Ok(Some(object.with_exact_meta(meta)))
+}
+
+/// Checks the header in `part10`, a prefix of Part 10 bytes that are `total` bytes
+/// long; `false` when more bytes are needed to see where it ends.
+fn header_checked(part10: &[u8], total: u64) -> Result<bool, ErrorKind> {
+    let complete = part10.len() as u64 >= total;
+    let Some(start) = element_walk::dataset_start(part10) else {
+        return Ok(complete);
+    };
+    let Ok(meta) = FileMetaTable::from_reader(part10) else {
+        return Ok(true); // dicom-rs reports the broken meta group
+    };
+    let uid = meta.transfer_syntax().trim_end_matches('\0');
+    let Some(ts) = TransferSyntaxRegistry.get(uid) else {
+        return Ok(true);
+    };
+    let encoding = Encoding {
+        explicit_vr: uid != IMPLICIT_VR_LITTLE_ENDIAN,
+        big_endian: ts.endianness() == Endianness::Big,
+    };
+    let end = element_walk::header_end(
+        &part10[start..],
+        encoding,
+        total.saturating_sub(start as u64),
+    )
+    .map_err(ErrorKind::Malformed)?;
+    Ok(end != HeaderEnd::NeedMore)
+}
+
+/// Reads a whole input file, refusing before the read anything but a regular file
+/// (opening a FIFO would block until a writer appears) and files larger than
+/// [`Limits::max_input_bytes`].
+pub fn read_file(path: impl AsRef<Path>, limits: &Limits) -> Result<Vec<u8>> {
+    let path = path.as_ref();
+    let wrap = |kind| Error::new(path.display().to_string(), kind);
+    let (file, len) = open_regular(path, limits).map_err(wrap)?;
+    let cap = limits.max_input_bytes();
+    let mut bytes = Vec::with_capacity(len.min(cap) as usize);
+    file.take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| wrap(e.into()))?;
+    // The file may have grown since it was measured.
+    limits
+        .check_input_bytes("file", bytes.len() as u64)
+        .map_err(wrap)?;
+    Ok(bytes)
+}
+
+/// Opens a regular file within the size limit, and gives its length.
+fn open_regular(path: &Path, limits: &Limits) -> Result<(File, u64), ErrorKind> {
+    let kind = std::fs::metadata(path)?.file_type();
+    if !kind.is_file() {
+        return Err(ErrorKind::Io(std::io::Error::other(format!(
+            "not a regular file but {}",
+            describe(kind)
+        ))));
+    }
+    let file = File::open(path)?;
+    let len = file.metadata()?.len();
+    limits.check_input_bytes("file", len)?;
+    Ok((file, len))
+}
+
+/// Names a kind of file that is not a regular file.
+fn describe(kind: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return "a device";
+        }
+    }
+    if kind.is_dir() {
+        "a directory"
+    } else {
+        "a special file"
+    }
+}
+
 const IMPLICIT_VR_LITTLE_ENDIAN: &str = "1.2.840.10008.1.2";
 const EXPLICIT_VR_LITTLE_ENDIAN: &str = "1.2.840.10008.1.2.1";
 
 /// Whether the file at `path` is a DICOM Part 10 file by its content: the `DICM`
 /// marker after a 128-byte preamble, or at its very start. Folder walks use this to
 /// tell images from the other files that live beside them.
+/// Anything but a regular file (a folder, a FIFO, a device) is not, and is not opened.
 pub fn is_dicom_file(path: impl AsRef<Path>) -> std::io::Result<bool> {
+    let path = path.as_ref();
+    if !std::fs::metadata(path)?.is_file() {
+        return Ok(false);
+    }
     let mut head = Vec::with_capacity(PREAMBLE_LEN + 4);
     File::open(path)?
         .take(PREAMBLE_LEN as u64 + 4)

@@ -5,9 +5,15 @@
 //! faults before the read fails: [`check_lengths`] refuses such a file first. And
 //! dicom-rs copies native Pixel Data into a word vector; [`pixel_data_value`] finds
 //! where the value lies so it can be decoded in place. A walk that meets anything it
-//! does not understand gives up, and dicom-rs's full parse decides.
+//! does not understand gives up, and dicom-rs's full parse decides. The walk also
+//! bounds sequence nesting: dicom-rs builds nested sequences by recursion, so thousands
+//! of levels would overflow the stack.
 
 use std::ops::Range;
+
+use dicom_core::dictionary::{DataDictionary, VirtualVr};
+use dicom_core::{Tag, VR};
+use dicom_dictionary_std::StandardDataDictionary;
 
 const PIXEL_DATA: (u16, u16) = (0x7FE0, 0x0010);
 const ITEM: (u16, u16) = (0xFFFE, 0xE000);
@@ -16,6 +22,35 @@ const SEQUENCE_END: (u16, u16) = (0xFFFE, 0xE0DD);
 const UNDEFINED: u32 = u32::MAX;
 /// Nesting beyond this is treated as hostile.
 const MAX_DEPTH: usize = 32;
+
+/// Why a walk stopped.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum WalkError {
+    /// The bytes end before an element's declared content does.
+    Short(String),
+    /// The structure itself is unacceptable (nesting, misplaced tags).
+    Bad(String),
+}
+
+impl WalkError {
+    pub(crate) fn message(self) -> String {
+        match self {
+            Self::Short(m) | Self::Bad(m) => m,
+        }
+    }
+}
+
+/// Where the header part of a data set ends, as far as a prefix of it shows.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum HeaderEnd {
+    /// The top-level Pixel Data element starts at this offset.
+    PixelData(usize),
+    /// The data set ends without Pixel Data (or with a torn last header that dicom-rs
+    /// will report).
+    End,
+    /// The prefix ends inside an element: more bytes are needed to decide.
+    NeedMore,
+}
 
 /// How the data set is encoded.
 #[derive(Debug, Clone, Copy)]
@@ -58,9 +93,55 @@ pub(crate) fn check_lengths(dataset: &[u8], encoding: Encoding) -> Result<(), St
         let Some(header) = walker.header() else {
             return Ok(()); // a torn header at the end: dicom-rs reports it
         };
-        walker.skip_value(&header, 0)?;
+        walker.skip_value(&header, 0).map_err(WalkError::message)?;
     }
     Ok(())
+}
+
+/// Checks the elements before Pixel Data in `prefix`, the first bytes of a data set
+/// that is `total` bytes long, and says where Pixel Data starts. A declared length
+/// beyond `total` is refused at once; anything cut off by the end of the prefix asks
+/// for more bytes, so a header is checked without reading the pixel data behind it.
+pub(crate) fn header_end(
+    prefix: &[u8],
+    encoding: Encoding,
+    total: u64,
+) -> Result<HeaderEnd, String> {
+    let complete = prefix.len() as u64 >= total;
+    let mut walker = Walker {
+        bytes: prefix,
+        at: 0,
+        encoding,
+    };
+    loop {
+        let start = walker.at;
+        if start >= prefix.len() {
+            return Ok(if complete {
+                HeaderEnd::End
+            } else {
+                HeaderEnd::NeedMore
+            });
+        }
+        let Some(header) = walker.header() else {
+            return Ok(if complete {
+                HeaderEnd::End
+            } else {
+                HeaderEnd::NeedMore
+            });
+        };
+        if header.tag == PIXEL_DATA {
+            return Ok(HeaderEnd::PixelData(start));
+        }
+        let remaining = total.saturating_sub(walker.at as u64);
+        if header.length != UNDEFINED && u64::from(header.length) > remaining {
+            return Err(too_long(&header, remaining));
+        }
+        match walker.skip_value(&header, 0) {
+            Ok(()) => {}
+            Err(WalkError::Short(_)) if !complete => return Ok(HeaderEnd::NeedMore),
+            Err(e) => return Err(e.message()),
+        }
+    }
 }
 
 /// The byte range of the top-level Pixel Data value in `dataset` (the bytes after the
@@ -130,11 +211,20 @@ impl Walker<'_> {
     fn header(&mut self) -> Option<Header> {
         let tag = (self.u16()?, self.u16()?);
         // Item and delimiter tags never carry a VR.
-        if tag.0 == 0xFFFE || !self.encoding.explicit_vr {
+        if tag.0 == 0xFFFE {
             return Some(Header {
                 tag,
                 length: self.u32()?,
                 sequence: false,
+            });
+        }
+        if !self.encoding.explicit_vr {
+            // dicom-rs reads an implicit-VR element as a sequence when the dictionary
+            // says SQ, so the walk must look inside it too.
+            return Some(Header {
+                tag,
+                length: self.u32()?,
+                sequence: dictionary_sequence(tag),
             });
         }
         let vr: [u8; 2] = self.bytes.get(self.at..self.at + 2)?.try_into().ok()?;
@@ -171,9 +261,11 @@ impl Walker<'_> {
     /// Skips an element's value. Undefined lengths (sequences, encapsulated pixel data)
     /// are walked item by item to their delimiter; explicit-VR sequences of defined
     /// length are walked too, so their elements' lengths are checked.
-    fn skip_value(&mut self, header: &Header, depth: usize) -> Result<(), String> {
+    fn skip_value(&mut self, header: &Header, depth: usize) -> Result<(), WalkError> {
         if depth >= MAX_DEPTH {
-            return Err(format!("sequences nested deeper than {MAX_DEPTH} levels"));
+            return Err(WalkError::Bad(format!(
+                "sequences nested deeper than {MAX_DEPTH} levels"
+            )));
         }
         if header.length != UNDEFINED {
             let end = self.end_of(header)?;
@@ -202,7 +294,7 @@ impl Walker<'_> {
         }
     }
 
-    fn skip_item(&mut self, item: &Header, depth: usize, sequence: bool) -> Result<(), String> {
+    fn skip_item(&mut self, item: &Header, depth: usize, sequence: bool) -> Result<(), WalkError> {
         match item.tag {
             ITEM if item.length == UNDEFINED => loop {
                 let element = self.header().ok_or_else(|| self.torn(item))?;
@@ -227,28 +319,41 @@ impl Walker<'_> {
                 self.at = end;
                 Ok(())
             }
-            (group, element) => Err(format!(
+            (group, element) => Err(WalkError::Bad(format!(
                 "unexpected ({group:04X},{element:04X}) where a sequence item belongs"
-            )),
+            ))),
         }
     }
 
-    fn end_of(&self, header: &Header) -> Result<usize, String> {
+    fn end_of(&self, header: &Header) -> Result<usize, WalkError> {
         let remaining = self.bytes.len().saturating_sub(self.at);
         if header.length as usize > remaining {
-            let (group, element) = header.tag;
-            return Err(format!(
-                "element ({group:04X},{element:04X}) declares {} bytes but only {remaining} remain",
-                header.length
-            ));
+            return Err(WalkError::Short(too_long(header, remaining as u64)));
         }
         Ok(self.at + header.length as usize)
     }
 
-    fn torn(&self, header: &Header) -> String {
+    fn torn(&self, header: &Header) -> WalkError {
         let (group, element) = header.tag;
-        format!("element ({group:04X},{element:04X}) ends before its delimiter")
+        WalkError::Short(format!(
+            "element ({group:04X},{element:04X}) ends before its delimiter"
+        ))
     }
+}
+
+fn too_long(header: &Header, remaining: u64) -> String {
+    let (group, element) = header.tag;
+    format!(
+        "element ({group:04X},{element:04X}) declares {} bytes but only {remaining} remain",
+        header.length
+    )
+}
+
+/// Whether the standard dictionary gives `tag` the VR SQ.
+fn dictionary_sequence((group, element): (u16, u16)) -> bool {
+    StandardDataDictionary
+        .by_tag(Tag(group, element))
+        .is_some_and(|entry| entry.vr == VirtualVr::Exact(VR::SQ))
 }
 
 #[cfg(test)]

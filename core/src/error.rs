@@ -93,10 +93,13 @@ pub enum ErrorKind {
         /// The codec's message.
         message: String,
     },
-    /// The decoded image would exceed the configured size limit.
-    #[error("image of {bytes} bytes exceeds the limit of {limit} bytes")]
+    /// The input, or the decoded image, would exceed the configured size limit
+    /// (see [`crate::Limits`]).
+    #[error("{what} of {bytes} bytes exceeds the limit of {limit} bytes")]
     TooLarge {
-        /// Bytes the decoded image would need.
+        /// What is too large: the image, the file, the inflated data set.
+        what: &'static str,
+        /// Bytes it would need.
         bytes: u64,
         /// The configured limit.
         limit: u64,

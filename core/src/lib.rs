@@ -58,7 +58,7 @@ pub mod recipe;
 mod transfer_syntax;
 mod window;
 
-pub use dicom_file::{is_dicom_file, DicomFile};
+pub use dicom_file::{is_dicom_file, read_file, DicomFile};
 pub use error::{Attribute, Error, ErrorKind, Result};
 pub use geometry::Geometry;
 pub use image::Image;

@@ -13,7 +13,7 @@ use dicom_object::{DefaultDicomObject, InMemDicomObject};
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
 use crate::attributes::{self as attr, DataSetExt};
-use crate::codecs::{fragments, jpeg, rle};
+use crate::codecs::{declared, fragments, jpeg, rle};
 use crate::color;
 use crate::error::ErrorKind;
 use crate::image::numpy_shape;
@@ -331,12 +331,28 @@ fn decode_encapsulated_frame(
             } else {
                 jpeg::Colour::ToRgb
             };
-            jpeg::decode_frame(&encoded, colour, format.sample_bytes())
+            jpeg::decode_frame(
+                &encoded,
+                colour,
+                format.sample_bytes(),
+                format.frame_samples(),
+            )
         }
         _ => {
             let Codec::EncapsulatedPixelData(Some(reader), _) = ts.codec() else {
                 return Err(format!("no decoder for {}", ts.name()));
             };
+            let declared = match family {
+                Family::JpegLs => declared::jpeg_ls_samples(&encoded()?),
+                Family::Jpeg2000 => declared::jpeg_2000_samples(&encoded()?),
+                _ => None,
+            };
+            let frame_samples = format.frame_samples() as u64;
+            if let Some(declared) = declared.filter(|&d| d > frame_samples) {
+                return Err(format!(
+                    "the codestream declares {declared} samples, more than the {frame_samples} of the frame"
+                ));
+            }
             let mut bytes = Vec::new();
             reader
                 .decode_frame(obj, frame, &mut bytes)

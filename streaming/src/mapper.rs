@@ -10,8 +10,9 @@
 //! length of the stream.
 //!
 //! Exit status: 0 when every record was handled (failed records included), 2 for a
-//! bad command line or recipe, 1 when reading stdin or writing stdout fails or a typed
-//! bytes stream is corrupt (a retry may fix these). A closed stdout (a reader that
+//! bad command line or recipe, 1 when reading stdin or writing stdout fails, a typed
+//! bytes stream is corrupt, or more than `--jobs` records ran past `--record-timeout`
+//! (a retry may fix these). A closed stdout (a reader that
 //! stopped early) ends the run quietly with 0.
 
 mod columns;
@@ -21,12 +22,13 @@ mod side;
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
 use clap::Parser;
 use medprep::recipe::ImageFormat;
-use medprep::{Pipeline, Recipe};
+use medprep::{Limits, Pipeline, Recipe};
 
 use self::columns::{Cell, Column};
 use self::records::{Key, Line, Payload, Record};
@@ -61,7 +63,8 @@ use crate::typedbytes::{self, Value};
 /// bytes_read, error_<kind>) and a status line at least every 20 s.
 ///
 /// Exit status: 0 when every record was handled (failed ones included), 1 when
-/// stdin/stdout fail or a typed bytes stream is corrupt, 2 for usage errors.
+/// stdin/stdout fail, a typed bytes stream is corrupt or more than --jobs records ran
+/// past --record-timeout, 2 for usage errors.
 #[derive(Debug, Parser)]
 #[command(name = "preprocess_image", version, about, long_about)]
 pub struct Args {
@@ -114,6 +117,18 @@ pub struct Args {
     /// File holding the pseudonym key [default: $MEDPREP_PSEUDONYM_KEY].
     #[arg(long, value_name = "FILE")]
     pseudonym_key_file: Option<std::path::PathBuf>,
+    /// Largest image decoded or resampled, in samples (frames × rows × columns ×
+    /// samples per pixel); larger ones, and files that could only hold larger ones, become
+    /// `too_large` error rows before anything is allocated for them.
+    #[arg(long, default_value_t = Limits::default().max_samples)]
+    max_samples: u64,
+    /// Seconds one record may take (fractions allowed; 0 for no limit). A record
+    /// past it becomes a `timeout` error row and the stream goes on; its thread is
+    /// left behind. More than --jobs such records end the task with exit status 1, so
+    /// that Hadoop retries it elsewhere. The default stays below Hadoop's 600 s task
+    /// timeout.
+    #[arg(long, default_value_t = 300.0, value_parser = parse_seconds)]
+    record_timeout: f64,
     /// Print the output column names, one per line, and exit.
     #[arg(long)]
     schema: bool,
@@ -211,11 +226,17 @@ struct Layout {
     images: ImageFormat,
     /// Replaces identifiers under --pseudonymize.
     pseudonyms: Option<Pseudonymizer>,
+    limits: Limits,
 }
 
 fn run_checked(args: Args) -> Result<(), Stop> {
     let recipe = Recipe::preset_or_path(&args.recipe).map_err(|e| Stop::Usage(e.into()))?;
-    let pipeline = Pipeline::new(recipe.clone()).map_err(|e| Stop::Usage(e.into()))?;
+    let limits = Limits {
+        max_samples: args.max_samples,
+    };
+    let pipeline = Pipeline::new(recipe.clone())
+        .map_err(|e| Stop::Usage(e.into()))?
+        .with_limits(limits);
     let images = if args.emit_image || args.images {
         if recipe.output.images == ImageFormat::None {
             return Err(Stop::Usage(anyhow!(
@@ -327,17 +348,13 @@ fn run_checked(args: Args) -> Result<(), Stop> {
         output,
         images,
         pseudonyms,
+        limits,
     };
     let jobs = args.jobs.map_or_else(
         || std::thread::available_parallelism().map_or(1, usize::from),
         usize::from,
     );
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .thread_name(|i| format!("medprep-{i}"))
-        .build()
-        .context("cannot start worker threads")
-        .map_err(Stop::Failed)?;
+    let pool = thread_pool(jobs).map_err(Stop::Failed)?;
 
     let context = match &task {
         Some(task) => format!("medprep {}", crate::sinks::safe_file_name(task)),
@@ -366,14 +383,48 @@ fn run_checked(args: Args) -> Result<(), Stop> {
             cap: args.max_record_bytes,
         })
     };
-    let outcome = queue::run_ordered(
+    let budget = (args.record_timeout > 0.0).then(|| Duration::from_secs_f64(args.record_timeout));
+    // An abandoned record keeps a thread of the pool busy, so a timeout swaps in a
+    // fresh pool for the records after it; the old one ends with its last job.
+    let work = Arc::new((pipeline, layout, Mutex::new(Arc::new(pool))));
+    let deadline = queue::Deadline {
+        budget,
+        max_abandoned: jobs,
+        describe: |item: &Result<Record>| item.as_ref().ok().map(Record::timeout_stub),
+        on_timeout: {
+            let work = Arc::clone(&work);
+            move |stub: Option<Record>, elapsed: Duration| {
+                let (pipeline, layout, pool) = &*work;
+                *pool.lock().unwrap_or_else(PoisonError::into_inner) = Arc::new(thread_pool(jobs)?);
+                let mut record = stub.ok_or_else(|| anyhow!("reading stdin took too long"))?;
+                if let Payload::Invalid { error, .. } = &mut record.payload {
+                    *error = format!(
+                        "processing took longer than the --record-timeout of {} s; \
+                         abandoned after {:.3} s",
+                        args.record_timeout,
+                        elapsed.as_secs_f64()
+                    );
+                }
+                Ok(handle(record, pipeline, layout))
+            }
+        },
+    };
+    let outcome = queue::run_ordered_with_deadline(
         items,
         jobs,
         2 * jobs,
-        |item| match item {
-            Ok(record) => Ok(pool.install(|| handle(record, &pipeline, &layout))),
-            Err(error) => Err(error),
+        {
+            let work = Arc::clone(&work);
+            move |item| {
+                let (pipeline, layout, pool) = &*work;
+                let pool = Arc::clone(&pool.lock().unwrap_or_else(PoisonError::into_inner));
+                match item {
+                    Ok(record) => Ok(pool.install(|| handle(record, pipeline, layout))),
+                    Err(error) => Err(error),
+                }
+            }
         },
+        deadline,
         |done: Result<Handled>| {
             let handled = done?;
             if let (Some(side), Some(rows)) = (&mut side, handled.side) {
@@ -394,6 +445,25 @@ fn run_checked(args: Args) -> Result<(), Stop> {
             .and_then(|()| stdout.flush().map_err(|e| anyhow::Error::new(Output(e))))
             .map_err(classify),
         Err(error) => Err(classify(error)),
+    }
+}
+
+/// The threads records are processed on.
+fn thread_pool(jobs: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .thread_name(|i| format!("medprep-{i}"))
+        .build()
+        .context("cannot start worker threads")
+}
+
+/// A number of seconds, fractions allowed, not negative.
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds >= 0.0 && seconds.is_finite() => Ok(seconds),
+        _ => Err(format!(
+            "{text:?} is not a number of seconds (0 for no limit)"
+        )),
     }
 }
 
@@ -479,7 +549,13 @@ fn handle(record: Record, pipeline: &Pipeline, layout: &Layout) -> Handled {
                 Some(base) if path.is_relative() => base.join(path),
                 _ => path,
             };
-            let outcome = process(Source::Path(&path), &name, pipeline, layout.images);
+            let outcome = process(
+                Source::Path(&path),
+                &name,
+                pipeline,
+                layout.images,
+                &layout.limits,
+            );
             (Some(name), outcome)
         }
         (_, Payload::Bytes(bytes)) => {
@@ -491,7 +567,13 @@ fn handle(record: Record, pipeline: &Pipeline, layout: &Layout) -> Handled {
                 .join("\t");
             (
                 None,
-                process(Source::Bytes(bytes), &name, pipeline, layout.images),
+                process(
+                    Source::Bytes(bytes),
+                    &name,
+                    pipeline,
+                    layout.images,
+                    &layout.limits,
+                ),
             )
         }
         (_, Payload::Invalid { name, kind, error }) => (name, Outcome::failed(kind, error)),

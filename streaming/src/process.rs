@@ -72,19 +72,22 @@ pub struct FrameOut {
     pub image: Option<Vec<u8>>,
 }
 
-/// Decodes one input named `name` (its `image_path`) and runs the pipeline on it.
+/// Decodes one input named `name` (its `image_path`) and runs the pipeline on it,
+/// within `limits`. A path that is not a regular file (a folder, a FIFO) fails without
+/// being opened, so a FIFO cannot block the run.
 pub fn process(
     source: Source<'_>,
     name: &str,
     pipeline: &Pipeline,
     images: ImageFormat,
+    limits: &Limits,
 ) -> Outcome {
     let mut bytes_read = 0;
     let work = || -> Outcome {
         let bytes = match source {
-            Source::Path(path) => match std::fs::read(path) {
+            Source::Path(path) => match medprep::read_file(path, limits) {
                 Ok(bytes) => bytes,
-                Err(e) => return Outcome::failed("io", medprep::ErrorKind::Io(e).to_string()),
+                Err(e) => return Outcome::failed(e.kind().label(), e.kind().to_string()),
             },
             Source::Bytes(bytes) => bytes,
         };
@@ -94,8 +97,8 @@ pub fn process(
             error,
             bytes_read,
         };
-        let image = match DicomFile::from_vec(name, bytes)
-            .and_then(|f| f.image(Frames::All, &Limits::default()))
+        let image = match DicomFile::from_vec_with_limits(name, bytes, limits)
+            .and_then(|f| f.image(Frames::All, limits))
         {
             Ok(image) => image,
             Err(e) => return failed(e.kind().label(), e.kind().to_string()),

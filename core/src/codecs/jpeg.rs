@@ -22,10 +22,13 @@ pub(crate) enum Colour {
 }
 
 /// A decoded frame: little-endian, colour-by-pixel samples `bytes_per_sample` wide.
+/// A codestream declaring more than `max_samples` (the frame the DICOM header
+/// describes) is refused before anything is allocated for it.
 pub(crate) fn decode_frame(
     encoded: &[u8],
     colour: Colour,
     bytes_per_sample: usize,
+    max_samples: usize,
 ) -> Result<Vec<u8>, String> {
     let decoder = Decompressor::new()?;
     decoder.read_header(encoded)?;
@@ -38,7 +41,12 @@ pub(crate) fn decode_frame(
         tj::TJCS_TJCS_RGB | tj::TJCS_TJCS_YCbCr => (3, tj::TJPF_TJPF_RGB),
         _ => return Err("CMYK and YCCK JPEG images are not supported".into()),
     };
-    let samples = width * height * components;
+    let samples = width.saturating_mul(height).saturating_mul(components);
+    if samples > max_samples {
+        return Err(format!(
+            "the JPEG stream declares {width} × {height} × {components} samples, more than the {max_samples} of the frame"
+        ));
+    }
     let keep_stored = colour == Colour::AsStored && colourspace as tj::TJCS == tj::TJCS_TJCS_YCbCr;
     let wide: Vec<u16> = match precision {
         2..=8 if keep_stored => widen(&decoder.planes_444(encoded, width, height)?),

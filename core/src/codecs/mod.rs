@@ -3,6 +3,7 @@
 //! and lossless processes, and DICOM's colour-space rules). JPEG-LS (CharLS) and
 //! JPEG 2000 (OpenJPEG) go through the registry. See `docs/codecs.md` for the choices.
 
+pub(crate) mod declared;
 pub(crate) mod fragments;
 pub(crate) mod jpeg;
 pub(crate) mod rle;

@@ -50,6 +50,7 @@ pub struct Pipeline {
     recipe: Recipe,
     maps: maps::MapPlan,
     feature_names: Vec<String>,
+    limits: crate::Limits,
 }
 
 impl Pipeline {
@@ -68,10 +69,19 @@ impl Pipeline {
             .flat_map(|map| stat_names.iter().map(move |stat| format!("{map}_{stat}")))
             .collect();
         Ok(Self {
+            limits: crate::Limits::default(),
             recipe,
             maps,
             feature_names,
         })
+    }
+
+    /// The same pipeline with other size limits: a resampled image is bounded by
+    /// [`crate::Limits::max_samples`] like a decoded one ([`crate::Limits::default`]
+    /// otherwise).
+    pub fn with_limits(mut self, limits: crate::Limits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// The recipe this pipeline runs.
@@ -152,7 +162,7 @@ impl Pipeline {
         };
         // A tiny target spacing could ask for any size: bound it like a decoded image.
         let samples = (grid.size[0] as u64).saturating_mul(grid.size[1] as u64);
-        crate::Limits::default().check_samples(samples)?;
+        self.limits.check_samples(samples)?;
         let sigma = resample::antialias_sigma(grid.step);
         let prefiltered = (recipe.antialias && sigma.iter().any(|s| *s > 0.0))
             .then(|| filters::gaussian(image.view(), sigma));

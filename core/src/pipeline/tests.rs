@@ -210,6 +210,23 @@ fn a_map_listed_twice_is_refused() {
 }
 
 #[test]
+fn the_resampled_size_is_bounded_by_the_pipelines_limits() {
+    let (path, image) = fixture("ct_slice");
+    let sized = || Pipeline::new(recipe("resample = { size = [200, 300] }")).unwrap();
+    let limit = |max_samples| Limits { max_samples };
+    let e = sized()
+        .with_limits(limit(200 * 300 - 1))
+        .process(&path, &image)
+        .unwrap_err();
+    assert_eq!(e.kind().label(), "too_large", "{e}");
+    let results = sized()
+        .with_limits(limit(200 * 300))
+        .process(&path, &image)
+        .expect("exactly at the limit");
+    assert_eq!(results.len(), 1);
+}
+
+#[test]
 fn a_resampled_size_beyond_the_limits_is_an_error_not_an_allocation() {
     let (path, image) = fixture("ct_slice");
     let p = Pipeline::new(recipe("resample = { spacing = [0.0001, 0.0001] }")).unwrap();

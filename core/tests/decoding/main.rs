@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod fixtures;
+mod hostile;
 mod mutations;
 mod pixel_formats;
 mod support;

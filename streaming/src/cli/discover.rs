@@ -18,6 +18,7 @@ pub struct Found {
 /// Files named directly (always taken, DICOM or not, so a wrong file becomes an error
 /// rather than silence), and every DICOM file under named folders, recursively.
 /// A file whose first bytes cannot be read is taken, so the read error gets reported.
+/// Special files (FIFOs, sockets, devices) are never opened: reading a FIFO blocks.
 pub fn discover(inputs: &[PathBuf]) -> Result<Found> {
     let mut found = Found::default();
     let mut seen_dirs = HashSet::new();
@@ -38,6 +39,14 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Found> {
             }
         } else if path.is_file() {
             if named || medprep::is_dicom_file(&path).unwrap_or(true) {
+                found.files.push(path);
+            } else {
+                found.skipped += 1;
+            }
+        } else if std::fs::symlink_metadata(&path).is_ok() {
+            // A FIFO, socket or device (or a dangling link): named, it becomes an error
+            // record, never opened; inside a folder it is skipped like other non-DICOM.
+            if named {
                 found.files.push(path);
             } else {
                 found.skipped += 1;

@@ -19,7 +19,7 @@ use std::time::Instant;
 use anyhow::{anyhow, bail, Context, Result};
 use indicatif::ProgressBar;
 use medprep::recipe::ImageFormat;
-use medprep::{Pipeline, Recipe};
+use medprep::{Limits, Pipeline, Recipe};
 
 use self::manifest::{Entry, Manifest, Stamp, Status};
 use super::discover::discover;
@@ -106,6 +106,11 @@ pub struct Args {
     /// File holding the pseudonym key [default: $MEDPREP_PSEUDONYM_KEY].
     #[arg(long, value_name = "FILE")]
     pseudonym_key_file: Option<PathBuf>,
+    /// Largest image decoded or resampled, in samples (frames × rows × columns ×
+    /// samples per pixel); larger ones, and files that could only hold larger ones, fail as
+    /// `too_large` before anything is allocated for them.
+    #[arg(long, default_value_t = Limits::default().max_samples)]
+    max_samples: u64,
 }
 
 /// Where the computation runs.
@@ -139,7 +144,12 @@ struct Counts {
 pub fn run(args: Args) -> Result<ExitCode> {
     let started = Instant::now();
     let recipe = Recipe::preset_or_path(&args.recipe).map_err(usage)?;
-    let pipeline = Pipeline::new(recipe.clone()).map_err(usage)?;
+    let limits = Limits {
+        max_samples: args.max_samples,
+    };
+    let pipeline = Pipeline::new(recipe.clone())
+        .map_err(usage)?
+        .with_limits(limits);
     let prefix = args.table_prefix.as_deref().unwrap_or_default();
     let scans_table = format!("{prefix}scans");
     let features_table = format!("{prefix}features");
@@ -266,8 +276,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 index,
                 pool.install(|| {
                     let input = &inputs[index];
-                    let outcome =
-                        process(Source::Path(&input.path), &input.name, &pipeline, images);
+                    let outcome = process(
+                        Source::Path(&input.path),
+                        &input.name,
+                        &pipeline,
+                        images,
+                        &limits,
+                    );
                     match &pseudonyms {
                         Some(p) => p.outcome(outcome),
                         None => outcome,

@@ -3,6 +3,7 @@
 
 mod crash;
 mod decode;
+mod hostile;
 mod mapper;
 mod pack;
 mod privacy;
