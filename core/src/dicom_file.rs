@@ -91,6 +91,9 @@ impl DicomFile {
             .read_to_end(&mut head)
             .map_err(|e| wrap(e.into()))?;
         let start = part10_start(&head).map_err(wrap)?;
+        // Refuse meta lengths past the end before dicom-rs allocates them (see
+        // `prescan`); a meta group longer than the head is refused with them.
+        element_walk::dataset_start(&head[start..]).map_err(|e| wrap(ErrorKind::Malformed(e)))?;
         let reader = Cursor::new(&head[start..]).chain(file);
         let object = parse(reader, Some(attr::PIXEL_DATA)).map_err(wrap)?;
         Ok(Self::new(name, object, false))
@@ -167,12 +170,13 @@ impl DicomFile {
     }
 }
 
-/// Walks the data set before dicom-rs parses it: refuses element lengths that run past
-/// the end of the bytes (which dicom-rs would allocate first), and returns the Pixel
-/// Data value's range when it is native little-endian data that can be decoded in
-/// place. Deflated data sets, and meta groups dicom-rs will reject, are left to dicom-rs.
+/// Walks the file meta group and the data set before dicom-rs parses them: refuses
+/// element lengths that run past the end of the bytes (which dicom-rs would allocate
+/// first), and returns the Pixel Data value's range when it is native little-endian
+/// data that can be decoded in place. Deflated data sets, and meta groups dicom-rs will
+/// reject, are left to dicom-rs.
 fn prescan(part10: &[u8]) -> Result<Option<Range<usize>>, ErrorKind> {
-    let Some(start) = element_walk::dataset_start(part10) else {
+    let Some(start) = element_walk::dataset_start(part10).map_err(ErrorKind::Malformed)? else {
         return Ok(None);
     };
     let Ok(meta) = FileMetaTable::from_reader(part10) else {

@@ -26,7 +26,10 @@ pub(crate) struct Encoding {
 
 /// Where the data set starts in Part 10 bytes that begin at `DICM`: after the file meta
 /// group, found by walking its elements rather than trusting its group length.
-pub(crate) fn dataset_start(part10: &[u8]) -> Option<usize> {
+/// `Ok(None)` when the bytes end inside an element header. A meta element whose value
+/// runs past the end is an error: dicom-rs would allocate and zero its declared length
+/// (up to 4 GiB) before finding out, which fuzzing showed costs a gigabyte and seconds.
+pub(crate) fn dataset_start(part10: &[u8]) -> Result<Option<usize>, String> {
     let meta = Encoding {
         explicit_vr: true,
         big_endian: false,
@@ -37,12 +40,16 @@ pub(crate) fn dataset_start(part10: &[u8]) -> Option<usize> {
         encoding: meta,
     };
     loop {
-        let group = u16::from_le_bytes(part10.get(walker.at..walker.at + 2)?.try_into().ok()?);
-        if group != 0x0002 {
-            return Some(walker.at);
+        let Some(group) = part10.get(walker.at..walker.at + 2) else {
+            return Ok(None);
+        };
+        if group != [0x02, 0x00] {
+            return Ok(Some(walker.at));
         }
-        let header = walker.header()?;
-        walker.skip_value(&header, 0).ok()?;
+        let Some(header) = walker.header() else {
+            return Ok(None);
+        };
+        walker.skip_value(&header, 0)?;
     }
 }
 
@@ -139,21 +146,33 @@ impl Walker<'_> {
         }
         let vr: [u8; 2] = self.bytes.get(self.at..self.at + 2)?.try_into().ok()?;
         self.at += 2;
-        let long_form = matches!(
+        // PS3.5 7.1.2 lists the VRs with a 16-bit length; every other one, including a
+        // VR that is not defined at all (read as UN, as dicom-rs does), has a 32-bit
+        // length after two reserved bytes. Fuzzing found the walk and dicom-rs disagreeing
+        // on undefined VRs, which let a 1 GiB length through to dicom-rs.
+        let long_form = !matches!(
             &vr,
-            b"OB"
-                | b"OD"
-                | b"OF"
-                | b"OL"
-                | b"OV"
-                | b"OW"
-                | b"SQ"
-                | b"SV"
-                | b"UC"
-                | b"UN"
-                | b"UR"
-                | b"UT"
-                | b"UV"
+            b"AE"
+                | b"AS"
+                | b"AT"
+                | b"CS"
+                | b"DA"
+                | b"DS"
+                | b"DT"
+                | b"FL"
+                | b"FD"
+                | b"IS"
+                | b"LO"
+                | b"LT"
+                | b"PN"
+                | b"SH"
+                | b"SL"
+                | b"SS"
+                | b"ST"
+                | b"TM"
+                | b"UI"
+                | b"UL"
+                | b"US"
         );
         let length = if long_form {
             self.at += 2;

@@ -5,4 +5,5 @@ mod bad_input;
 mod fixtures;
 mod mutations;
 mod pixel_formats;
+mod regressions;
 mod support;
