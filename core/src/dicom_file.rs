@@ -93,7 +93,8 @@ impl DicomFile {
         let start = part10_start(&head).map_err(wrap)?;
         // Refuse meta lengths past the end before dicom-rs allocates them (see
         // `prescan`); a meta group longer than the head is refused with them.
-        element_walk::dataset_start(&head[start..]).map_err(|e| wrap(ErrorKind::Malformed(e)))?;
+        element_walk::check_meta_lengths(&head[start..])
+            .map_err(|e| wrap(ErrorKind::Malformed(e)))?;
         let reader = Cursor::new(&head[start..]).chain(file);
         let object = parse(reader, Some(attr::PIXEL_DATA)).map_err(wrap)?;
         Ok(Self::new(name, object, false))
@@ -176,7 +177,8 @@ impl DicomFile {
 /// data that can be decoded in place. Deflated data sets, and meta groups dicom-rs will
 /// reject, are left to dicom-rs.
 fn prescan(part10: &[u8]) -> Result<Option<Range<usize>>, ErrorKind> {
-    let Some(start) = element_walk::dataset_start(part10).map_err(ErrorKind::Malformed)? else {
+    element_walk::check_meta_lengths(part10).map_err(ErrorKind::Malformed)?;
+    let Some(start) = element_walk::dataset_start(part10) else {
         return Ok(None);
     };
     let Ok(meta) = FileMetaTable::from_reader(part10) else {

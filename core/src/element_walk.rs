@@ -26,32 +26,62 @@ pub(crate) struct Encoding {
 
 /// Where the data set starts in Part 10 bytes that begin at `DICM`: after the file meta
 /// group, found by walking its elements rather than trusting its group length.
-/// `Ok(None)` when the bytes end inside an element header. A meta element whose value
-/// runs past the end is an error: dicom-rs would allocate and zero its declared length
-/// (up to 4 GiB) before finding out, which fuzzing showed costs a gigabyte and seconds.
-pub(crate) fn dataset_start(part10: &[u8]) -> Result<Option<usize>, String> {
-    let meta = Encoding {
-        explicit_vr: true,
-        big_endian: false,
-    };
+pub(crate) fn dataset_start(part10: &[u8]) -> Option<usize> {
     let mut walker = Walker {
         bytes: part10,
         at: 4,
-        encoding: meta,
+        encoding: META,
     };
     loop {
-        let Some(group) = part10.get(walker.at..walker.at + 2) else {
-            return Ok(None);
-        };
-        if group != [0x02, 0x00] {
-            return Ok(Some(walker.at));
+        let group = u16::from_le_bytes(part10.get(walker.at..walker.at + 2)?.try_into().ok()?);
+        if group != 0x0002 {
+            return Some(walker.at);
         }
-        let Some(header) = walker.header() else {
-            return Ok(None);
-        };
-        walker.skip_value(&header, 0)?;
+        let header = walker.header()?;
+        walker.skip_value(&header, 0).ok()?;
     }
 }
+
+/// Checks the file meta group of Part 10 bytes that begin at `DICM` the way dicom-rs
+/// reads it: elements of any group until (0002,0000)'s group length is used up. dicom-rs
+/// allocates and zeroes each value's declared length before reading it, so a length past
+/// the end of the bytes costs up to 4 GiB and seconds before the read fails (found by
+/// fuzzing); this refuses it first. Anything else dicom-rs rejects cheaply is left to it.
+pub(crate) fn check_meta_lengths(part10: &[u8]) -> Result<(), String> {
+    let mut walker = Walker {
+        bytes: part10,
+        at: 4,
+        encoding: META,
+    };
+    let Some(header) = walker.header() else {
+        return Ok(());
+    };
+    if header.tag != (0x0002, 0x0000) || header.length != 4 {
+        return Ok(());
+    }
+    let Some(group_length) = walker.u32() else {
+        return Ok(());
+    };
+    let mut read: u32 = 0;
+    while read < group_length {
+        let start = walker.at;
+        let Some(header) = walker.header() else {
+            return Ok(());
+        };
+        if header.length == UNDEFINED {
+            return Ok(());
+        }
+        walker.at = walker.end_of(&header)?;
+        read = read.saturating_add((walker.at - start) as u32);
+    }
+    Ok(())
+}
+
+/// The file meta group's encoding, whatever the transfer syntax.
+const META: Encoding = Encoding {
+    explicit_vr: true,
+    big_endian: false,
+};
 
 /// Checks that every element's declared length fits in the bytes that follow it, at the
 /// top level and inside sequences the walk can see into. The error names the element.

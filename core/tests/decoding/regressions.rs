@@ -63,3 +63,23 @@ fn a_meta_element_with_an_undefined_vr_and_a_huge_length_is_refused_before_alloc
         }
     }
 }
+
+#[test]
+fn a_huge_element_inside_the_meta_group_length_is_refused_before_allocation() {
+    // (0002,0000) says the group runs on for 16 MiB. Within it come an element of group
+    // 0000 (which dicom-rs reads as part of the meta group, and where the walk that finds
+    // the data set stops), then (0002,0002) with the undefined VR "0U" and a 32-bit length
+    // of 841888000 bytes, which dicom-rs zeroed before its read failed (a 10 s timeout
+    // under the fuzzer).
+    let path = regression("meta_group_length_covers_huge_element.dcm");
+    for outcome in outcomes(&path) {
+        let error = outcome.expect_err("the file is truncated");
+        match error.kind() {
+            ErrorKind::Malformed(message) => assert!(
+                message.contains("(0002,0002) declares 841888000 bytes"),
+                "{message}"
+            ),
+            other => panic!("expected a malformed error, got {other:?}"),
+        }
+    }
+}
