@@ -122,6 +122,10 @@ impl DicomFile {
                 total = prefix.len() as u64;
             }
             let start = part10_start(&prefix).map_err(wrap)?;
+            // Refuse meta lengths past the end before dicom-rs allocates them (see
+            // `prescan`); a meta group longer than the prefix is refused with them.
+            element_walk::check_meta_lengths(&prefix[start..])
+                .map_err(|e| wrap(ErrorKind::Malformed(e)))?;
             if deflated(&prefix[start..]) {
                 file.read_to_end(&mut prefix).map_err(|e| wrap(e.into()))?;
                 let object = parse_deflated(&prefix[start..], &limits)
@@ -217,11 +221,13 @@ impl DicomFile {
     }
 }
 
-/// Walks the data set before dicom-rs parses it: refuses element lengths that run past
-/// the end of the bytes (which dicom-rs would allocate first), and returns the Pixel
-/// Data value's range when it is native little-endian data that can be decoded in
-/// place. Deflated data sets, and meta groups dicom-rs will reject, are left to dicom-rs.
+/// Walks the file meta group and the data set before dicom-rs parses them: refuses
+/// element lengths that run past the end of the bytes (which dicom-rs would allocate
+/// first), and returns the Pixel Data value's range when it is native little-endian
+/// data that can be decoded in place. Deflated data sets, and meta groups dicom-rs will
+/// reject, are left to dicom-rs.
 fn prescan(part10: &[u8]) -> Result<Option<Range<usize>>, ErrorKind> {
+    element_walk::check_meta_lengths(part10).map_err(ErrorKind::Malformed)?;
     let Some(start) = element_walk::dataset_start(part10) else {
         return Ok(None);
     };

@@ -6,4 +6,5 @@ mod fixtures;
 mod hostile;
 mod mutations;
 mod pixel_formats;
+mod regressions;
 mod support;

@@ -1,0 +1,85 @@
+//! Inputs found by fuzzing (`fuzz/`, `docs/robustness.md`), kept in `tests/regressions/`.
+//! Every one must give a clean error through every entry point, never a panic, and
+//! each has a test for the specific way it used to go wrong.
+
+use std::path::{Path, PathBuf};
+
+use medprep::{DicomFile, ErrorKind, Frames, Limits};
+
+fn regression(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/regressions")
+        .join(name)
+}
+
+/// Every entry point the fuzz target drives, plus the path-based ones.
+fn outcomes(path: &Path) -> Vec<Result<(), medprep::Error>> {
+    let bytes = std::fs::read(path).expect("regression file");
+    let limits = Limits {
+        max_samples: 1 << 22,
+    };
+    let full = |file: DicomFile| {
+        file.metadata()?;
+        file.image(Frames::All, &limits).map(drop)
+    };
+    vec![
+        DicomFile::header_from_bytes("r.dcm", &bytes).and_then(|f| f.metadata().map(drop)),
+        DicomFile::open_header(path).and_then(|f| f.metadata().map(drop)),
+        DicomFile::from_vec("r.dcm", bytes.clone()).and_then(full),
+        DicomFile::open(path).and_then(full),
+    ]
+}
+
+#[test]
+fn every_regression_input_gives_an_error_or_an_image_without_panicking() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions");
+    let mut count = 0;
+    for entry in std::fs::read_dir(dir).expect("regressions folder") {
+        let path = entry.expect("entry").path();
+        for outcome in outcomes(&path) {
+            if let Err(e) = outcome {
+                assert!(!e.to_string().is_empty(), "{}", path.display());
+            }
+        }
+        count += 1;
+    }
+    assert!(count >= 1, "the reproducers are present");
+}
+
+#[test]
+fn a_meta_element_with_an_undefined_vr_and_a_huge_length_is_refused_before_allocation() {
+    // (0002,0010) with VR "@@" and, read as dicom-rs reads an unknown VR (UN: 32-bit
+    // length), a length of 0x40404040 in a 512-byte file. dicom-rs allocated and zeroed
+    // that gigabyte before failing; the walk must refuse it first, naming the element.
+    let path = regression("meta_undefined_vr_huge_length.dcm");
+    for outcome in outcomes(&path) {
+        let error = outcome.expect_err("the file is truncated");
+        match error.kind() {
+            ErrorKind::Malformed(message) => assert!(
+                message.contains("(0002,0010) declares 1077952576 bytes"),
+                "{message}"
+            ),
+            other => panic!("expected a malformed error, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_huge_element_inside_the_meta_group_length_is_refused_before_allocation() {
+    // (0002,0000) says the group runs on for 16 MiB. Within it come an element of group
+    // 0000 (which dicom-rs reads as part of the meta group, and where the walk that finds
+    // the data set stops), then (0002,0002) with the undefined VR "0U" and a 32-bit length
+    // of 841888000 bytes, which dicom-rs zeroed before its read failed (a 10 s timeout
+    // under the fuzzer).
+    let path = regression("meta_group_length_covers_huge_element.dcm");
+    for outcome in outcomes(&path) {
+        let error = outcome.expect_err("the file is truncated");
+        match error.kind() {
+            ErrorKind::Malformed(message) => assert!(
+                message.contains("(0002,0002) declares 841888000 bytes"),
+                "{message}"
+            ),
+            other => panic!("expected a malformed error, got {other:?}"),
+        }
+    }
+}
