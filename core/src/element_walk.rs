@@ -106,7 +106,7 @@ pub(crate) fn check_meta_lengths(part10: &[u8]) -> Result<(), String> {
         if header.length == UNDEFINED {
             return Ok(());
         }
-        walker.at = walker.end_of(&header)?;
+        walker.at = walker.end_of(&header).map_err(WalkError::message)?;
         read = read.saturating_add((walker.at - start) as u32);
     }
     Ok(())
