@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 use arrow_array::{Array, StringArray};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use super::{fixture, python, scratch};
+use super::{counters, fixture, python, scratch};
 
 /// Decode and tables only, with a PNG per image so that duplicate names show.
 const RECIPE: &str =
@@ -271,18 +271,6 @@ fn summary(stderr: &str) -> (usize, usize, usize) {
         number_before(" failed"),
         number_before(" skipped"),
     )
-}
-
-/// Sum of each `reporter:counter:medprep,NAME,N` line of the mapper's stderr.
-fn counters(stderr: &[u8]) -> BTreeMap<String, u64> {
-    let mut totals = BTreeMap::new();
-    for line in String::from_utf8_lossy(stderr).lines() {
-        if let Some(rest) = line.strip_prefix("reporter:counter:medprep,") {
-            let (name, n) = rest.rsplit_once(',').expect("NAME,N");
-            *totals.entry(name.to_owned()).or_default() += n.parse::<u64>().expect("count");
-        }
-    }
-    totals
 }
 
 /// `image_path` → error kind from errors.jsonl.

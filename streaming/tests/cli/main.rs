@@ -10,6 +10,7 @@ mod privacy;
 mod recipe;
 mod run;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -58,4 +59,16 @@ fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch directory");
     dir
+}
+
+/// Sum of each `reporter:counter:medprep,NAME,N` line of the mapper's stderr.
+fn counters(stderr: &[u8]) -> BTreeMap<String, u64> {
+    let mut totals = BTreeMap::new();
+    for line in String::from_utf8_lossy(stderr).lines() {
+        if let Some(rest) = line.strip_prefix("reporter:counter:medprep,") {
+            let (name, n) = rest.rsplit_once(',').expect("NAME,N");
+            *totals.entry(name.to_owned()).or_default() += n.parse::<u64>().expect("count");
+        }
+    }
+    totals
 }

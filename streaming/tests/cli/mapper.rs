@@ -11,7 +11,7 @@ use medprep_cli::base64;
 use medprep_cli::sinks::parquet::{FeatureRow, TableReader};
 use medprep_cli::typedbytes::{self, Value};
 
-use super::{fixture, medprep, scratch};
+use super::{counters, fixture, medprep, scratch};
 
 fn mapper(args: &[&str], stdin: &[u8]) -> Output {
     mapper_env(args, stdin, &[])
@@ -64,18 +64,6 @@ fn rows(stdout: &[u8], columns: &[String]) -> Vec<BTreeMap<String, String>> {
                 .collect()
         })
         .collect()
-}
-
-/// Sum of each `reporter:counter:medprep,NAME,N` on stderr.
-fn counters(stderr: &[u8]) -> BTreeMap<String, u64> {
-    let mut totals = BTreeMap::new();
-    for line in String::from_utf8_lossy(stderr).lines() {
-        if let Some(rest) = line.strip_prefix("reporter:counter:medprep,") {
-            let (name, n) = rest.rsplit_once(',').expect("NAME,N");
-            *totals.entry(name.to_owned()).or_default() += n.parse::<u64>().expect("count");
-        }
-    }
-    totals
 }
 
 /// Features of `medprep run` on `files` by (image_path, frame).
