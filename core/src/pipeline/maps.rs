@@ -2,12 +2,16 @@
 //!
 //! A Gaussian and a Laplacian of Gaussian of the same sigma share their 1-D passes, so
 //! the plan groups them into one job; jobs run in parallel and fill their map slots.
+//! [`MapPlan::compute_on`] runs the Gaussian, LoG and Sobel jobs on a GPU and the others
+//! (original, Gabor and kernel maps) on the CPU.
 
 use ndarray::{Array2, ArrayView2, CowArray, Ix2};
 use rayon::prelude::*;
 
 use crate::column_name::number_label;
 use crate::cpu::filters;
+#[cfg(feature = "gpu")]
+use crate::gpu::{self, GpuContext, GpuError};
 use crate::recipe::{MapSpec, RecipeError};
 
 /// The maps of a recipe: their names and the jobs that compute them.
@@ -139,6 +143,28 @@ impl MapPlan {
             .par_iter()
             .flat_map_iter(|job| job.run(image))
             .collect();
+        self.in_slots(computed)
+    }
+
+    /// [`Self::compute`] with the jobs that have a GPU twin on `ctx`.
+    #[cfg(feature = "gpu")]
+    pub(super) fn compute_on<'a>(
+        &self,
+        ctx: &GpuContext,
+        image: ArrayView2<'a, f32>,
+    ) -> Result<Vec<CowArray<'a, f32, Ix2>>, GpuError> {
+        let computed: Vec<Vec<(usize, CowArray<'a, f32, Ix2>)>> = self
+            .jobs
+            .par_iter()
+            .map(|job| job.run_on(ctx, image))
+            .collect::<Result<_, _>>()?;
+        Ok(self.in_slots(computed.into_iter().flatten().collect()))
+    }
+
+    fn in_slots<'a>(
+        &self,
+        computed: Vec<(usize, CowArray<'a, f32, Ix2>)>,
+    ) -> Vec<CowArray<'a, f32, Ix2>> {
         let mut slots: Vec<Option<CowArray<'a, f32, Ix2>>> = vec![None; self.names.len()];
         for (slot, map) in computed {
             slots[slot] = Some(map);
@@ -169,23 +195,63 @@ impl Job {
                     (false, true) => (Some(filters::gaussian(image, [*sigma; 2])), None),
                     _ => (None, Some(filters::gaussian_laplace(image, *sigma))),
                 };
-                let mut out = Vec::new();
-                if let Some(g) = smoothed {
-                    out.extend(gaussian.iter().map(|slot| (*slot, g.clone().into())));
-                }
-                if let Some(l) = laplace {
-                    for (slot, normalised) in log {
-                        let map = if *normalised {
-                            let scale = (sigma * sigma) as f32;
-                            l.mapv(|v| v * scale)
-                        } else {
-                            l.clone()
-                        };
-                        out.push((*slot, map.into()));
-                    }
-                }
-                out
+                gaussian_family_maps(*sigma, gaussian, log, smoothed, laplace)
             }
         }
     }
+
+    /// [`Self::run`] on `ctx` for Gaussian, LoG and Sobel maps, on the CPU for the rest.
+    #[cfg(feature = "gpu")]
+    fn run_on<'a>(
+        &self,
+        ctx: &GpuContext,
+        image: ArrayView2<'a, f32>,
+    ) -> Result<Vec<(usize, CowArray<'a, f32, Ix2>)>, GpuError> {
+        Ok(match self {
+            Self::Original { .. } | Self::Kernel { .. } => self.run(image),
+            Self::Sobel { slot } => {
+                vec![(*slot, gpu::filters::sobel_magnitude(ctx, image)?.into())]
+            }
+            Self::GaussianFamily {
+                sigma,
+                gaussian,
+                log,
+            } => {
+                let smoothed = (!gaussian.is_empty())
+                    .then(|| gpu::filters::gaussian(ctx, image, [*sigma; 2]))
+                    .transpose()?;
+                let laplace = (!log.is_empty())
+                    .then(|| gpu::filters::gaussian_laplace(ctx, image, *sigma))
+                    .transpose()?;
+                gaussian_family_maps(*sigma, gaussian, log, smoothed, laplace)
+            }
+        })
+    }
+}
+
+/// The Gaussian and LoG maps of one sigma into their slots; normalised LoG slots are
+/// scaled by sigma².
+fn gaussian_family_maps<'a>(
+    sigma: f64,
+    gaussian: &[usize],
+    log: &[(usize, bool)],
+    smoothed: Option<Array2<f32>>,
+    laplace: Option<Array2<f32>>,
+) -> Vec<(usize, CowArray<'a, f32, Ix2>)> {
+    let mut out = Vec::new();
+    if let Some(g) = smoothed {
+        out.extend(gaussian.iter().map(|slot| (*slot, g.clone().into())));
+    }
+    if let Some(l) = laplace {
+        for (slot, normalised) in log {
+            let map = if *normalised {
+                let scale = (sigma * sigma) as f32;
+                l.mapv(|v| v * scale)
+            } else {
+                l.clone()
+            };
+            out.push((*slot, map.into()));
+        }
+    }
+    out
 }
