@@ -96,6 +96,11 @@ impl Pipeline {
         })
     }
 
+    /// The same pipeline on `device` (what is prepared does not depend on the device).
+    pub fn on_device(self, device: Device) -> Self {
+        Self { device, ..self }
+    }
+
     /// The recipe this pipeline runs.
     pub fn recipe(&self) -> &Recipe {
         &self.recipe
