@@ -21,6 +21,9 @@ pub(super) struct MapPlan {
     jobs: Vec<Job>,
 }
 
+/// Maps with the slot each fills.
+type Slotted<'a> = Vec<(usize, CowArray<'a, f32, Ix2>)>;
+
 #[derive(Debug)]
 enum Job {
     Original {
@@ -138,7 +141,7 @@ impl MapPlan {
 
     /// Every map of `image`, in [`Self::names`] order.
     pub(super) fn compute<'a>(&self, image: ArrayView2<'a, f32>) -> Vec<CowArray<'a, f32, Ix2>> {
-        let computed: Vec<(usize, CowArray<'a, f32, Ix2>)> = self
+        let computed: Slotted<'a> = self
             .jobs
             .par_iter()
             .flat_map_iter(|job| job.run(image))
@@ -153,7 +156,7 @@ impl MapPlan {
         ctx: &GpuContext,
         image: ArrayView2<'a, f32>,
     ) -> Result<Vec<CowArray<'a, f32, Ix2>>, GpuError> {
-        let computed: Vec<Vec<(usize, CowArray<'a, f32, Ix2>)>> = self
+        let computed: Vec<Slotted<'a>> = self
             .jobs
             .par_iter()
             .map(|job| job.run_on(ctx, image))
@@ -161,10 +164,7 @@ impl MapPlan {
         Ok(self.in_slots(computed.into_iter().flatten().collect()))
     }
 
-    fn in_slots<'a>(
-        &self,
-        computed: Vec<(usize, CowArray<'a, f32, Ix2>)>,
-    ) -> Vec<CowArray<'a, f32, Ix2>> {
+    fn in_slots<'a>(&self, computed: Slotted<'a>) -> Vec<CowArray<'a, f32, Ix2>> {
         let mut slots: Vec<Option<CowArray<'a, f32, Ix2>>> = vec![None; self.names.len()];
         for (slot, map) in computed {
             slots[slot] = Some(map);
@@ -175,7 +175,7 @@ impl MapPlan {
 }
 
 impl Job {
-    fn run<'a>(&self, image: ArrayView2<'a, f32>) -> Vec<(usize, CowArray<'a, f32, Ix2>)> {
+    fn run<'a>(&self, image: ArrayView2<'a, f32>) -> Slotted<'a> {
         match self {
             Self::Original { slot } => vec![(*slot, CowArray::from(image))],
             Self::Sobel { slot } => vec![(*slot, filters::sobel_magnitude(image).into())],
@@ -206,7 +206,7 @@ impl Job {
         &self,
         ctx: &GpuContext,
         image: ArrayView2<'a, f32>,
-    ) -> Result<Vec<(usize, CowArray<'a, f32, Ix2>)>, GpuError> {
+    ) -> Result<Slotted<'a>, GpuError> {
         Ok(match self {
             Self::Original { .. } | Self::Kernel { .. } => self.run(image),
             Self::Sobel { slot } => {
@@ -237,7 +237,7 @@ fn gaussian_family_maps<'a>(
     log: &[(usize, bool)],
     smoothed: Option<Array2<f32>>,
     laplace: Option<Array2<f32>>,
-) -> Vec<(usize, CowArray<'a, f32, Ix2>)> {
+) -> Slotted<'a> {
     let mut out = Vec::new();
     if let Some(g) = smoothed {
         out.extend(gaussian.iter().map(|slot| (*slot, g.clone().into())));

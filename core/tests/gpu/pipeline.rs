@@ -93,7 +93,7 @@ fn compare_preset(ctx: &'static GpuContext, preset: &str) {
             let before = failures.len();
             for (i, name) in names.iter().enumerate() {
                 let (gv, wv) = (g.features[i], w.features[i]);
-                if ill_conditioned(name, &by_name) {
+                if ill_conditioned(name, by_name) {
                     exempt += 1;
                     continue;
                 }

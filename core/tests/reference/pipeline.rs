@@ -82,7 +82,7 @@ fn ct_standard_matches_the_scipy_pipeline() {
             };
             for (i, name) in reference.features.iter().enumerate() {
                 let (got, want) = (frame.features[i], expected[i]);
-                if ill_conditioned(name, &by_name) {
+                if ill_conditioned(name, by_name) {
                     exempt.insert(name.clone());
                     continue;
                 }

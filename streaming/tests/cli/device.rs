@@ -100,7 +100,7 @@ fn run_on_the_gpu_writes_the_features_of_the_cpu_within_tolerance() {
     let mut failures = Vec::new();
     let mut compared = 0;
     for (i, name) in names.iter().enumerate() {
-        if ill_conditioned(name, &by_name) {
+        if ill_conditioned(name, by_name) {
             continue;
         }
         compared += 1;
