@@ -158,6 +158,13 @@ impl Pipeline {
             let window = normalize::resolve(window, image)?;
             let invert = normalize::inverted(image);
             let windowed = gpu::window::window(ctx, values, &window, invert).map_err(gpu_error)?;
+            if windowed.len() != values.len() {
+                return Err(ErrorKind::Pipeline(format!(
+                    "GPU: the window returned {} values for {}",
+                    windowed.len(),
+                    values.len()
+                )));
+            }
             values.copy_from_slice(&windowed);
             return Ok(());
         }
