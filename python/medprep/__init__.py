@@ -14,6 +14,7 @@ stages as functions on numpy arrays and ``medprep.features`` the IBSI statistics
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from dataclasses import dataclass
@@ -29,6 +30,10 @@ from ._native import (
     StatsError,
     __version__,
 )
+
+# Mesa's Vulkan device-selection layer connects to a Wayland display when a GPU is opened
+# and prints errors on hosts without one; wgpu picks the adapter itself.
+os.environ.setdefault("NODEVICE_SELECT", "1")
 
 __all__ = [
     "DecodeError",
@@ -89,8 +94,12 @@ class Pipeline:
     """A recipe ready to run: normalise, resample, feature maps, IBSI statistics.
 
     ``recipe`` is a preset name (``"ct-standard"``, see ``medprep recipe show``), a
-    TOML or JSON file path, or a dict with the recipe's keys. ``device`` is ``"auto"`` or
-    ``"cpu"``; this build has no GPU backend (``"gpu"`` raises ``ValueError``).
+    TOML or JSON file path, or a dict with the recipe's keys. ``device`` is ``"cpu"``,
+    ``"gpu"`` (the window, resampling without anti-aliasing and the Gaussian, LoG and Sobel
+    maps on a GPU, software adapters included; ``ValueError`` without one) or ``"auto"``
+    (a hardware GPU if there is one, else the CPU; the choice and its reason are
+    ``device_note``, also logged at INFO level on the ``medprep`` logger). GPU features
+    agree with the CPU's within ``1e-4 + 1e-3 * |cpu|``, not bit for bit.
 
     >>> pipeline = medprep.Pipeline("ct-standard")
     >>> pipeline.feature_names[:2]
@@ -103,6 +112,8 @@ class Pipeline:
     def __init__(self, recipe: Union[str, "os.PathLike[str]", Dict[str, Any]] = "ct-standard",
                  device: str = "auto") -> None:
         self._native = _native.Pipeline(recipe, device)
+        if device == "auto":
+            logging.getLogger("medprep").info("%s", self._native.device_note)
         self._local = threading.local()
 
     @property
@@ -112,8 +123,13 @@ class Pipeline:
 
     @property
     def device(self) -> str:
-        """The backend that runs the recipe (``"cpu"``)."""
+        """The device that runs the recipe: ``"cpu"`` or ``"gpu"``."""
         return self._native.device
+
+    @property
+    def device_note(self) -> str:
+        """The device chosen, one line: for ``"auto"``, which one and why."""
+        return self._native.device_note
 
     @property
     def recipe_toml(self) -> str:

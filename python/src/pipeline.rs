@@ -35,7 +35,7 @@ type Columns<'py> = (
     Vec<(usize, String, String, String)>,
 );
 
-/// A recipe ready to run on the CPU backend.
+/// A recipe ready to run on a device.
 #[derive(Debug)]
 #[pyclass(module = "medprep._native", frozen)]
 pub struct Pipeline {
@@ -43,9 +43,12 @@ pub struct Pipeline {
     /// The recipe as TOML (the form `medprep recipe show` prints).
     #[pyo3(get)]
     recipe_toml: String,
-    /// The backend that runs the recipe: `cpu`.
+    /// The device that runs the recipe: `cpu` or `gpu`.
     #[pyo3(get)]
     device: &'static str,
+    /// One line naming the device and, for `auto`, why it was chosen.
+    #[pyo3(get)]
+    device_note: String,
 }
 
 /// A recipe from a preset name or file path (`str`), a path (`os.PathLike`) or a dict.
@@ -99,27 +102,22 @@ impl Pipeline {
     #[new]
     #[pyo3(signature = (recipe = None, device = "auto"))]
     fn new(py: Python<'_>, recipe: Option<&Bound<'_, PyAny>>, device: &str) -> PyResult<Self> {
-        let device = match device {
-            "auto" | "cpu" => "cpu",
-            "gpu" => return Err(PyValueError::new_err("no GPU backend in this build")),
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "device must be \"auto\", \"cpu\" or \"gpu\", not {other:?}"
-                )))
-            }
-        };
+        let (device, device_note) = py
+            .detach(|| medprep::Device::from_name(device))
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
         let recipe = match recipe {
             Some(recipe) => recipe_from(recipe)?,
             None => Recipe::preset("ct-standard").map_err(|e| errors::from_recipe(&e))?,
         };
         let recipe_toml = recipe.to_toml();
         let inner = py
-            .detach(|| medprep::Pipeline::new(recipe))
+            .detach(|| medprep::Pipeline::with_device(recipe, device))
             .map_err(|e| errors::from_recipe(&e))?;
         Ok(Self {
+            device: inner.device().name(),
             inner: Arc::new(inner),
             recipe_toml,
-            device,
+            device_note,
         })
     }
 

@@ -1,7 +1,9 @@
 """medprep.Pipeline: the same table as `medprep run`'s features.parquet, bytes inputs,
 errors, recipes and devices."""
 
+import os
 import subprocess
+import sys
 
 import numpy as np
 import pyarrow as pa
@@ -133,10 +135,62 @@ def test_recipes_from_dict_and_file(tmp_path, pipeline):
                                                     "interpolator": "bilinear"}})
 
 
-def test_devices():
-    assert medprep.Pipeline(device="cpu").device == "cpu"
-    assert medprep.Pipeline(device="auto").device == "cpu"
-    with pytest.raises(ValueError, match="no GPU backend in this build"):
-        medprep.Pipeline(device="gpu")
+def test_devices(monkeypatch):
+    cpu = medprep.Pipeline(device="cpu")
+    assert (cpu.device, cpu.device_note) == ("cpu", "device cpu")
+    auto = medprep.Pipeline(device="auto")
+    assert auto.device in ("cpu", "gpu")
+    assert auto.device_note.startswith(f"device auto: {auto.device}"), auto.device_note
     with pytest.raises(ValueError, match="device must be"):
         medprep.Pipeline(device="tpu")
+    # A backend this platform lacks has no adapter: gpu refuses, auto takes the CPU.
+    monkeypatch.setenv("WGPU_BACKEND", "dx12" if sys.platform == "darwin" else "metal")
+    with pytest.raises(ValueError, match='device "gpu" needs a GPU and none is usable'):
+        medprep.Pipeline(device="gpu")
+    auto = medprep.Pipeline(device="auto")
+    assert auto.device == "cpu"
+    assert auto.device_note.startswith("device auto: cpu, because no GPU adapter")
+
+
+# The agreement asked of GPU features (core/tests/common/feature_tolerance.rs):
+# |gpu - cpu| <= ABS + REL |cpu|, except ratios whose denominator is below ILL_CONDITIONED
+# of its scale (cov, qcod of zero-mean maps).
+ABS, REL, ILL_CONDITIONED = 1e-4, 1e-3, 1e-2
+
+
+def _ill_conditioned(name: str, row: dict) -> bool:
+    map_name, _, stat = name.rpartition("_")
+    if stat == "cov":
+        return abs(row[f"{map_name}_mean"]) < ILL_CONDITIONED * row[f"{map_name}_variance"] ** 0.5
+    if stat == "qcod":
+        qcod, iqr = row[f"{map_name}_qcod"], row[f"{map_name}_iqr"]
+        p25_plus_p75 = 0.0 if (np.isnan(qcod) or qcod == 0) else iqr / qcod
+        return abs(p25_plus_p75) < ILL_CONDITIONED * iqr
+    return False
+
+
+def test_gpu_pipeline_matches_the_cpu():
+    try:
+        gpu = medprep.Pipeline("ct-standard", device="gpu")
+    except ValueError as error:
+        if os.environ.get("MEDPREP_REQUIRE_GPU", "") not in ("", "0"):
+            pytest.fail(f"MEDPREP_REQUIRE_GPU is set but there is no usable GPU: {error}")
+        pytest.skip(f"no GPU: {error} (MEDPREP_REQUIRE_GPU=1 makes this a failure)")
+    assert gpu.device == "gpu"
+    assert gpu.device_note.startswith("device gpu (")
+    cpu = medprep.Pipeline("ct-standard", device="cpu")
+    got = gpu.run([CT_SLICE, MULTIFRAME]).to_pylist()
+    want = cpu.run([CT_SLICE, MULTIFRAME]).to_pylist()
+    assert len(got) == len(want) == 5
+    failures, compared = [], 0
+    for g, w in zip(got, want):
+        for name in cpu.feature_names:
+            if _ill_conditioned(name, w):
+                continue
+            compared += 1
+            both_nan = np.isnan(g[name]) and np.isnan(w[name])
+            if not (abs(g[name] - w[name]) <= ABS + REL * abs(w[name]) or both_nan):
+                failures.append(f"{w['image_path']} frame {w['frame']} {name}: "
+                                f"gpu {g[name]} cpu {w[name]}")
+    assert compared > 700
+    assert not failures, "\n".join(failures)

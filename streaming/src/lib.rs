@@ -19,6 +19,7 @@
 
 pub mod base64;
 pub mod cli;
+pub mod device;
 pub mod mapper;
 pub mod names;
 pub mod process;

@@ -36,6 +36,7 @@ use self::records::{Key, Line, Payload, Record};
 use self::reporter::Reporter;
 use self::side::{SideOutputs, SideRows};
 use crate::base64;
+use crate::device::DeviceArg;
 use crate::process::{process, Outcome, Source};
 use crate::pseudonym::Pseudonymizer;
 use crate::queue;
@@ -72,10 +73,11 @@ pub struct Args {
     /// Preset name (see `medprep recipe list`) or recipe file (TOML, or JSON by extension).
     #[arg(long, short, default_value = "ct-standard")]
     recipe: String,
-    /// Compute device. `auto` picks a GPU when one is usable; this build has no GPU
-    /// backend yet, so `auto` runs on the CPU.
-    #[arg(long, value_enum, default_value_t = Device::Auto)]
-    device: Device,
+    /// Compute device: `gpu` runs the window, resampling and the Gaussian, LoG and
+    /// Sobel maps on a GPU (software adapters included; exit 2 without one), `auto` a
+    /// hardware GPU if there is one and else the CPU (a reporter status line says which).
+    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+    device: DeviceArg,
     /// Worker threads [default: all cores]. On a cluster, match the task's vcores.
     #[arg(long, short, value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
@@ -140,15 +142,6 @@ pub struct Args {
     /// Seconds between status lines on stderr.
     #[arg(long, default_value_t = reporter::STATUS_INTERVAL.as_secs(), hide = true)]
     status_interval: u64,
-}
-
-/// Where the computation runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Device {
-    /// The best device available (the CPU in this build).
-    Auto,
-    /// All CPU cores (rayon).
-    Cpu,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -294,10 +287,11 @@ fn run_checked(args: Args) -> Result<(), Stop> {
     let pseudonyms =
         Pseudonymizer::from_options(args.pseudonymize, args.pseudonym_key_file.as_deref())
             .map_err(Stop::Usage)?;
-    match args.device {
-        // Both run the CPU backend until a GPU one exists.
-        Device::Auto | Device::Cpu => {}
+    let (device, note) = args.device.open().map_err(|e| Stop::Usage(e.into()))?;
+    if let Some(note) = note {
+        eprintln_safe(&format!("reporter:status:medprep {note}"));
     }
+    let pipeline = pipeline.on_device(device);
     let typed_io = args.io == Some(Io::Typedbytes);
     let output = args.output.unwrap_or(if typed_io {
         OutputFormat::Typedbytes

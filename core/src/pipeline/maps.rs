@@ -2,12 +2,16 @@
 //!
 //! A Gaussian and a Laplacian of Gaussian of the same sigma share their 1-D passes, so
 //! the plan groups them into one job; jobs run in parallel and fill their map slots.
+//! [`MapPlan::compute_on`] runs the Gaussian, LoG and Sobel jobs on a GPU and the others
+//! (original, Gabor and kernel maps) on the CPU.
 
 use ndarray::{Array2, ArrayView2, CowArray, Ix2};
 use rayon::prelude::*;
 
 use crate::column_name::number_label;
 use crate::cpu::filters;
+#[cfg(feature = "gpu")]
+use crate::gpu::{self, GpuContext, GpuError};
 use crate::recipe::{MapSpec, RecipeError};
 
 /// The maps of a recipe: their names and the jobs that compute them.
@@ -16,6 +20,9 @@ pub(super) struct MapPlan {
     names: Vec<String>,
     jobs: Vec<Job>,
 }
+
+/// Maps with the slot each fills.
+type Slotted<'a> = Vec<(usize, CowArray<'a, f32, Ix2>)>;
 
 #[derive(Debug)]
 enum Job {
@@ -134,11 +141,30 @@ impl MapPlan {
 
     /// Every map of `image`, in [`Self::names`] order.
     pub(super) fn compute<'a>(&self, image: ArrayView2<'a, f32>) -> Vec<CowArray<'a, f32, Ix2>> {
-        let computed: Vec<(usize, CowArray<'a, f32, Ix2>)> = self
+        let computed: Slotted<'a> = self
             .jobs
             .par_iter()
             .flat_map_iter(|job| job.run(image))
             .collect();
+        self.in_slots(computed)
+    }
+
+    /// [`Self::compute`] with the jobs that have a GPU twin on `ctx`.
+    #[cfg(feature = "gpu")]
+    pub(super) fn compute_on<'a>(
+        &self,
+        ctx: &GpuContext,
+        image: ArrayView2<'a, f32>,
+    ) -> Result<Vec<CowArray<'a, f32, Ix2>>, GpuError> {
+        let computed: Vec<Slotted<'a>> = self
+            .jobs
+            .par_iter()
+            .map(|job| job.run_on(ctx, image))
+            .collect::<Result<_, _>>()?;
+        Ok(self.in_slots(computed.into_iter().flatten().collect()))
+    }
+
+    fn in_slots<'a>(&self, computed: Slotted<'a>) -> Vec<CowArray<'a, f32, Ix2>> {
         let mut slots: Vec<Option<CowArray<'a, f32, Ix2>>> = vec![None; self.names.len()];
         for (slot, map) in computed {
             slots[slot] = Some(map);
@@ -149,7 +175,7 @@ impl MapPlan {
 }
 
 impl Job {
-    fn run<'a>(&self, image: ArrayView2<'a, f32>) -> Vec<(usize, CowArray<'a, f32, Ix2>)> {
+    fn run<'a>(&self, image: ArrayView2<'a, f32>) -> Slotted<'a> {
         match self {
             Self::Original { slot } => vec![(*slot, CowArray::from(image))],
             Self::Sobel { slot } => vec![(*slot, filters::sobel_magnitude(image).into())],
@@ -169,23 +195,63 @@ impl Job {
                     (false, true) => (Some(filters::gaussian(image, [*sigma; 2])), None),
                     _ => (None, Some(filters::gaussian_laplace(image, *sigma))),
                 };
-                let mut out = Vec::new();
-                if let Some(g) = smoothed {
-                    out.extend(gaussian.iter().map(|slot| (*slot, g.clone().into())));
-                }
-                if let Some(l) = laplace {
-                    for (slot, normalised) in log {
-                        let map = if *normalised {
-                            let scale = (sigma * sigma) as f32;
-                            l.mapv(|v| v * scale)
-                        } else {
-                            l.clone()
-                        };
-                        out.push((*slot, map.into()));
-                    }
-                }
-                out
+                gaussian_family_maps(*sigma, gaussian, log, smoothed, laplace)
             }
         }
     }
+
+    /// [`Self::run`] on `ctx` for Gaussian, LoG and Sobel maps, on the CPU for the rest.
+    #[cfg(feature = "gpu")]
+    fn run_on<'a>(
+        &self,
+        ctx: &GpuContext,
+        image: ArrayView2<'a, f32>,
+    ) -> Result<Slotted<'a>, GpuError> {
+        Ok(match self {
+            Self::Original { .. } | Self::Kernel { .. } => self.run(image),
+            Self::Sobel { slot } => {
+                vec![(*slot, gpu::filters::sobel_magnitude(ctx, image)?.into())]
+            }
+            Self::GaussianFamily {
+                sigma,
+                gaussian,
+                log,
+            } => {
+                let smoothed = (!gaussian.is_empty())
+                    .then(|| gpu::filters::gaussian(ctx, image, [*sigma; 2]))
+                    .transpose()?;
+                let laplace = (!log.is_empty())
+                    .then(|| gpu::filters::gaussian_laplace(ctx, image, *sigma))
+                    .transpose()?;
+                gaussian_family_maps(*sigma, gaussian, log, smoothed, laplace)
+            }
+        })
+    }
+}
+
+/// The Gaussian and LoG maps of one sigma into their slots; normalised LoG slots are
+/// scaled by sigma².
+fn gaussian_family_maps<'a>(
+    sigma: f64,
+    gaussian: &[usize],
+    log: &[(usize, bool)],
+    smoothed: Option<Array2<f32>>,
+    laplace: Option<Array2<f32>>,
+) -> Slotted<'a> {
+    let mut out = Vec::new();
+    if let Some(g) = smoothed {
+        out.extend(gaussian.iter().map(|slot| (*slot, g.clone().into())));
+    }
+    if let Some(l) = laplace {
+        for (slot, normalised) in log {
+            let map = if *normalised {
+                let scale = (sigma * sigma) as f32;
+                l.mapv(|v| v * scale)
+            } else {
+                l.clone()
+            };
+            out.push((*slot, map.into()));
+        }
+    }
+    out
 }

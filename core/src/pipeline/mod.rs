@@ -5,6 +5,15 @@
 //! one decoded [`Image`] and returns one [`FrameResult`] per frame. The work inside a
 //! frame runs on rayon; results do not depend on the number of threads.
 //!
+//! [`Pipeline::with_device`] with [`Device::Gpu`] runs the stages that have a GPU twin on
+//! the GPU, per frame: the window (when the recipe normalises with one), resampling
+//! (unless it anti-aliases, which runs on the CPU) and the Gaussian, LoG and Sobel maps.
+//! Other normalisations, Gabor and kernel maps and every statistic run on the CPU. The
+//! features agree with the CPU's within the GPU stages' tolerances (see `docs/gpu.md`),
+//! not bit for bit. A GPU failure (device lost, an image too large for the device) fails
+//! that image with [`ErrorKind::Pipeline`]: a silent switch to the CPU would make the
+//! device behind a row unknowable.
+//!
 //! ```
 //! use medprep::{DicomFile, Frames, Limits, Pipeline, Recipe};
 //!
@@ -17,6 +26,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod device;
 mod maps;
 mod normalize;
 mod output;
@@ -26,9 +36,14 @@ use rayon::prelude::*;
 
 use crate::cpu::{filters, resample, stats};
 use crate::error::{Error, ErrorKind};
+#[cfg(feature = "gpu")]
+use crate::gpu;
+#[cfg(feature = "gpu")]
+use crate::recipe::Normalize;
 use crate::recipe::{Family, Recipe, RecipeError};
 use crate::Image;
 
+pub use device::{Device, DeviceError};
 pub use output::OutputImage;
 
 /// The result of one frame.
@@ -44,18 +59,24 @@ pub struct FrameResult {
     pub spacing: Option<[f64; 2]>,
 }
 
-/// A recipe ready to run on the CPU backend.
+/// A recipe ready to run on a [`Device`].
 #[derive(Debug)]
 pub struct Pipeline {
     recipe: Recipe,
+    device: Device,
     maps: maps::MapPlan,
     feature_names: Vec<String>,
     limits: crate::Limits,
 }
 
 impl Pipeline {
-    /// Prepares `recipe`: loads kernel banks and builds Gabor kernels.
+    /// Prepares `recipe` for the CPU: loads kernel banks and builds Gabor kernels.
     pub fn new(recipe: Recipe) -> Result<Self, RecipeError> {
+        Self::with_device(recipe, Device::Cpu)
+    }
+
+    /// Prepares `recipe` for `device` (see the module documentation for what runs where).
+    pub fn with_device(recipe: Recipe, device: Device) -> Result<Self, RecipeError> {
         let maps = maps::MapPlan::new(&recipe.maps)?;
         let stat_names: Vec<&str> = recipe
             .features
@@ -71,6 +92,7 @@ impl Pipeline {
         Ok(Self {
             limits: crate::Limits::default(),
             recipe,
+            device,
             maps,
             feature_names,
         })
@@ -84,9 +106,19 @@ impl Pipeline {
         self
     }
 
+    /// The same pipeline on `device` (what is prepared does not depend on the device).
+    pub fn on_device(self, device: Device) -> Self {
+        Self { device, ..self }
+    }
+
     /// The recipe this pipeline runs.
     pub fn recipe(&self) -> &Recipe {
         &self.recipe
+    }
+
+    /// Where this pipeline computes.
+    pub fn device(&self) -> &Device {
+        &self.device
     }
 
     /// Feature column names, `<map>_<statistic>`, in output order.
@@ -112,12 +144,12 @@ impl Pipeline {
             frames: image.frames,
         })?;
         let mut values = normalize::grey(samples, usize::from(image.samples_per_pixel));
-        normalize::apply(&self.recipe.normalize, &mut values, image)?;
+        self.normalize(&mut values, image)?;
         let normalised = Array2::from_shape_vec((rows, cols), values)
             .map_err(|e| ErrorKind::Pipeline(format!("frame shape: {e}")))?;
         let spacing = image.meta.geometry.pixel_spacing;
         let (resampled, spacing) = self.resample(normalised, spacing)?;
-        let maps = self.maps.compute(resampled.view());
+        let maps = self.maps(resampled.view())?;
         let features = self.statistics(&maps)?;
         let image = output::image(&self.recipe.output, resampled.view());
         Ok(FrameResult {
@@ -126,6 +158,38 @@ impl Pipeline {
             image,
             spacing,
         })
+    }
+
+    fn normalize(&self, values: &mut [f32], image: &Image) -> Result<(), ErrorKind> {
+        #[cfg(feature = "gpu")]
+        if let (Some(ctx), Normalize::Window { window }) =
+            (self.device.context(), &self.recipe.normalize)
+        {
+            let window = normalize::resolve(window, image)?;
+            let invert = normalize::inverted(image);
+            let windowed = gpu::window::window(ctx, values, &window, invert).map_err(gpu_error)?;
+            if windowed.len() != values.len() {
+                return Err(ErrorKind::Pipeline(format!(
+                    "GPU: the window returned {} values for {}",
+                    windowed.len(),
+                    values.len()
+                )));
+            }
+            values.copy_from_slice(&windowed);
+            return Ok(());
+        }
+        normalize::apply(&self.recipe.normalize, values, image)
+    }
+
+    fn maps<'a>(
+        &self,
+        image: ArrayView2<'a, f32>,
+    ) -> Result<Vec<CowArray<'a, f32, Ix2>>, ErrorKind> {
+        #[cfg(feature = "gpu")]
+        if let Some(ctx) = self.device.context() {
+            return self.maps.compute_on(ctx, image).map_err(gpu_error);
+        }
+        Ok(self.maps.compute(image))
     }
 
     fn resample(
@@ -164,8 +228,14 @@ impl Pipeline {
         let samples = (grid.size[0] as u64).saturating_mul(grid.size[1] as u64);
         self.limits.check_samples(samples)?;
         let sigma = resample::antialias_sigma(grid.step);
-        let prefiltered = (recipe.antialias && sigma.iter().any(|s| *s > 0.0))
-            .then(|| filters::gaussian(image.view(), sigma));
+        let antialias = recipe.antialias && sigma.iter().any(|s| *s > 0.0);
+        #[cfg(feature = "gpu")]
+        if let (Some(ctx), false) = (self.device.context(), antialias) {
+            let out = gpu::resample::resample(ctx, image.view(), &grid, recipe.interpolator)
+                .map_err(gpu_error)?;
+            return Ok((out, spacing.map(|s| grid.output_spacing(s))));
+        }
+        let prefiltered = antialias.then(|| filters::gaussian(image.view(), sigma));
         let source = prefiltered.as_ref().unwrap_or(&image);
         let out = resample::resample(source.view(), &grid, recipe.interpolator);
         Ok((out, spacing.map(|s| grid.output_spacing(s))))
@@ -190,6 +260,12 @@ impl Pipeline {
         }
         Ok(all)
     }
+}
+
+/// A GPU failure fails the image, naming the GPU.
+#[cfg(feature = "gpu")]
+fn gpu_error(error: gpu::GpuError) -> ErrorKind {
+    ErrorKind::Pipeline(format!("GPU: {error}"))
 }
 
 fn family_names(family: Family) -> &'static [&'static str] {

@@ -26,15 +26,11 @@ pub(super) fn apply(
     values: &mut [f32],
     image: &Image,
 ) -> Result<(), ErrorKind> {
-    let invert = image.photometric == "MONOCHROME1";
+    let invert = inverted(image);
     match normalize {
         Normalize::None => return Ok(()),
         Normalize::Window { window } => {
-            let window = match window {
-                WindowSpec::Explicit(w) => *w,
-                WindowSpec::Header => Window::from_header(&image.meta)
-                    .ok_or(ErrorKind::MissingAttribute(WINDOW_CENTER))?,
-            };
+            let window = resolve(window, image)?;
             // The window inverts MONOCHROME1 itself.
             window.apply(values, invert);
             return Ok(());
@@ -67,6 +63,21 @@ pub(super) fn apply(
         values.iter_mut().for_each(|v| *v = 1.0 - *v);
     }
     Ok(())
+}
+
+/// Whether `image` is MONOCHROME1 (bright means low values), which normalisation flips.
+pub(super) fn inverted(image: &Image) -> bool {
+    image.photometric == "MONOCHROME1"
+}
+
+/// The window a recipe asks for: its own, or the first one of the image's header.
+pub(super) fn resolve(window: &WindowSpec, image: &Image) -> Result<Window, ErrorKind> {
+    match window {
+        WindowSpec::Explicit(w) => Ok(*w),
+        WindowSpec::Header => {
+            Window::from_header(&image.meta).ok_or(ErrorKind::MissingAttribute(WINDOW_CENTER))
+        }
+    }
 }
 
 /// Maps `lo..hi` to 0..1, clamping outside; a zero range maps everything to 0.

@@ -233,3 +233,20 @@ fn a_resampled_size_beyond_the_limits_is_an_error_not_an_allocation() {
     let e = p.process(&path, &image).unwrap_err();
     assert_eq!(e.kind().label(), "too_large", "{e}");
 }
+
+#[test]
+fn device_names_are_auto_cpu_and_gpu() {
+    let (device, line) = Device::from_name("cpu").unwrap();
+    assert_eq!((device.name(), line.as_str()), ("cpu", "device cpu"));
+    assert_eq!(
+        Device::from_name("tpu").unwrap_err(),
+        DeviceError::UnknownName("tpu".into())
+    );
+    let (device, line) = Device::from_name("auto").unwrap();
+    assert!(
+        line.starts_with(&format!("device auto: {}", device.name())),
+        "{line}"
+    );
+    let pipeline = Pipeline::new(Recipe::preset("ct-standard").unwrap()).unwrap();
+    assert_eq!(pipeline.device().name(), "cpu");
+}

@@ -6,10 +6,11 @@ use std::sync::OnceLock;
 
 use medprep::cpu;
 use medprep::gpu::{self, GpuContext, GpuError};
-use medprep::Window;
+use medprep::{ErrorKind, Pipeline, Recipe, Window};
 use ndarray::Array2;
 
-use crate::support::{compare, context, random, scale_of, skip, Tolerance};
+use crate::pipeline::synthetic;
+use crate::support::{compare, context, device_of, random, scale_of, skip, Tolerance};
 
 const BINDING_BYTES: u64 = 1 << 20;
 const WORKGROUPS: u32 = 32;
@@ -177,4 +178,26 @@ fn an_image_beyond_one_binding_is_a_typed_error() {
     // The context stays usable.
     let ok = gpu::filters::gaussian(small, input.slice(ndarray::s![..100, ..]), [1.0, 1.0]);
     assert!(ok.is_ok());
+}
+
+#[test]
+fn a_pipeline_image_beyond_the_device_fails_with_the_gpu_message() {
+    let Some(ctx) = small_device("a_pipeline_image_beyond_the_device_fails_with_the_gpu_message")
+    else {
+        return;
+    };
+    let recipe = Recipe::preset("ct-standard").unwrap();
+    let pipeline = Pipeline::with_device(recipe, device_of(ctx)).unwrap();
+    // 1024 x 1024 f32 is 4 MiB, beyond one 1 MiB binding: the window tiles, resampling
+    // cannot.
+    let image = synthetic(1024, 1024, [1.0, 1.0], 21);
+    let error = pipeline.process("big", &image).unwrap_err();
+    assert!(
+        matches!(error.kind(), ErrorKind::Pipeline(m) if m.starts_with("GPU: ")
+            && m.contains("max_storage_buffer_binding_size")),
+        "{error}"
+    );
+    // The CPU runs it.
+    let cpu = Pipeline::new(Recipe::preset("ct-standard").unwrap()).unwrap();
+    assert_eq!(cpu.process("big", &image).unwrap().len(), 1);
 }

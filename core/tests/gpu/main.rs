@@ -1,5 +1,6 @@
 //! The GPU backend: every stage against its CPU twin on random and real images
-//! (`parity`, `stats`), the device limits (`limits`), and the build-time shader validation
+//! (`parity`, `stats`), the pipeline on the GPU device against the CPU pipeline
+//! (`pipeline`), the device limits (`limits`), and the build-time shader validation
 //! (`shaders`).
 //!
 //! Without an adapter the GPU tests print a visible skip notice and pass; with
@@ -9,8 +10,11 @@
 // A failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
+#[path = "../common/feature_tolerance.rs"]
+mod feature_tolerance;
 mod limits;
 mod parity;
+mod pipeline;
 mod shaders;
 mod stats;
 mod support;

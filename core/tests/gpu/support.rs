@@ -3,10 +3,10 @@
 
 use std::io::Write as _;
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use medprep::gpu::{GpuContext, GpuError};
-use medprep::{DicomFile, Frames, Limits};
+use medprep::{Device, DicomFile, Frames, Limits};
 use ndarray::Array2;
 
 /// Whether a missing adapter must fail the tests (CI) rather than skip them.
@@ -131,7 +131,17 @@ pub fn compare(
     error
 }
 
-fn failures_dir() -> PathBuf {
+/// A pipeline device on `ctx`'s device and queue (a context of its own, as the pipeline
+/// holds it in an `Arc`).
+pub fn device_of(ctx: &GpuContext) -> Device {
+    Device::Gpu(Arc::new(GpuContext::from_device(
+        ctx.device().clone(),
+        ctx.queue().clone(),
+    )))
+}
+
+/// Where failing tests write what they compared.
+pub fn failures_dir() -> PathBuf {
     // CARGO_TARGET_TMPDIR is <target>/tmp.
     let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
     tmp.parent()

@@ -4,6 +4,9 @@
 
 mod support;
 
+#[path = "../common/feature_tolerance.rs"]
+mod feature_tolerance;
+
 mod filters;
 mod pipeline;
 mod resample;

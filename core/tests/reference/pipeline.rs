@@ -6,16 +6,8 @@ use std::process::Command;
 
 use medprep::{DicomFile, Frames, Limits, Pipeline, Recipe};
 
+use crate::feature_tolerance::{agree, ill_conditioned};
 use crate::support::{python, repo_root, run_reference};
-
-/// Agreement asked of every feature: `|medprep - scipy| <= ABS + REL * |scipy|`.
-const ABS: f64 = 1e-4;
-const REL: f64 = 1e-3;
-/// A ratio whose denominator is smaller than this fraction of its natural scale (cov:
-/// mean vs sd; qcod: p75 + p25 vs iqr) amplifies last-bit differences of its inputs
-/// without bound, so it is not compared. This exempts cov and qcod of the zero-mean
-/// LoG maps; their inputs (mean, variance, percentiles) are compared like every feature.
-const ILL_CONDITIONED: f64 = 1e-2;
 
 #[derive(serde::Deserialize)]
 struct Reference {
@@ -90,29 +82,12 @@ fn ct_standard_matches_the_scipy_pipeline() {
             };
             for (i, name) in reference.features.iter().enumerate() {
                 let (got, want) = (frame.features[i], expected[i]);
-                let map = &name[..name.rfind('_').expect("map_stat")];
-                let ill_conditioned = match &name[map.len() + 1..] {
-                    "cov" => {
-                        by_name(&format!("{map}_mean")).abs()
-                            < ILL_CONDITIONED * by_name(&format!("{map}_variance")).sqrt()
-                    }
-                    "qcod" => {
-                        let (p25_plus_p75, iqr) = qcod_parts(
-                            by_name(&format!("{map}_qcod")),
-                            by_name(&format!("{map}_iqr")),
-                        );
-                        p25_plus_p75.abs() < ILL_CONDITIONED * iqr
-                    }
-                    _ => false,
-                };
-                if ill_conditioned {
+                if ill_conditioned(name, by_name) {
                     exempt.insert(name.clone());
                     continue;
                 }
                 compared += 1;
-                let agree =
-                    (got - want).abs() <= ABS + REL * want.abs() || (got.is_nan() && want.is_nan());
-                if !agree {
+                if !agree(got, want) {
                     failures.push(format!(
                         "{path} frame {}: {name}: medprep {got} scipy {want}",
                         frame.frame
@@ -129,12 +104,4 @@ fn ct_standard_matches_the_scipy_pipeline() {
         failures.len(),
         failures.join("\n")
     );
-}
-
-/// `(p75 + p25, iqr)` from `qcod = iqr / (p75 + p25)` and `iqr`.
-fn qcod_parts(qcod: f64, iqr: f64) -> (f64, f64) {
-    if qcod.is_nan() || qcod == 0.0 {
-        return (0.0, iqr);
-    }
-    (iqr / qcod, iqr)
 }

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    medprep_cli::device::quiet_vulkan_layers();
     let cli = medprep_cli::cli::Cli::parse();
     medprep_cli::cli::run(cli)
 }

@@ -6,5 +6,6 @@ use clap::Parser;
 use medprep_cli::mapper::{self, Args};
 
 fn main() -> ExitCode {
+    medprep_cli::device::quiet_vulkan_layers();
     mapper::run(Args::parse())
 }

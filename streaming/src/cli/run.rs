@@ -24,6 +24,7 @@ use medprep::{Limits, Pipeline, Recipe};
 use self::manifest::{Entry, Manifest, Stamp, Status};
 use super::discover::discover;
 use super::usage;
+use crate::device::DeviceArg;
 use crate::names::Namer;
 use crate::process::{process, FrameOut, Outcome, Source};
 use crate::pseudonym::Pseudonymizer;
@@ -84,10 +85,11 @@ pub struct Args {
     /// Preset name (see `medprep recipe list`) or recipe file (TOML, or JSON by extension).
     #[arg(long, short, default_value = "ct-standard")]
     recipe: String,
-    /// Compute device. `auto` picks a GPU when one is usable; this build has no GPU
-    /// backend yet, so `auto` runs on the CPU.
-    #[arg(long, value_enum, default_value_t = Device::Auto)]
-    device: Device,
+    /// Compute device: `gpu` runs the window, resampling and the Gaussian, LoG and
+    /// Sobel maps on a GPU (software adapters included; exit 2 without one), `auto` a
+    /// hardware GPU if there is one and else the CPU (one stderr line says which).
+    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+    device: DeviceArg,
     /// Worker threads [default: all cores].
     #[arg(long, short, value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
@@ -111,15 +113,6 @@ pub struct Args {
     /// `too_large` before anything is allocated for them.
     #[arg(long, default_value_t = Limits::default().max_samples)]
     max_samples: u64,
-}
-
-/// Where the computation runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Device {
-    /// The best device available (the CPU in this build).
-    Auto,
-    /// All CPU cores (rayon).
-    Cpu,
 }
 
 /// One discovered input.
@@ -158,10 +151,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Pseudonymizer::from_options(args.pseudonymize, args.pseudonym_key_file.as_deref())
             .map_err(usage)?;
     let key_id = pseudonyms.as_ref().map(Pseudonymizer::key_id);
-    match args.device {
-        // Both run the CPU backend until a GPU one exists.
-        Device::Auto | Device::Cpu => {}
+    let (device, note) = args.device.open().map_err(usage)?;
+    if let Some(note) = note {
+        eprintln!("medprep: {note}");
     }
+    let pipeline = pipeline.on_device(device);
 
     let inputs = if args.inputs.is_empty() {
         if !Path::new(DEMO_INPUT).is_dir() {

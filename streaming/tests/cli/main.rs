@@ -3,6 +3,9 @@
 
 mod crash;
 mod decode;
+mod device;
+#[path = "../../../core/tests/common/feature_tolerance.rs"]
+mod feature_tolerance;
 mod hostile;
 mod mapper;
 mod pack;

@@ -1,0 +1,43 @@
+//! `--device auto|cpu|gpu` of `medprep run` and `preprocess_image`, opened into the
+//! pipeline's [`medprep::Device`] by its rules: `gpu` takes any GPU adapter (software
+//! ones included) and is a usage error without one; `auto` takes a hardware GPU, else
+//! the CPU.
+
+use medprep::{Device, DeviceError};
+
+/// Where the computation runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DeviceArg {
+    /// A hardware GPU when there is one, else the CPU (a software adapter such as
+    /// lavapipe is slower than the CPU path); one stderr line says which and why.
+    Auto,
+    /// Every stage on the CPU cores (rayon).
+    Cpu,
+    /// The window, resampling without anti-aliasing and the Gaussian, LoG and Sobel
+    /// maps on the GPU (any adapter, software ones included), the rest on the CPU.
+    Gpu,
+}
+
+/// Turns off Mesa's Vulkan device-selection layer unless `NODEVICE_SELECT` is set: when
+/// a GPU is opened it connects to a Wayland display and prints errors on hosts without
+/// one (batch and cluster nodes), and wgpu picks the adapter itself. Call first thing in
+/// `main`, before any thread exists.
+pub fn quiet_vulkan_layers() {
+    if std::env::var_os("NODEVICE_SELECT").is_none() {
+        std::env::set_var("NODEVICE_SELECT", "1");
+    }
+}
+
+impl DeviceArg {
+    /// Opens the device; also returns the line to log for `auto` and `gpu` (which names
+    /// the device and, for `auto`, why; never a path).
+    pub fn open(self) -> Result<(Device, Option<String>), DeviceError> {
+        let name = match self {
+            Self::Auto => "auto",
+            Self::Cpu => "cpu",
+            Self::Gpu => "gpu",
+        };
+        let (device, line) = Device::from_name(name)?;
+        Ok((device, (self != Self::Cpu).then_some(line)))
+    }
+}
