@@ -516,25 +516,34 @@ fn huge_declared_dimensions_are_refused_in_little_memory() {
     );
 }
 
+/// A recipe whose work grows with the image: a σ 8 Gaussian has 65 taps, 2.2 G
+/// multiply-adds on a 4096 × 4096 slice (a second on 2 cores) and 33,000 on a 16 × 16
+/// one (microseconds), so the 20 ms budget sits far from both even in a debug build.
+const SLOW_RECIPE: &str =
+    "name = \"slow\"\nnormalize = { mode = \"window\", window = \"ct-soft-tissue\" }\n\
+     maps = [{ kind = \"gaussian\", sigma = 8.0 }]\nfeatures = { families = [] }\n";
+const BUDGET_SECONDS: &str = "0.02";
+
 #[test]
-#[ignore = "timing-dependent: a release build on an idle machine finishes the 4096 x 4096 slice inside the budget; needs a slower input"]
 fn a_record_past_the_time_budget_becomes_a_timeout_row_and_the_stream_goes_on() {
     let root = open_scratch("hostile-timeout");
-    // A valid 4096 × 4096 CT slice takes far longer than the budget; the 128 × 128
-    // fixture far less.
     let slow = root.join("slow.dcm");
     std::fs::write(&slow, resized_ct(4096)).expect("write");
     let recipe = root.join("recipe.toml");
-    std::fs::write(&recipe, RECIPE).expect("recipe");
+    std::fs::write(&recipe, SLOW_RECIPE).expect("recipe");
     let recipe = recipe.to_string_lossy().into_owned();
-    let fast = fixture("ct_slice.dcm");
+    let fast = root.join("fast.dcm");
+    std::fs::write(&fast, resized_ct(16)).expect("write");
     let records = format!("a\t{}\nb\t{}\n", slow.display(), fast.display());
     let mapper = |args: &[&str], stdin: &str| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_preprocess_image"));
         command.args(["--recipe", &recipe]).args(args);
         run_with_deadline(command, stdin.as_bytes())
     };
-    let output = mapper(&["--record-timeout", "0.25", "--jobs", "1"], &records);
+    let output = mapper(
+        &["--record-timeout", BUDGET_SECONDS, "--jobs", "1"],
+        &records,
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -551,11 +560,9 @@ fn a_record_past_the_time_budget_becomes_a_timeout_row_and_the_stream_goes_on() 
     let counters = counters(&output.stderr);
     assert_eq!(counters.get("error_timeout"), Some(&1), "{stderr}");
 
-    // With one job, a second abandoned worker is one too many: exit 1 for a retry. The
-    // budget is tighter here, as the second read of the slow file comes from the page
-    // cache and a release build may finish it in little more than 0.25 s.
+    // With one job, a second abandoned worker is one too many: exit 1 for a retry.
     let twice = format!("a\t{}\nb\t{}\n", slow.display(), slow.display());
-    let output = mapper(&["--record-timeout", "0.02", "--jobs", "1"], &twice);
+    let output = mapper(&["--record-timeout", BUDGET_SECONDS, "--jobs", "1"], &twice);
     assert_eq!(output.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&output.stderr).contains("ran past the time budget"),
