@@ -3,16 +3,17 @@
 //! choice. Without a GPU adapter the GPU comparison prints a skip notice and passes;
 //! with `MEDPREP_REQUIRE_GPU=1` it fails instead, as the core GPU tests.
 
+use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::fs::File;
 use std::path::Path;
-use std::process::Output;
+use std::process::{Command, Output};
 
-use arrow_array::{Array, Float64Array};
+use arrow_array::{Array, Float64Array, Int32Array, StringArray};
 use medprep::{Pipeline, Recipe};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use super::{fixture, scratch};
+use super::{fixture, python, repo_root, scratch};
 use crate::feature_tolerance::{agree, ill_conditioned, ABS, REL};
 
 /// A backend wgpu does not build for this platform, so no adapter can match it.
@@ -26,8 +27,12 @@ const ABSENT_BACKEND: &str = if cfg!(target_os = "macos") {
 const NO_GPU: &str = "device \"gpu\" needs a GPU and none is usable";
 
 fn run_on(device: &str, out: &Path, env: &[(&str, &str)]) -> Output {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_medprep"));
-    command.arg("run").arg(fixture("ct_slice.dcm")).args([
+    run_over(&fixture("ct_slice.dcm"), device, out, env)
+}
+
+fn run_over(input: &Path, device: &str, out: &Path, env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_medprep"));
+    command.arg("run").arg(input).args([
         OsStr::new("--out"),
         out.as_os_str(),
         OsStr::new("--recipe"),
@@ -40,80 +45,138 @@ fn run_on(device: &str, out: &Path, env: &[(&str, &str)]) -> Output {
     command.output().expect("medprep runs")
 }
 
-/// The one row of features.parquet, in `names` order.
-fn feature_row(path: &Path, names: &[String]) -> Vec<f64> {
+/// Every row of features.parquet: image path and frame → features in `names` order.
+fn feature_rows(path: &Path, names: &[String]) -> BTreeMap<(String, i32), Vec<f64>> {
     let file = File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let batches: Vec<_> = ParquetRecordBatchReaderBuilder::try_new(file)
+    let mut rows = BTreeMap::new();
+    for batch in ParquetRecordBatchReaderBuilder::try_new(file)
         .expect("readable Parquet")
         .build()
         .expect("reader")
-        .map(|b| b.expect("readable batch"))
-        .collect();
-    assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 1);
-    let batch = batches.iter().find(|b| b.num_rows() == 1).expect("one row");
-    names
-        .iter()
-        .map(|name| {
-            let column = batch.column_by_name(name).expect("feature column");
-            let values = column
-                .as_any()
-                .downcast_ref::<Float64Array>()
-                .expect("f64 column");
-            values.value(0)
-        })
-        .collect()
+    {
+        let batch = batch.expect("readable batch");
+        let column = |name: &str| batch.column_by_name(name).expect("column").clone();
+        let paths = column("image_path");
+        let paths = paths.as_any().downcast_ref::<StringArray>().expect("paths");
+        let frames = column("frame");
+        let frames = frames
+            .as_any()
+            .downcast_ref::<Int32Array>()
+            .expect("frames");
+        let features: Vec<_> = names.iter().map(|name| column(name)).collect();
+        for row in 0..batch.num_rows() {
+            let values = features
+                .iter()
+                .map(|c| {
+                    let c = c.as_any().downcast_ref::<Float64Array>().expect("f64");
+                    c.value(row)
+                })
+                .collect();
+            rows.insert((paths.value(row).to_owned(), frames.value(row)), values);
+        }
+    }
+    rows
 }
 
-#[test]
-fn run_on_the_gpu_writes_the_features_of_the_cpu_within_tolerance() {
-    let dir = scratch("device-gpu");
-    let gpu = run_on("gpu", &dir.join("gpu"), &[]);
-    let stderr = String::from_utf8_lossy(&gpu.stderr);
-    if gpu.status.code() == Some(2) && stderr.contains(NO_GPU) {
+/// Whether `medprep run --device gpu` found a GPU; without one, prints a skip notice for
+/// `test`, or fails under `MEDPREP_REQUIRE_GPU=1`.
+fn found_a_gpu(run: &Output, test: &str) -> bool {
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    if run.status.code() == Some(2) && stderr.contains(NO_GPU) {
         let required =
             std::env::var("MEDPREP_REQUIRE_GPU").is_ok_and(|v| !v.is_empty() && v != "0");
         assert!(
             !required,
             "MEDPREP_REQUIRE_GPU is set but there is no usable GPU: {stderr}"
         );
-        eprintln!(
-            "SKIPPED gpu test run_on_the_gpu_writes_the_features_of_the_cpu_within_tolerance: \
-             {stderr} (MEDPREP_REQUIRE_GPU=1 makes this a failure)"
-        );
-        return;
+        eprintln!("SKIPPED gpu test {test}: {stderr} (MEDPREP_REQUIRE_GPU=1 makes this a failure)");
+        return false;
     }
-    assert_eq!(gpu.status.code(), Some(0), "{stderr}");
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("medprep: device gpu ("), "{stderr}");
-    let cpu = run_on("cpu", &dir.join("cpu"), &[]);
+    true
+}
+
+/// Runs `input` on the GPU and on the CPU and compares every row's ct-standard
+/// features; returns how many rows were compared, or `None` without a GPU.
+fn gpu_against_cpu(input: &Path, dir: &Path, test: &str) -> Option<usize> {
+    let gpu = run_over(input, "gpu", &dir.join("gpu"), &[]);
+    if !found_a_gpu(&gpu, test) {
+        return None;
+    }
+    let cpu = run_over(input, "cpu", &dir.join("cpu"), &[]);
     assert_eq!(
         cpu.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&cpu.stderr)
     );
-
     let pipeline = Pipeline::new(Recipe::preset("ct-standard").expect("preset")).expect("pipeline");
     let names = pipeline.feature_names();
-    let want = feature_row(&dir.join("cpu/features.parquet"), names);
-    let got = feature_row(&dir.join("gpu/features.parquet"), names);
-    let by_name = |name: &str| want[names.iter().position(|n| n == name).expect("name")];
+    let want = feature_rows(&dir.join("cpu/features.parquet"), names);
+    let got = feature_rows(&dir.join("gpu/features.parquet"), names);
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>(),
+        "the same rows on both devices"
+    );
     let mut failures = Vec::new();
-    let mut compared = 0;
-    for (i, name) in names.iter().enumerate() {
-        if ill_conditioned(name, by_name) {
-            continue;
+    for (key, want) in &want {
+        let got = &got[key];
+        let by_name = |name: &str| want[names.iter().position(|n| n == name).expect("name")];
+        let mut compared = 0;
+        for (i, name) in names.iter().enumerate() {
+            if ill_conditioned(name, by_name) {
+                continue;
+            }
+            compared += 1;
+            if !agree(got[i], want[i]) {
+                failures.push(format!("{key:?} {name}: gpu {} cpu {}", got[i], want[i]));
+            }
         }
-        compared += 1;
-        if !agree(got[i], want[i]) {
-            failures.push(format!("{name}: gpu {} cpu {}", got[i], want[i]));
-        }
+        assert!(compared > 150, "{key:?}: {compared} features compared");
     }
-    assert!(compared > 150, "{compared} features compared");
     assert!(
         failures.is_empty(),
-        "features beyond {ABS} + {REL} |cpu|:\n{}\ngpu {got:?}\ncpu {want:?}",
+        "features beyond {ABS} + {REL} |cpu|:\n{}",
         failures.join("\n")
     );
+    Some(want.len())
+}
+
+#[test]
+fn run_on_the_gpu_writes_the_features_of_the_cpu_within_tolerance() {
+    let dir = scratch("device-gpu");
+    let test = "run_on_the_gpu_writes_the_features_of_the_cpu_within_tolerance";
+    if let Some(rows) = gpu_against_cpu(&fixture("ct_slice.dcm"), &dir, test) {
+        assert_eq!(rows, 1);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The GPU backend's acceptance run: `medprep run --recipe ct-standard --device gpu`
+/// over 512 × 512 slices of the project's synthetic chest CT (`scripts/gen_corpus.py`,
+/// the benchmark corpus), uncompressed and RLE, from the lung apices to the liver.
+#[test]
+fn the_benchmark_corpus_on_the_gpu_matches_the_cpu() {
+    let dir = scratch("device-corpus");
+    let corpus = dir.join("corpus");
+    let made = Command::new(python())
+        .arg(repo_root().join("scripts/gen_corpus.py"))
+        .arg(&corpus)
+        .args(["--n", "6", "--size", "512", "--slice-thickness", "45"])
+        .args(["--syntax", "explicit,rle", "--quiet"])
+        .output()
+        .expect("python runs");
+    assert!(
+        made.status.success(),
+        "gen_corpus.py: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let test = "the_benchmark_corpus_on_the_gpu_matches_the_cpu";
+    if let Some(rows) = gpu_against_cpu(&corpus, &dir, test) {
+        assert_eq!(rows, 12);
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
