@@ -1,7 +1,8 @@
 //! `--device`: `medprep run --device gpu` writes the features of `--device cpu` within
-//! the feature tolerance, `gpu` without an adapter is a usage error, `auto` names its
-//! choice. Without a GPU adapter the GPU comparison prints a skip notice and passes;
-//! with `MEDPREP_REQUIRE_GPU=1` it fails instead, as the core GPU tests.
+//! the feature tolerance, on the fixture and on slices of the benchmark corpus; `gpu`
+//! without an adapter is a usage error; `auto` names its choice. Without a GPU adapter
+//! the GPU comparisons print a skip notice and pass; with `MEDPREP_REQUIRE_GPU=1` they
+//! fail instead, as the core GPU tests.
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
