@@ -56,7 +56,8 @@ mod shaders;
 pub mod stats;
 pub mod window;
 
-pub use context::GpuContext;
+pub use context::{GpuContext, Transfers};
+pub(crate) use context::{Job, Slot};
 pub use error::GpuError;
 
 #[cfg(test)]
@@ -83,6 +84,14 @@ mod tests {
             [low, width, invert, len]
         );
         assert_layout!(
+            super::window::ModalityParams,
+            shaders::MODALITY_WINDOW,
+            [
+                len, bits, signed, invert, slope, intercept, low, width, base, _pad0, _pad1,
+                _pad2
+            ]
+        );
+        assert_layout!(
             super::filters::SeparableParams,
             shaders::SEPARABLE,
             [rows, cols, axis, taps, symmetry, _pad0, _pad1, _pad2]
@@ -90,7 +99,7 @@ mod tests {
         assert_layout!(
             super::filters::AddParams,
             shaders::ADD,
-            [len, _pad0, _pad1, _pad2]
+            [len, scale, _pad0, _pad1]
         );
         assert_layout!(
             super::filters::SobelParams,
