@@ -376,13 +376,6 @@ pub(crate) struct Slot {
     bytes: u64,
 }
 
-impl Slot {
-    /// Bytes in use (a multiple of 4).
-    pub(crate) fn bytes(&self) -> u64 {
-        self.bytes
-    }
-}
-
 /// The recording of one operation: buffers, dispatches and one submission per readback,
 /// inside the error scopes of [`GpuContext::run`].
 #[derive(Debug)]
@@ -399,7 +392,8 @@ pub(crate) struct Job<'c> {
 
 /// Usage of buffers the device writes ([`Job::output`]).
 const OUTPUT: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE.union(wgpu::BufferUsages::COPY_SRC);
-/// Usage of buffers cleared in the encoder ([`Job::zeroed`]).
+/// Usage of buffers cleared or filled by copies in the encoder ([`Job::zeroed`],
+/// [`Job::destination`]).
 const ZEROED: wgpu::BufferUsages = OUTPUT.union(wgpu::BufferUsages::COPY_DST);
 
 impl Job<'_> {
@@ -446,7 +440,7 @@ impl Job<'_> {
         Ok(Slot { buffer, bytes })
     }
 
-    /// Gives back an [`Job::output`] or [`Job::zeroed`] slot that no later command of this
+    /// Gives back an [`Job::output`], [`Job::zeroed`] or [`Job::destination`] slot that no later command of this
     /// job reads, so a later one of the same size reuses its memory (the commands that
     /// use it before run first). Other slots are left alone.
     pub(crate) fn recycle(&mut self, slot: Slot) {
@@ -537,6 +531,15 @@ impl Job<'_> {
         let slot = self.buffer(what, len as u64 * 4, ZEROED)?;
         self.encoder.clear_buffer(&slot.buffer, 0, Some(slot.bytes));
         Ok(slot)
+    }
+
+    /// A storage buffer for `len` 4-byte values that [`Job::copy`] can also fill.
+    pub(crate) fn destination(
+        &mut self,
+        what: &'static str,
+        len: usize,
+    ) -> Result<Slot, GpuError> {
+        self.buffer(what, len as u64 * 4, ZEROED)
     }
 
     /// Records a device-side copy of all of `from` into `to` at byte `offset` (a multiple

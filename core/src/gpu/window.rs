@@ -188,7 +188,7 @@ pub(crate) fn record_modality_window(
 
 /// The samples as little-endian bytes, the layout the shader reads (borrowed on
 /// little-endian hosts).
-pub(crate) fn le_bytes(samples: &Samples) -> Cow<'_, [u8]> {
+fn le_bytes(samples: &Samples) -> Cow<'_, [u8]> {
     if cfg!(target_endian = "little") {
         return Cow::Borrowed(with_samples!(samples, v => bytemuck::cast_slice(v)));
     }

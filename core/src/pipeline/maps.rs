@@ -183,7 +183,7 @@ impl MapPlan {
         shape: [usize; 2],
     ) -> Result<Slot, GpuError> {
         let len = shape[0] * shape[1];
-        let maps = job.output("maps", self.names.len() * len)?;
+        let maps = job.destination("maps", self.names.len() * len)?;
         let at = |slot: usize| (slot * len * 4) as u64;
         for plan in &self.jobs {
             match plan {

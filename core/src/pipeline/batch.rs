@@ -1,0 +1,392 @@
+//! The batched device path of [`Pipeline::process_batch`]: frames stay on the GPU from
+//! upload to features.
+//!
+//! Each image is first checked on the host, in the order `process` checks it (frame,
+//! window, resampling grid), so an image's error is the one `process` gives and fails
+//! only that image. Frames whose every stage has a GPU twin are then taken up to
+//! [`Pipeline::GPU_BATCH_FRAMES`] at a time (fewer when their samples would exceed one
+//! storage binding): their stored integer samples are packed, word-aligned per frame,
+//! into one upload; per frame, modality rescale and window, resampling and the maps are
+//! recorded in the batch's one command encoder, each frame's maps contiguous in one slot;
+//! then one readback. Images with a stage that has no GPU twin run through
+//! [`Pipeline::process`].
+//!
+//! The statistics are, for now, computed on the host from the maps read back (`cpu::stats`,
+//! the same functions as `process`): that readback is the maps, not yet only the features.
+
+use ndarray::{Array2, CowArray, Ix2};
+use rayon::prelude::*;
+
+use super::{normalize, output, FrameResult, Pipeline};
+use crate::cpu::resample::Grid;
+use crate::error::{Error, ErrorKind};
+use crate::gpu::resample::record_resample;
+use crate::gpu::window::{record_modality_window, StoredFormat};
+use crate::gpu::{GpuContext, GpuError};
+use crate::recipe::{Family, Normalize};
+use crate::{Image, Rescale, Window};
+
+/// One frame checked for the device.
+#[derive(Debug)]
+struct Frame<'a> {
+    /// Index of its image in the batch's input.
+    input: usize,
+    frame: u32,
+    values: &'a [f32],
+    /// Rows and columns.
+    shape: [usize; 2],
+    /// How `values` are stored as integers, and the rescale back to them.
+    stored: Stored,
+    window: Window,
+    invert: bool,
+    /// The resampling grid, when the recipe resamples.
+    grid: Option<Grid>,
+    /// Pixel spacing of the output.
+    spacing: Option<[f64; 2]>,
+}
+
+/// Integers that give a frame's values back exactly through `rescale`, as the modality
+/// LUT does: `value = f32(stored * slope + intercept)` (identity without a rescale).
+#[derive(Debug, Clone, Copy)]
+struct Stored {
+    format: StoredFormat,
+    rescale: Option<Rescale>,
+}
+
+/// Where an image goes.
+#[derive(Debug)]
+enum Plan<'a> {
+    /// Every frame to the device.
+    Device(Vec<Frame<'a>>),
+    /// Through [`Pipeline::process`].
+    Process,
+    /// This error, the one `process` gives.
+    Failed(ErrorKind),
+}
+
+/// What a frame's stages produced on the device, in the batch's readback.
+#[derive(Debug)]
+struct Recorded {
+    /// Values of the maps, then of the image when the recipe writes images.
+    words: usize,
+    shape: [usize; 2],
+}
+
+/// [`Pipeline::process_batch`] on `ctx`.
+pub(super) fn process(
+    pipeline: &Pipeline,
+    ctx: &GpuContext,
+    images: &[(&str, &Image)],
+) -> Vec<Result<Vec<FrameResult>, Error>> {
+    let mut results: Vec<Option<Result<Vec<FrameResult>, Error>>> =
+        images.iter().map(|_| None).collect();
+    let mut frames = Vec::new();
+    let batchable = on_device(pipeline);
+    for (index, (input, image)) in images.iter().enumerate() {
+        let plan = if batchable {
+            plan(pipeline, index, image)
+        } else {
+            Plan::Process
+        };
+        match plan {
+            Plan::Device(planned) => frames.extend(planned),
+            Plan::Process => results[index] = Some(pipeline.process(input, image)),
+            Plan::Failed(kind) => results[index] = Some(Err(Error::new(*input, kind))),
+        }
+    }
+    let mut done: Vec<Vec<Result<FrameResult, ErrorKind>>> =
+        images.iter().map(|_| Vec::new()).collect();
+    for batch in batches(&frames, ctx.max_binding_bytes()) {
+        match run(pipeline, ctx, batch) {
+            Ok(outcomes) => {
+                for (frame, outcome) in batch.iter().zip(outcomes) {
+                    done[frame.input].push(outcome);
+                }
+            }
+            Err(e) => {
+                for frame in batch {
+                    done[frame.input].push(Err(ErrorKind::Pipeline(format!(
+                        "GPU: {e} (in a batch of {} frames)",
+                        batch.len()
+                    ))));
+                }
+            }
+        }
+    }
+    results
+        .into_iter()
+        .zip(done)
+        .zip(images)
+        .map(|((result, outcomes), (input, _))| {
+            result.unwrap_or_else(|| {
+                outcomes
+                    .into_iter()
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|kind| Error::new(*input, kind))
+            })
+        })
+        .collect()
+}
+
+/// Whether the recipe's stages all have a GPU twin: a window, resampling (anti-aliasing
+/// is decided per frame), original, Gaussian, LoG and Sobel maps, first-order and
+/// histogram statistics.
+fn on_device(pipeline: &Pipeline) -> bool {
+    let recipe = &pipeline.recipe;
+    matches!(recipe.normalize, Normalize::Window { .. })
+        && pipeline.maps.on_device()
+        && !recipe.features.families.contains(&Family::Glcm)
+}
+
+/// Checks every frame of `image` in the order of `process`.
+fn plan<'a>(pipeline: &Pipeline, input: usize, image: &'a Image) -> Plan<'a> {
+    let Normalize::Window { window } = &pipeline.recipe.normalize else {
+        return Plan::Process;
+    };
+    if image.samples_per_pixel != 1 {
+        return Plan::Process;
+    }
+    let shape = [image.rows as usize, image.cols as usize];
+    if shape.contains(&0) {
+        return Plan::Process;
+    }
+    let mut frames = Vec::with_capacity(image.frames as usize);
+    for frame in 0..image.frames {
+        let Some(values) = image.frame(frame) else {
+            return Plan::Failed(ErrorKind::FrameOutOfRange {
+                frame,
+                frames: image.frames,
+            });
+        };
+        let window = match normalize::resolve(window, image) {
+            Ok(window) => window,
+            Err(kind) => return Plan::Failed(kind),
+        };
+        let input_spacing = image.meta.geometry.pixel_spacing;
+        let (grid, spacing) = match pipeline.grid(shape, input_spacing) {
+            Err(kind) => return Plan::Failed(kind),
+            Ok(None) => (None, input_spacing),
+            Ok(Some((_, true))) => return Plan::Process,
+            Ok(Some((grid, false))) => {
+                if grid.size.contains(&0) {
+                    return Plan::Process;
+                }
+                let spacing = input_spacing.map(|s| grid.output_spacing(s));
+                (Some(grid), spacing)
+            }
+        };
+        let Some(stored) = stored(values, image.meta.rescale) else {
+            return Plan::Process;
+        };
+        frames.push(Frame {
+            input,
+            frame,
+            values,
+            shape,
+            stored,
+            window,
+            invert: normalize::inverted(image),
+            grid,
+            spacing,
+        });
+    }
+    Plan::Device(frames)
+}
+
+/// The narrowest integers that give `values` back exactly: the values themselves when
+/// they are integers, else the header's rescale inverted; `None` when neither does.
+fn stored(values: &[f32], rescale: Option<Rescale>) -> Option<Stored> {
+    let integers = |rescale: Option<Rescale>| {
+        let mut range = (f64::INFINITY, f64::NEG_INFINITY);
+        for &v in values {
+            let s = to_stored(v, rescale);
+            if from_stored(s, rescale) != v {
+                return None;
+            }
+            range = (range.0.min(s), range.1.max(s));
+        }
+        format_of(range).map(|format| Stored { format, rescale })
+    };
+    integers(None).or_else(|| {
+        rescale
+            .filter(|r| r.slope != 0.0 && r.slope.is_finite() && r.intercept.is_finite())
+            .and_then(|r| integers(Some(r)))
+    })
+}
+
+/// The integer that `v` is stored as under `rescale`.
+fn to_stored(v: f32, rescale: Option<Rescale>) -> f64 {
+    match rescale {
+        None => f64::from(v).round(),
+        Some(Rescale { slope, intercept }) => ((f64::from(v) - intercept) / slope).round(),
+    }
+}
+
+/// The modality LUT's value of `stored`: f64, rounded once to f32.
+fn from_stored(stored: f64, rescale: Option<Rescale>) -> f32 {
+    match rescale {
+        None => stored as f32,
+        Some(Rescale { slope, intercept }) => (stored * slope + intercept) as f32,
+    }
+}
+
+/// The narrowest packing of integers in `low..=high`; 32-bit ones only up to 2^24, which
+/// the shader's f32 conversion keeps exact.
+fn format_of((low, high): (f64, f64)) -> Option<StoredFormat> {
+    let fits = |min: f64, max: f64| low >= min && high <= max;
+    let (bits, signed) = if fits(0.0, 255.0) {
+        (8, false)
+    } else if fits(-32768.0, 32767.0) {
+        (16, true)
+    } else if fits(0.0, 65535.0) {
+        (16, false)
+    } else if fits(-16_777_216.0, 16_777_216.0) {
+        (32, true)
+    } else {
+        return None;
+    };
+    Some(StoredFormat { bits, signed })
+}
+
+/// Appends the stored integers of `frame`, little-endian, padded to a whole word.
+fn pack(frame: &Frame<'_>, out: &mut Vec<u8>) {
+    let Stored { format, rescale } = frame.stored;
+    let stored = frame.values.iter().map(|&v| to_stored(v, rescale));
+    match (format.bits, format.signed) {
+        (8, _) => out.extend(stored.map(|s| s as u8)),
+        (16, true) => out.extend(stored.flat_map(|s| (s as i16).to_le_bytes())),
+        (16, false) => out.extend(stored.flat_map(|s| (s as u16).to_le_bytes())),
+        _ => out.extend(stored.flat_map(|s| (s as i32).to_le_bytes())),
+    }
+    out.resize(out.len().next_multiple_of(4), 0);
+}
+
+/// Bytes of `frame` packed.
+fn packed_bytes(frame: &Frame<'_>) -> u64 {
+    (frame.values.len() as u64 * u64::from(frame.stored.format.bits) / 8).next_multiple_of(4)
+}
+
+/// Consecutive runs of at most [`Pipeline::GPU_BATCH_FRAMES`] frames whose packed samples
+/// fit one binding of `max_binding` bytes (a frame alone beyond it is a batch of its own,
+/// which fails with the device's limit).
+fn batches<'f, 'a>(frames: &'f [Frame<'a>], max_binding: u64) -> Vec<&'f [Frame<'a>]> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, frame) in frames.iter().enumerate() {
+        let size = packed_bytes(frame);
+        if i > start && (i - start == Pipeline::GPU_BATCH_FRAMES || bytes + size > max_binding) {
+            out.push(&frames[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < frames.len() {
+        out.push(&frames[start..]);
+    }
+    out
+}
+
+/// Runs one batch on the device: one upload, every stage in one encoder, one readback.
+fn run(
+    pipeline: &Pipeline,
+    ctx: &GpuContext,
+    frames: &[Frame<'_>],
+) -> Result<Vec<Result<FrameResult, ErrorKind>>, GpuError> {
+    let mut packed = Vec::with_capacity(frames.iter().map(packed_bytes).sum::<u64>() as usize);
+    let mut bases = Vec::with_capacity(frames.len());
+    for frame in frames {
+        bases.push(packed.len() / 4);
+        pack(frame, &mut packed);
+    }
+    let images = pipeline.recipe.output.images != crate::recipe::ImageFormat::None;
+    let map_count = pipeline.maps.names().len();
+    let (words, recorded) = ctx.run("batch", |job| {
+        let samples = job.upload_bytes("stored samples", &packed)?;
+        let mut slots = Vec::with_capacity(frames.len() * 2);
+        let mut recorded = Vec::with_capacity(frames.len());
+        for (frame, base) in frames.iter().zip(bases) {
+            let len = frame.shape[0] * frame.shape[1];
+            let Stored { format, rescale } = frame.stored;
+            let normalised = record_modality_window(
+                job,
+                &samples,
+                base,
+                len,
+                format,
+                rescale,
+                &frame.window,
+                frame.invert,
+            )?;
+            let (image, shape) = match (&frame.grid, &pipeline.recipe.resample) {
+                (Some(grid), Some(recipe)) => {
+                    let resampled =
+                        record_resample(job, &normalised, frame.shape, grid, recipe.interpolator)?;
+                    job.recycle(normalised);
+                    (resampled, grid.size)
+                }
+                _ => (normalised, frame.shape),
+            };
+            let maps = pipeline.maps.record(job, &image, shape)?;
+            let map_len = shape[0] * shape[1];
+            slots.push(maps);
+            if images {
+                slots.push(image);
+            } else {
+                job.recycle(image);
+            }
+            recorded.push(Recorded {
+                words: map_len * (map_count + usize::from(images)),
+                shape,
+            });
+        }
+        let words: Vec<f32> = job.read(&slots.iter().collect::<Vec<_>>())?;
+        Ok((words, recorded))
+    })?;
+    let mut parts = Vec::with_capacity(frames.len());
+    let mut rest = words.as_slice();
+    for r in &recorded {
+        let (part, tail) = rest.split_at_checked(r.words).ok_or(GpuError::Readback {
+            stage: "batch",
+            message: format!("{} values read back, fewer than the frames need", words.len()),
+        })?;
+        parts.push(part);
+        rest = tail;
+    }
+    Ok(frames
+        .par_iter()
+        .zip(recorded)
+        .zip(parts)
+        .map(|((frame, r), part)| finish(pipeline, frame, r.shape, part, images))
+        .collect())
+}
+
+/// A frame's result from its maps (and image) as read back: statistics on the host.
+fn finish(
+    pipeline: &Pipeline,
+    frame: &Frame<'_>,
+    [rows, cols]: [usize; 2],
+    values: &[f32],
+    images: bool,
+) -> Result<FrameResult, ErrorKind> {
+    let len = rows * cols;
+    let shaped = |data: &[f32]| {
+        Array2::from_shape_vec((rows, cols), data.to_vec())
+            .map_err(|e| ErrorKind::Pipeline(format!("GPU: map shape: {e}")))
+    };
+    let maps: Vec<CowArray<'_, f32, Ix2>> = values
+        .chunks_exact(len)
+        .take(pipeline.maps.names().len())
+        .map(|map| shaped(map).map(CowArray::from))
+        .collect::<Result<_, _>>()?;
+    let features = pipeline.statistics(&maps)?;
+    let image = match values.get(maps.len() * len..).filter(|_| images) {
+        Some(image) => output::image(&pipeline.recipe.output, shaped(image)?.view()),
+        None => None,
+    };
+    Ok(FrameResult {
+        frame: frame.frame,
+        features,
+        image,
+        spacing: frame.spacing,
+    })
+}

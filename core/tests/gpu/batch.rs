@@ -1,0 +1,156 @@
+//! `Pipeline::process_batch` on the GPU device: the features of a batch of 64 CT slices
+//! against the CPU's `process` (the tolerance of `pipeline`), the host↔device traffic of
+//! that batch (one upload of the stored samples, one readback), and an image that cannot
+//! be processed failing alone.
+
+use medprep::gpu::{GpuContext, Transfers};
+use medprep::{Device, ErrorKind, FrameResult, Image, Pipeline, Recipe};
+
+use crate::feature_tolerance::{agree, ill_conditioned, ABS, REL};
+use crate::pipeline::{fixture, synthetic};
+use crate::support::{context, device_of, random};
+
+/// `count` variations of fixtures/ct_slice.dcm (128 × 128 at 2.8 mm, resampled by
+/// ct-standard to 358 × 358): each slice's HU shifted by a whole number and given
+/// integer noise, so every one still has integer stored values.
+fn slices(count: usize) -> Vec<Image> {
+    let base = fixture("ct_slice");
+    (0..count)
+        .map(|k| {
+            let noise = random(128, 128, 100 + k as u64, -30.0, 30.0);
+            let shift = (k as f32 * 13.0 - 400.0).round();
+            let mut image = base.clone();
+            for (v, n) in image.pixels.iter_mut().zip(noise.iter()) {
+                *v += shift + n.round();
+            }
+            image
+        })
+        .collect()
+}
+
+/// The batch on `device` and `process` on the CPU, feature by feature; returns the
+/// number of features compared.
+fn compare(cpu: &Pipeline, names: &[(String, Image)], got: &[Result<Vec<FrameResult>, medprep::Error>]) -> usize {
+    let features = cpu.feature_names();
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    let mut worst = (0.0f64, String::new());
+    for ((input, image), got) in names.iter().zip(got) {
+        let want = cpu.process(input, image).unwrap();
+        let got = got.as_ref().unwrap();
+        assert_eq!(want.len(), got.len(), "{input}: frames");
+        for (w, g) in want.iter().zip(got) {
+            assert_eq!(w.frame, g.frame, "{input}");
+            assert_eq!(w.spacing, g.spacing, "{input}");
+            let by_name =
+                |name: &str| w.features[features.iter().position(|n| n == name).unwrap()];
+            for (i, name) in features.iter().enumerate() {
+                if ill_conditioned(name, by_name) {
+                    continue;
+                }
+                compared += 1;
+                let (gv, wv) = (g.features[i], w.features[i]);
+                if !agree(gv, wv) {
+                    failures.push(format!("{input} frame {} {name}: gpu {gv} cpu {wv}", w.frame));
+                }
+                let ratio = (gv - wv).abs() / (ABS + REL * wv.abs());
+                if ratio.is_finite() && ratio > worst.0 {
+                    worst = (ratio, format!("{input} {name}"));
+                }
+            }
+        }
+    }
+    println!(
+        "batch gpu vs cpu: {compared} features, max |gpu - cpu| / (ABS + REL |cpu|) = {:.3e} ({})",
+        worst.0, worst.1
+    );
+    assert!(
+        failures.is_empty(),
+        "{} features differ beyond {ABS} + {REL} |cpu|:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    compared
+}
+
+/// ct-standard on a device of its own (so no other test's traffic is counted), with the
+/// traffic of one `process_batch` over `images`.
+fn run_batch(
+    ctx: &GpuContext,
+    images: &[(String, Image)],
+) -> (Vec<Result<Vec<FrameResult>, medprep::Error>>, Transfers) {
+    let device = device_of(ctx);
+    let Device::Gpu(own) = &device else {
+        unreachable!("device_of gives a GPU device")
+    };
+    let own = std::sync::Arc::clone(own);
+    let pipeline = Pipeline::with_device(Recipe::preset("ct-standard").unwrap(), device).unwrap();
+    let inputs: Vec<(&str, &Image)> = images.iter().map(|(n, i)| (n.as_str(), i)).collect();
+    let before = own.transfers();
+    let results = pipeline.process_batch(&inputs);
+    (results, own.transfers().since(&before))
+}
+
+#[test]
+fn a_batch_of_64_slices_matches_the_cpu_with_one_upload_and_one_readback() {
+    let Some(ctx) = context("a_batch_of_64_slices_matches_the_cpu_with_one_upload_and_one_readback")
+    else {
+        return;
+    };
+    let images: Vec<(String, Image)> = slices(Pipeline::GPU_BATCH_FRAMES)
+        .into_iter()
+        .enumerate()
+        .map(|(k, image)| (format!("slice {k}"), image))
+        .collect();
+    let start = std::time::Instant::now();
+    let (results, traffic) = run_batch(ctx, &images);
+    println!("64 slices on the device in {:.1?}: {traffic:?}", start.elapsed());
+    let cpu = Pipeline::new(Recipe::preset("ct-standard").unwrap()).unwrap();
+    assert!(compare(&cpu, &images, &results) > 0);
+
+    // The stored samples: 128 × 128 int16 per slice, in one upload.
+    let pixel_bytes = 64 * 128 * 128 * 2;
+    assert_eq!(traffic.data_uploads, 1, "{traffic:?}");
+    assert_eq!(traffic.data_upload_bytes, pixel_bytes, "{traffic:?}");
+    assert_eq!(traffic.readbacks, 1, "{traffic:?}");
+    // The maps, until the statistics run on the device: 8 maps of 358 × 358 f32 a slice.
+    assert_eq!(traffic.readback_bytes, 64 * 8 * 358 * 358 * 4, "{traffic:?}");
+}
+
+#[test]
+fn an_image_without_pixel_spacing_fails_alone() {
+    let Some(ctx) = context("an_image_without_pixel_spacing_fails_alone") else {
+        return;
+    };
+    let mut images: Vec<(String, Image)> = slices(3)
+        .into_iter()
+        .enumerate()
+        .map(|(k, image)| (format!("slice {k}"), image))
+        .collect();
+    let mut bad = synthetic(96, 80, [0.8, 0.8], 31);
+    bad.meta.geometry.pixel_spacing = None;
+    images.insert(1, ("no spacing".into(), bad));
+    let (results, traffic) = run_batch(ctx, &images);
+    let error = results[1].as_ref().unwrap_err();
+    assert_eq!(error.input(), "no spacing");
+    assert!(
+        matches!(error.kind(), ErrorKind::MissingAttribute(a) if a.keyword == "PixelSpacing"),
+        "{error}"
+    );
+    // The others are batched without it and agree with the CPU.
+    assert_eq!(traffic.data_uploads, 1, "{traffic:?}");
+    let cpu = Pipeline::new(Recipe::preset("ct-standard").unwrap()).unwrap();
+    let good: Vec<(String, Image)> = images
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 1)
+        .map(|(_, x)| x.clone())
+        .collect();
+    let good_results: Vec<_> = results
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 1)
+        .map(|(_, r)| r)
+        .collect();
+    compare(&cpu, &good, &good_results);
+}
