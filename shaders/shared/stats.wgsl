@@ -33,6 +33,8 @@ const MOMENT_WORDS: u32 = 6u;
 const NO_INDEX: u32 = 0xffffffffu;
 // Words per map of the summary: min, max, the f32 mean estimate, unused.
 const SUMMARY_WORDS: u32 = 4u;
+// Words per block of the deviation partials (stats_deviations).
+const DEVIATION_WORDS: u32 = 10u;
 
 // The map of workgroup `g` and the block's [start, end) within the map; an empty range
 // for workgroups past the last block (the grid is rounded up).

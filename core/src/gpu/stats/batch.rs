@@ -12,9 +12,10 @@
 //!    exact order statistics the percentiles read, on `cpu::stats::order`'s keys. Per map
 //!    and distinct key prefix a workgroup-memory histogram of the next digit, then one
 //!    invocation per map extends each rank's prefix. The final prefixes are the keys.
-//! 4. `stats_deviations`: sums shifted by `a` and split at exact order statistics (see
-//!    [`PendingStatistics::finish`]).
-//! 5. `stats_robust`: Σ |x - c| over the robust subset, `c` an f32 robust mean estimate.
+//! 4. `stats_deviations`: Σ (x-a)^k, sums split at exact order statistics, and the robust
+//!    subset's core sum and count (see [`PendingStatistics::finish`]).
+//! 5. `stats_absolute`: Σ |x - s| about f32 estimates of the mean and of the robust mean
+//!    reduced on the device from pass 4, for mad and rmad.
 //! 6. `stats_histogram` (histogram family): counts over edges from the device's min, max.
 //!
 //! Full reads of the maps: 1 + 4 + 1 + 1 for the first-order family, 1 more for the
@@ -27,8 +28,8 @@ use crate::cpu::stats::{
 };
 use crate::gpu::context::{Job, Slot};
 use crate::gpu::shaders::{
-    MOMENTS, STATS_DEVIATIONS, STATS_FINALIZE, STATS_HISTOGRAM, STATS_RADIX_CHOOSE,
-    STATS_RADIX_COUNT, STATS_ROBUST,
+    MOMENTS, STATS_ABSOLUTE, STATS_DEVIATIONS, STATS_FINALIZE, STATS_HISTOGRAM, STATS_RADIX_CHOOSE,
+    STATS_RADIX_COUNT,
 };
 use crate::gpu::GpuError;
 use crate::recipe::Family;
@@ -38,9 +39,9 @@ pub(super) const MOMENT_WORDS: usize = 6;
 /// Words per map of the device summary: min, max, mean estimate, unused.
 const SUMMARY_WORDS: usize = 4;
 /// Words per block of the deviation partials (`shaders/stats_deviations.wgsl`).
-const DEVIATION_WORDS: usize = 12;
-/// Words per block of the robust partials (`shaders/stats_robust.wgsl`).
-const ROBUST_WORDS: usize = 4;
+const DEVIATION_WORDS: usize = 10;
+/// Words per block of the absolute deviation partials (`shaders/stats_absolute.wgsl`).
+const ABSOLUTE_WORDS: usize = 8;
 /// Counters per radix histogram: 8-bit digits.
 const DIGITS: usize = 256;
 /// Bit positions of the radix digits, most significant first.
@@ -73,7 +74,7 @@ pub(crate) struct PendingStatistics {
     summary: Option<Slot>,
     state: Option<Slot>,
     deviations: Option<Slot>,
-    robust: Option<Slot>,
+    absolute: Option<Slot>,
     counts: Option<Slot>,
 }
 
@@ -153,7 +154,7 @@ pub(crate) fn record_statistics(
         summary: None,
         state: None,
         deviations: None,
-        robust: None,
+        absolute: None,
         counts: None,
     };
     if values == 0 || families.is_empty() {
@@ -214,15 +215,18 @@ pub(crate) fn record_statistics(
             &[&base, maps, &summary, &state, &deviations],
             groups,
         )?;
-        let robust = job.output("statistics robust", map_count * blocks * ROBUST_WORDS)?;
+        let absolute = job.output(
+            "statistics absolute deviations",
+            map_count * blocks * ABSOLUTE_WORDS,
+        )?;
         job.dispatch(
-            &STATS_ROBUST,
-            &[&base, maps, &summary, &state, &deviations, &robust],
+            &STATS_ABSOLUTE,
+            &[&base, maps, &summary, &state, &deviations, &absolute],
             groups,
         )?;
         pending.state = Some(state);
         pending.deviations = Some(deviations);
-        pending.robust = Some(robust);
+        pending.absolute = Some(absolute);
     }
     if bins > 0 {
         let counts = job.zeroed("statistics histogram counts", map_count * bins)?;
@@ -258,7 +262,7 @@ impl PendingStatistics {
             &self.summary,
             &self.state,
             &self.deviations,
-            &self.robust,
+            &self.absolute,
             &self.counts,
         ]
         .into_iter()
@@ -276,20 +280,22 @@ impl PendingStatistics {
     /// estimate, sums in f32 per block and in f64 across blocks):
     /// - mean = a + Σ (x-a) / n; central moments from Σ (x-a)^k by the binomial
     ///   identities, well conditioned as `a` is within rounding of the mean; energy
-    ///   = Σ x². Percentiles, minimum, maximum, iqr and range are exactly the CPU's.
-    /// - mad = (Σ |x-a| + (#(x <= a) - #(x > a)) (mean - a)) / n: exact but for values
-    ///   between `a` and the mean, each off by at most 2 |mean - a|; so
-    ///   |mad - mad_cpu| <= 2 |mean - a| #(between) / n <= 2 |mean - a|.
-    /// - medad splits at the median's lower order statistic `m`, with no value between
-    ///   `m` and the median: (Σ |x-m| + (#(x <= m) - #(x > m)) (median - m)) / n, exact
-    ///   but for the f32 sums.
-    /// - rmad: the robust subset [p10, p90] is its core `lo < x < hi` (`lo` p10's lower
-    ///   and `hi` p90's upper order statistic; no value lies strictly between them and the
-    ///   percentiles) and the values equal to `lo` or `hi`, included when the CPU's
-    ///   comparison with p10 and p90 includes them. The core's deviations from the robust
-    ///   mean are split at the device's estimate `c` like mad at `a`, the ends' are exact.
+    ///   = Σ x². Percentiles, minimum, maximum, iqr, range and qcod are exactly the CPU's.
+    /// - Mean absolute deviations about μ come from Σ |x - s|, #(x > s) and #(x = s)
+    ///   about a split `s` near μ: Σ |x - μ| = Σ |x - s| + (#below - #above) (μ - s),
+    ///   where values equal to `s` are below when s <= μ. This is exact but for the f32
+    ///   sums unless a value lies strictly between `s` and μ, each such value off by at
+    ///   most 2 |μ - s|.
+    ///   - mad: `s` = a + Σ (x-a) / n in f32, within the f32 rounding of the sum of the
+    ///     mean (so only values within that distance of the mean can be off);
+    ///   - medad: `s` = the median's lower order statistic: no value lies between, exact;
+    ///   - rmad: the robust subset [p10, p90] is its core `lo < x < hi` (`lo` p10's lower
+    ///     and `hi` p90's upper order statistic; no value lies strictly between them and
+    ///     the percentiles) and the values equal to `lo` or `hi`, included when the CPU's
+    ///     comparison with p10 and p90 includes them. The core splits at an f32 estimate
+    ///     of the robust mean, the ends are exact.
     ///
-    /// Values whose f32 sums overflow (|x| beyond about 1e9 in Σ (x-a)⁴) are
+    /// Values whose f32 sums overflow (|x - mean| beyond about 1e9 in Σ (x-a)⁴) are
     /// [`GpuError::Unsupported`]: the CPU computes them.
     pub(crate) fn finish(&self, words: &[u32]) -> Result<Vec<MapStatistics>, GpuError> {
         if self.map_len == 0 {
@@ -316,7 +322,7 @@ impl PendingStatistics {
         let summary = take(&self.summary);
         let state = take(&self.state);
         let deviations = take(&self.deviations);
-        let robust = take(&self.robust);
+        let absolute = take(&self.absolute);
         let counts = take(&self.counts);
         let r = self.ranks.len();
         let mut out = Vec::with_capacity(self.maps);
@@ -331,7 +337,7 @@ impl PendingStatistics {
                 summary: part(summary, m, SUMMARY_WORDS),
                 state: part(state, m, r * 2),
                 deviations: part(deviations, m, self.blocks * DEVIATION_WORDS),
-                robust: part(robust, m, self.blocks * ROBUST_WORDS),
+                absolute: part(absolute, m, self.blocks * ABSOLUTE_WORDS),
                 counts: part(counts, m, self.bins),
             };
             out.push(self.map_statistics(&map)?);
@@ -393,9 +399,9 @@ impl PendingStatistics {
         interpolate(&self.positions, &self.ranks, &found, &mut quantiles);
         let [p10, p25, p50, p75, p90] = quantiles;
 
-        let Sums([s1, s2, s3, s4, abs_a, above_a, abs_m, above_m, core_sum, core, at_lo, at_hi]) =
+        let Sums([s1, s2, s3, s4, abs_m, above_m, core_sum, core, at_lo, at_hi]) =
             Sums::<DEVIATION_WORDS>::of(map.deviations);
-        let overflow = [first.energy, s1, s2, s3, s4, abs_a, abs_m, core_sum];
+        let overflow = [first.energy, s1, s2, s3, s4, abs_m, core_sum];
         if overflow.iter().any(|s| !s.is_finite()) {
             return Err(GpuError::Unsupported {
                 what: "statistics of values whose f32 sums overflow".into(),
@@ -416,13 +422,16 @@ impl PendingStatistics {
                 e4 - 4.0 * shift * e3 + 6.0 * shift * shift * e2 - 3.0 * shift.powi(4),
             )
         };
-        let mad = if constant {
-            0.0
-        } else {
-            (abs_a + (n - 2.0 * above_a) * shift) / n
-        };
+        let mut mad = 0.0;
+        for (b, block) in map.absolute.chunks_exact(ABSOLUTE_WORDS).enumerate() {
+            let count = (self.map_len - b * PER_GROUP).min(PER_GROUP) as f64;
+            let sums = [word(block, 0), word(block, 1), word(block, 2)];
+            mad += about(mean, word(block, 3), sums, count);
+        }
+        let mad = if constant { 0.0 } else { mad / n };
         let m = value(self.lo50);
-        let medad = (abs_m + (n - 2.0 * above_m) * (p50 - m)) / n;
+        // Values equal to m lie below the median, whichever side the split counts them.
+        let medad = about(p50, m, [abs_m, above_m, 0.0], n) / n;
         let rmad = self.rmad(
             map,
             a,
@@ -471,7 +480,7 @@ impl PendingStatistics {
     }
 
     /// Mean |x - robust mean| over the values in [p10, p90], from the core's sums
-    /// (`[Σ (x-a), count, #(x = lo), #(x = hi)]`) and the robust pass's partials.
+    /// (`[Σ (x-a), count, #(x = lo), #(x = hi)]`) and the absolute deviation partials.
     fn rmad(
         &self,
         map: &MapWords<'_>,
@@ -498,13 +507,25 @@ impl PendingStatistics {
         let mut deviation = weight(with_lo, at_lo) * (lo - robust_mean).abs()
             + weight(with_hi, at_hi) * (hi - robust_mean).abs();
         let cores = map.deviations.chunks_exact(DEVIATION_WORDS);
-        for (block, core) in map.robust.chunks_exact(ROBUST_WORDS).zip(cores) {
-            let word = |w: &[u32], i: usize| f64::from(f32::from_bits(w[i]));
-            let (sum, above, c) = (word(block, 0), word(block, 1), word(block, 2));
-            deviation += sum + (word(core, 9) - 2.0 * above) * (robust_mean - c);
+        for (block, core) in map.absolute.chunks_exact(ABSOLUTE_WORDS).zip(cores) {
+            let sums = [word(block, 4), word(block, 5), word(block, 6)];
+            deviation += about(robust_mean, word(block, 7), sums, word(core, 7));
         }
         deviation / count
     }
+}
+
+/// Σ |x - mu| over `count` values from `[Σ |x - s|, #(x > s), #(x = s)]` about a split
+/// `s`: exact unless a value lies strictly between `s` and `mu`.
+fn about(mu: f64, s: f64, [sum, above, equal]: [f64; 3], count: f64) -> f64 {
+    // Values equal to s lie below mu when s <= mu, above it otherwise.
+    let above = if mu < s { above + equal } else { above };
+    sum + (count - 2.0 * above) * (mu - s)
+}
+
+/// The f32 in word `i` of `words`, as f64 (0 past the end).
+fn word(words: &[u32], i: usize) -> f64 {
+    words.get(i).map_or(0.0, |&w| f64::from(f32::from_bits(w)))
 }
 
 /// One map's part of each read-back slot.
@@ -513,7 +534,7 @@ struct MapWords<'w> {
     summary: &'w [u32],
     state: &'w [u32],
     deviations: &'w [u32],
-    robust: &'w [u32],
+    absolute: &'w [u32],
     counts: &'w [u32],
 }
 
