@@ -376,6 +376,13 @@ pub(crate) struct Slot {
     bytes: u64,
 }
 
+impl Slot {
+    /// The 4-byte words in use.
+    pub(crate) fn words(&self) -> u64 {
+        self.bytes / 4
+    }
+}
+
 /// The recording of one operation: buffers, dispatches and one submission per readback,
 /// inside the error scopes of [`GpuContext::run`].
 #[derive(Debug)]

@@ -112,9 +112,130 @@ mod tests {
             [rows_in, cols_in, rows_out, cols_out, taps, col_table, filled, fill]
         );
         assert_layout!(
-            super::stats::BlockParams,
+            super::stats::StatsParams,
             shaders::MOMENTS,
-            [len, per_group, _pad0, _pad1]
+            [
+                maps,
+                map_len,
+                per_group,
+                blocks_per_map,
+                ranks,
+                shift,
+                bins,
+                lo10,
+                hi10,
+                lo50,
+                lo90,
+                hi90
+            ]
+        );
+        assert_layout!(
+            super::stats::StatsParams,
+            shaders::STATS_FINALIZE,
+            [
+                maps,
+                map_len,
+                per_group,
+                blocks_per_map,
+                ranks,
+                shift,
+                bins,
+                lo10,
+                hi10,
+                lo50,
+                lo90,
+                hi90
+            ]
+        );
+        assert_layout!(
+            super::stats::StatsParams,
+            shaders::STATS_RADIX_COUNT,
+            [
+                maps,
+                map_len,
+                per_group,
+                blocks_per_map,
+                ranks,
+                shift,
+                bins,
+                lo10,
+                hi10,
+                lo50,
+                lo90,
+                hi90
+            ]
+        );
+        assert_layout!(
+            super::stats::StatsParams,
+            shaders::STATS_RADIX_CHOOSE,
+            [
+                maps,
+                map_len,
+                per_group,
+                blocks_per_map,
+                ranks,
+                shift,
+                bins,
+                lo10,
+                hi10,
+                lo50,
+                lo90,
+                hi90
+            ]
+        );
+        assert_layout!(
+            super::stats::StatsParams,
+            shaders::STATS_DEVIATIONS,
+            [
+                maps,
+                map_len,
+                per_group,
+                blocks_per_map,
+                ranks,
+                shift,
+                bins,
+                lo10,
+                hi10,
+                lo50,
+                lo90,
+                hi90
+            ]
+        );
+        assert_layout!(
+            super::stats::StatsParams,
+            shaders::STATS_ROBUST,
+            [
+                maps,
+                map_len,
+                per_group,
+                blocks_per_map,
+                ranks,
+                shift,
+                bins,
+                lo10,
+                hi10,
+                lo50,
+                lo90,
+                hi90
+            ]
+        );
+        assert_layout!(
+            super::stats::StatsParams,
+            shaders::STATS_HISTOGRAM,
+            [
+                maps,
+                map_len,
+                per_group,
+                blocks_per_map,
+                ranks,
+                shift,
+                bins,
+                lo10,
+                hi10,
+                lo50,
+                lo90,
+                hi90
+            ]
         );
         assert_layout!(
             super::stats::HistogramParams,
@@ -131,7 +252,7 @@ mod tests {
 
     #[test]
     fn every_stage_is_reflected_with_its_uniform_first() {
-        assert_eq!(shaders::ALL.len(), 8);
+        assert_eq!(shaders::ALL.len(), 14);
         for shader in shaders::ALL {
             assert_eq!(
                 shader.bindings.first(),

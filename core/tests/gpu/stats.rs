@@ -1,9 +1,13 @@
 //! Statistics on the GPU against the CPU's IBSI statistics: the moments behind mean,
-//! energy, minimum and maximum, and the histogram features over fixed bins.
+//! energy, minimum and maximum, the histogram features over fixed bins, and every
+//! first-order and histogram statistic of batches of maps kept on the device.
 
-use medprep::cpu::stats::{first_order, histogram, Discretisation};
+use medprep::cpu::stats::{
+    first_order, histogram, Discretisation, StatsError, FIRST_ORDER_NAMES, HISTOGRAM_NAMES,
+};
 use medprep::gpu::stats::{self, MAX_GPU_BINS};
 use medprep::gpu::GpuError;
+use medprep::recipe::Family;
 use medprep::Window;
 use ndarray::Array2;
 
@@ -91,4 +95,285 @@ fn histogram_features_are_exactly_the_cpus() {
             Err(GpuError::Unsupported { .. })
         ));
     }
+}
+
+/// How a statistic of [`stats::statistics`] may differ from the CPU's.
+#[derive(Debug, Clone, Copy)]
+enum Check {
+    /// Bit for bit: order statistics and what the same host arithmetic makes of them.
+    Exact,
+    /// `|gpu - cpu| <= tolerance * |cpu|` (or the tolerance itself when `cpu` is 0).
+    Relative(f64),
+    /// `|gpu - cpu| <= tolerance * scale`, the scale being the map's largest magnitude.
+    Magnitude(f64),
+    /// `|gpu - cpu| <= tolerance * spread`, the spread being the map's range (1 when 0).
+    Spread(f64),
+    /// `|gpu - cpu| <= tolerance`.
+    Absolute(f64),
+    /// cov = sd / mean: `|gpu - cpu| <= tolerance * |cpu| * (1 + scale / |mean|)`, the
+    /// mean's error (bounded by the largest magnitude) over the mean itself.
+    Ratio(f64),
+}
+
+/// Mean: a + Σ (x - a) / n with f32 sums per block of 4096; the rounding of `a` and of
+/// the sums, relative to the largest magnitude (lavapipe: 1.7e-9).
+const MEAN: Check = Check::Magnitude(1e-6);
+/// Variance from f32 sums of (x - a)², all terms positive (lavapipe: 1.4e-7).
+const VARIANCE: Check = Check::Relative(2e-6);
+/// Skewness and kurtosis: Σ (x - a)³ cancels, so the error is the f32 rounding of the
+/// terms over σ³ (σ⁴), absolute (lavapipe: 1.2e-7 and 2.5e-7).
+const SHAPE: Check = Check::Absolute(1e-5);
+/// Energy: f32 sums of x² per block, relative (lavapipe: 6.0e-8); rms its square root.
+const ENERGY: Check = Check::Relative(1e-6);
+/// mad splits at the f32 mean estimate (values between it and the mean are off by at
+/// most 2 |mean - a|), medad and rmad at exact order statistics and an f32 estimate of
+/// the robust mean; all f32 sums, relative to the range (lavapipe: 5.6e-8).
+const DEVIATION: Check = Check::Spread(1e-6);
+/// cov = sd / mean: the variance's error halved plus the mean's relative error, which is
+/// large for a mean near 0 (lavapipe: 1.0e-4 relative on a map of mean -1.3e-4 in [-1, 1],
+/// 1.4e-8 once divided by 1 + scale / |mean|).
+const COV: Check = Check::Ratio(2e-6);
+/// Entropy and uniformity over 64 bins: the edges are computed in f32 on the device, in
+/// f64 by numpy; a value on an edge that f32 rounds differently moves one count to the
+/// neighbouring bin, changing uniformity by under 2 (c + 1) / n² and entropy by about
+/// log2(c) / n for a bin of c values (lavapipe: 0, no value on such an edge).
+const HISTOGRAM_FEATURES: Check = Check::Absolute(1e-3);
+
+fn check_of(name: &str) -> Check {
+    match name {
+        "mean" => MEAN,
+        "variance" => VARIANCE,
+        "skewness" | "kurtosis" => SHAPE,
+        "energy" | "rms" => ENERGY,
+        "mad" | "rmad" | "medad" => DEVIATION,
+        "cov" => COV,
+        "entropy" | "uniformity" => HISTOGRAM_FEATURES,
+        _ => Check::Exact,
+    }
+}
+
+/// The worst error seen per statistic, for the record.
+#[derive(Default)]
+struct Worst(Vec<(&'static str, f64, String)>);
+
+impl Worst {
+    fn note(&mut self, name: &'static str, error: f64, case: &str) {
+        match self.0.iter_mut().find(|(n, _, _)| *n == name) {
+            Some(w) if error > w.1 => *w = (name, error, case.to_string()),
+            Some(_) => {}
+            None => self.0.push((name, error, case.to_string())),
+        }
+    }
+
+    fn print(&self, test: &str) {
+        for (name, error, case) in &self.0 {
+            println!("{test}: {name} worst error {error:.3e} ({case})");
+        }
+    }
+}
+
+/// Compares the GPU's values of one map with the CPU's, statistic by statistic.
+fn compare_statistics(
+    case: &str,
+    map: &[f32],
+    cpu: &[(&'static str, f64)],
+    gpu: &[f64],
+    worst: &mut Worst,
+) {
+    assert_eq!(gpu.len(), cpu.len(), "{case}: number of statistics");
+    let scale = map.iter().fold(0.0f64, |m, &v| m.max(f64::from(v.abs())));
+    let (lo, hi) = map
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(l, h), &v| (l.min(v), h.max(v)));
+    let spread = f64::from(hi) - f64::from(lo);
+    let spread = if spread > 0.0 { spread } else { 1.0 };
+    for (&(name, c), &g) in cpu.iter().zip(gpu) {
+        let check = check_of(name);
+        if let Check::Exact = check {
+            assert_eq!(g.to_bits(), c.to_bits(), "{case}: {name} gpu {g} cpu {c}");
+            continue;
+        }
+        if c.is_nan() || g.is_nan() {
+            assert!(c.is_nan() && g.is_nan(), "{case}: {name} gpu {g} cpu {c}");
+            continue;
+        }
+        let (error, bound) = match check {
+            Check::Relative(t) => {
+                let e = (g - c).abs();
+                if c == 0.0 {
+                    (e, t)
+                } else {
+                    (e / c.abs(), t)
+                }
+            }
+            Check::Magnitude(t) => ((g - c).abs() / scale.max(f64::MIN_POSITIVE), t),
+            Check::Spread(t) => ((g - c).abs() / spread, t),
+            Check::Absolute(t) => ((g - c).abs(), t),
+            Check::Ratio(t) => {
+                let mean = cpu.first().map_or(1.0, |m| m.1.abs());
+                let amplification = 1.0 + scale / mean.max(f64::MIN_POSITIVE);
+                (
+                    (g - c).abs() / c.abs().max(f64::MIN_POSITIVE) / amplification,
+                    t,
+                )
+            }
+            Check::Exact => unreachable!(),
+        };
+        worst.note(name, error, case);
+        assert!(
+            error <= bound,
+            "{case}: {name} gpu {g} cpu {c}, error {error:e} beyond {check:?}"
+        );
+    }
+}
+
+/// The CPU's first-order then histogram statistics of `map`.
+fn cpu_statistics(map: &[f32], bins: u32) -> Vec<(&'static str, f64)> {
+    let view = ndarray::ArrayView1::from(map).into_dyn();
+    let mut all = first_order(view.clone(), None).unwrap();
+    all.extend(histogram(view, None, Discretisation::Bins(bins)).unwrap());
+    all
+}
+
+const BOTH: [Family; 2] = [Family::FirstOrder, Family::Histogram];
+
+#[test]
+fn batch_statistics_match_the_cpu() {
+    let Some(ctx) = context("batch_statistics_match_the_cpu") else {
+        return;
+    };
+    let mut cases = inputs();
+    // Few distinct values, with ties at every percentile.
+    cases.push((
+        "few distinct values 64x61",
+        Array2::from_shape_fn((64, 61), |(r, c)| ((r * 7 + c * 3) % 5) as f32 * 0.5 - 1.0),
+    ));
+    let mut worst = Worst::default();
+    for (name, image) in &cases {
+        let map = image.as_slice().unwrap();
+        let gpu = stats::statistics(ctx, &[map], &BOTH, Discretisation::Bins(64)).unwrap();
+        assert_eq!(gpu.len(), 1);
+        let gpu = gpu[0].as_ref().unwrap();
+        compare_statistics(name, map, &cpu_statistics(map, 64), gpu, &mut worst);
+    }
+    worst.print("batch_statistics_match_the_cpu");
+}
+
+#[test]
+fn many_maps_in_one_call_match_the_cpu() {
+    let Some(ctx) = context("many_maps_in_one_call_match_the_cpu") else {
+        return;
+    };
+    // 4100 values: two blocks per map, the second nearly empty.
+    let maps: Vec<Array2<f32>> = vec![
+        random(41, 100, 31, -1024.0, 3071.0),
+        random(41, 100, 32, 0.0, 1.0),
+        Array2::from_elem((41, 100), -3.5),
+        random(41, 100, 33, 1e4, 1e4 + 1.0),
+        Array2::from_shape_fn((41, 100), |(r, c)| ((r + c) % 3) as f32),
+    ];
+    let slices: Vec<&[f32]> = maps.iter().map(|m| m.as_slice().unwrap()).collect();
+    let mut worst = Worst::default();
+    for (families, bins) in [(&BOTH[..], 64), (&BOTH[..], 1), (&BOTH[..], 1024)] {
+        let gpu = stats::statistics(ctx, &slices, families, Discretisation::Bins(bins)).unwrap();
+        assert_eq!(gpu.len(), maps.len());
+        for (i, (map, gpu)) in slices.iter().zip(&gpu).enumerate() {
+            let case = format!("map {i} of 5, {bins} bins");
+            compare_statistics(
+                &case,
+                map,
+                &cpu_statistics(map, bins),
+                gpu.as_ref().unwrap(),
+                &mut worst,
+            );
+        }
+    }
+    // The families in the order asked, each alone too.
+    let cpu = cpu_statistics(slices[0], 8);
+    let histogram_first = [Family::Histogram, Family::FirstOrder];
+    let gpu =
+        stats::statistics(ctx, &slices[..1], &histogram_first, Discretisation::Bins(8)).unwrap();
+    let gpu = gpu[0].as_ref().unwrap();
+    let n = FIRST_ORDER_NAMES.len();
+    let reordered: Vec<f64> = gpu[HISTOGRAM_NAMES.len()..]
+        .iter()
+        .chain(&gpu[..HISTOGRAM_NAMES.len()])
+        .copied()
+        .collect();
+    compare_statistics("histogram first", slices[0], &cpu, &reordered, &mut worst);
+    let only = stats::statistics(
+        ctx,
+        &slices[..1],
+        &[Family::Histogram],
+        Discretisation::Bins(8),
+    )
+    .unwrap();
+    assert_eq!(only[0].as_ref().unwrap()[..], gpu[..HISTOGRAM_NAMES.len()]);
+    let only = stats::statistics(
+        ctx,
+        &slices[..1],
+        &[Family::FirstOrder],
+        Discretisation::BinWidth(3.0),
+    )
+    .unwrap();
+    assert_eq!(only[0].as_ref().unwrap()[..], gpu[HISTOGRAM_NAMES.len()..]);
+    assert_eq!(only[0].as_ref().unwrap().len(), n);
+    worst.print("many_maps_in_one_call_match_the_cpu");
+}
+
+#[test]
+fn non_finite_maps_and_glcm_are_typed_errors() {
+    let Some(ctx) = context("non_finite_maps_and_glcm_are_typed_errors") else {
+        return;
+    };
+    let good = random(30, 200, 41, -5.0, 5.0);
+    let mut bad = good.clone();
+    bad[[20, 150]] = f32::INFINITY;
+    bad[[25, 3]] = f32::NAN;
+    let maps = [good.as_slice().unwrap(), bad.as_slice().unwrap()];
+    let gpu = stats::statistics(ctx, &maps, &BOTH, Discretisation::Bins(16)).unwrap();
+    let cpu = first_order(bad.view().into_dyn(), None).unwrap_err();
+    assert_eq!(gpu[1], Err(cpu.clone()), "the CPU's error, first bad value");
+    assert!(matches!(cpu, StatsError::NonFinite { index: 4150, .. }));
+    compare_statistics(
+        "good beside bad",
+        maps[0],
+        &cpu_statistics(maps[0], 16),
+        gpu[0].as_ref().unwrap(),
+        &mut Worst::default(),
+    );
+    // Histogram only: the same check.
+    let gpu =
+        stats::statistics(ctx, &maps, &[Family::Histogram], Discretisation::Bins(16)).unwrap();
+    assert_eq!(gpu[1], Err(cpu));
+    for (families, discretisation) in [
+        (
+            &[Family::FirstOrder, Family::Glcm][..],
+            Discretisation::Bins(16),
+        ),
+        (&[Family::Histogram][..], Discretisation::BinWidth(0.5)),
+        (
+            &[Family::Histogram][..],
+            Discretisation::Bins(MAX_GPU_BINS + 1),
+        ),
+        (&[Family::Histogram][..], Discretisation::Bins(0)),
+    ] {
+        assert!(
+            matches!(
+                stats::statistics(ctx, &maps, families, discretisation),
+                Err(GpuError::Unsupported { .. })
+            ),
+            "{families:?} {discretisation:?}"
+        );
+    }
+    let empty: [&[f32]; 2] = [&[], &[]];
+    let gpu = stats::statistics(ctx, &empty, &BOTH, Discretisation::Bins(16)).unwrap();
+    assert_eq!(
+        gpu,
+        vec![Err(StatsError::EmptyRoi), Err(StatsError::EmptyRoi)]
+    );
+    assert_eq!(
+        stats::statistics(ctx, &[], &BOTH, Discretisation::Bins(16)).unwrap(),
+        vec![]
+    );
 }
