@@ -453,7 +453,10 @@ impl Job<'_> {
     pub(crate) fn recycle(&mut self, slot: Slot) {
         let usage = slot.buffer.usage();
         if usage == OUTPUT || usage == ZEROED {
-            self.spare.entry((slot.bytes, usage)).or_default().push(slot);
+            self.spare
+                .entry((slot.bytes, usage))
+                .or_default()
+                .push(slot);
         }
     }
 
@@ -541,11 +544,7 @@ impl Job<'_> {
     }
 
     /// A storage buffer for `len` 4-byte values that [`Job::copy`] can also fill.
-    pub(crate) fn destination(
-        &mut self,
-        what: &'static str,
-        len: usize,
-    ) -> Result<Slot, GpuError> {
+    pub(crate) fn destination(&mut self, what: &'static str, len: usize) -> Result<Slot, GpuError> {
         self.buffer(what, len as u64 * 4, ZEROED)
     }
 

@@ -80,8 +80,22 @@ pub(crate) fn record_gaussian(
     let len = shape[0] * shape[1];
     let between = job.output("gaussian intermediate", len)?;
     let output = job.output("gaussian output", len)?;
-    separable_pass(job, shape, 0, &gaussian_taps(sigma[0], false), input, &between)?;
-    separable_pass(job, shape, 1, &gaussian_taps(sigma[1], false), &between, &output)?;
+    separable_pass(
+        job,
+        shape,
+        0,
+        &gaussian_taps(sigma[0], false),
+        input,
+        &between,
+    )?;
+    separable_pass(
+        job,
+        shape,
+        1,
+        &gaussian_taps(sigma[1], false),
+        &between,
+        &output,
+    )?;
     job.recycle(between);
     Ok(output)
 }

@@ -86,10 +86,7 @@ mod tests {
         assert_layout!(
             super::window::ModalityParams,
             shaders::MODALITY_WINDOW,
-            [
-                len, bits, signed, invert, slope, intercept, low, width, base, _pad0, _pad1,
-                _pad2
-            ]
+            [len, bits, signed, invert, slope, intercept, low, width, base, _pad0, _pad1, _pad2]
         );
         assert_layout!(
             super::filters::SeparableParams,

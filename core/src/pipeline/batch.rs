@@ -8,19 +8,21 @@
 //! storage binding): their stored integer samples are packed, word-aligned per frame,
 //! into one upload; per frame, modality rescale and window, resampling and the maps are
 //! recorded in the batch's one command encoder, each frame's maps contiguous in one slot;
-//! then one readback. Images with a stage that has no GPU twin run through
-//! [`Pipeline::process`].
-//!
-//! The statistics are, for now, computed on the host from the maps read back (`cpu::stats`,
-//! the same functions as `process`): that readback is the maps, not yet only the features.
+//! then each frame's statistics (`gpu::stats::record_statistics`), after which its maps'
+//! memory serves the next frame; then one readback of the statistics' partials (and the
+//! resampled images when the recipe writes images), which the host finishes in f64.
+//! Images with a stage that has no GPU twin run through [`Pipeline::process`], and so
+//! does a frame whose statistics the device cannot finish (sums beyond f32's range).
 
-use ndarray::{Array2, CowArray, Ix2};
+use ndarray::Array2;
 use rayon::prelude::*;
 
 use super::{normalize, output, FrameResult, Pipeline};
 use crate::cpu::resample::Grid;
+use crate::cpu::stats::Discretisation;
 use crate::error::{Error, ErrorKind};
 use crate::gpu::resample::record_resample;
+use crate::gpu::stats::{record_statistics, PendingStatistics, MAX_GPU_BINS};
 use crate::gpu::window::{record_modality_window, StoredFormat};
 use crate::gpu::{GpuContext, GpuError};
 use crate::recipe::{Family, Normalize};
@@ -31,6 +33,7 @@ use crate::{Image, Rescale, Window};
 struct Frame<'a> {
     /// Index of its image in the batch's input.
     input: usize,
+    image: &'a Image,
     frame: u32,
     values: &'a [f32],
     /// Rows and columns.
@@ -64,10 +67,11 @@ enum Plan<'a> {
     Failed(ErrorKind),
 }
 
-/// What a frame's stages produced on the device, in the batch's readback.
+/// What a frame's stages left for the batch's readback.
 #[derive(Debug)]
 struct Recorded {
-    /// Values of the maps, then of the image when the recipe writes images.
+    statistics: PendingStatistics,
+    /// Words of the statistics' partials, then of the image when the recipe writes one.
     words: usize,
     shape: [usize; 2],
 }
@@ -129,13 +133,18 @@ pub(super) fn process(
 }
 
 /// Whether the recipe's stages all have a GPU twin: a window, resampling (anti-aliasing
-/// is decided per frame), original, Gaussian, LoG and Sobel maps, first-order and
-/// histogram statistics.
+/// is decided per frame), original, Gaussian, LoG and Sobel maps, first-order statistics
+/// and histograms of at most [`MAX_GPU_BINS`] bins.
 fn on_device(pipeline: &Pipeline) -> bool {
-    let recipe = &pipeline.recipe;
-    matches!(recipe.normalize, Normalize::Window { .. })
+    let features = &pipeline.recipe.features;
+    let histogram = match features.discretisation {
+        Discretisation::Bins(bins) => (1..=MAX_GPU_BINS).contains(&bins),
+        _ => false,
+    };
+    matches!(pipeline.recipe.normalize, Normalize::Window { .. })
         && pipeline.maps.on_device()
-        && !recipe.features.families.contains(&Family::Glcm)
+        && !features.families.contains(&Family::Glcm)
+        && (histogram || !features.families.contains(&Family::Histogram))
 }
 
 /// Checks every frame of `image` in the order of `process`.
@@ -180,6 +189,7 @@ fn plan<'a>(pipeline: &Pipeline, input: usize, image: &'a Image) -> Plan<'a> {
         };
         frames.push(Frame {
             input,
+            image,
             frame,
             values,
             shape,
@@ -300,10 +310,11 @@ fn run(
     }
     let images = pipeline.recipe.output.images != crate::recipe::ImageFormat::None;
     let map_count = pipeline.maps.names().len();
+    let features = &pipeline.recipe.features;
     let (words, recorded) = ctx.run("batch", |job| {
         let samples = job.upload_bytes("stored samples", &packed)?;
-        let mut slots = Vec::with_capacity(frames.len() * 2);
         let mut recorded = Vec::with_capacity(frames.len());
+        let mut outputs = Vec::new();
         for (frame, base) in frames.iter().zip(bases) {
             let len = frame.shape[0] * frame.shape[1];
             let Stored { format, rescale } = frame.stored;
@@ -326,20 +337,40 @@ fn run(
                 }
                 _ => (normalised, frame.shape),
             };
-            let maps = pipeline.maps.record(job, &image, shape)?;
             let map_len = shape[0] * shape[1];
-            slots.push(maps);
+            let maps = pipeline.maps.record(job, &image, shape)?;
+            let statistics = record_statistics(
+                job,
+                &maps,
+                map_count,
+                map_len,
+                &features.families,
+                features.discretisation,
+            )?;
+            // Recorded commands run in order: the next frame may overwrite these.
+            job.recycle(maps);
+            let mut words: u64 = statistics.slots().iter().map(|s| s.words()).sum();
             if images {
-                slots.push(image);
+                words += image.words();
+                outputs.push(image);
             } else {
                 job.recycle(image);
             }
             recorded.push(Recorded {
-                words: map_len * (map_count + usize::from(images)),
+                statistics,
+                words: words as usize,
                 shape,
             });
         }
-        let words: Vec<f32> = job.read(&slots.iter().collect::<Vec<_>>())?;
+        let mut slots = Vec::new();
+        let mut outputs = outputs.iter();
+        for r in &recorded {
+            slots.extend(r.statistics.slots());
+            if images {
+                slots.extend(outputs.next());
+            }
+        }
+        let words: Vec<u32> = job.read(&slots)?;
         Ok((words, recorded))
     })?;
     let mut parts = Vec::with_capacity(frames.len());
@@ -347,7 +378,10 @@ fn run(
     for r in &recorded {
         let (part, tail) = rest.split_at_checked(r.words).ok_or(GpuError::Readback {
             stage: "batch",
-            message: format!("{} values read back, fewer than the frames need", words.len()),
+            message: format!(
+                "{} words read back, fewer than the frames need",
+                words.len()
+            ),
         })?;
         parts.push(part);
         rest = tail;
@@ -356,32 +390,40 @@ fn run(
         .par_iter()
         .zip(recorded)
         .zip(parts)
-        .map(|((frame, r), part)| finish(pipeline, frame, r.shape, part, images))
+        .map(|((frame, r), part)| finish(pipeline, frame, &r, part, images))
         .collect())
 }
 
-/// A frame's result from its maps (and image) as read back: statistics on the host.
+/// A frame's result from the words read back: its statistics' partials, then its image.
 fn finish(
     pipeline: &Pipeline,
     frame: &Frame<'_>,
-    [rows, cols]: [usize; 2],
-    values: &[f32],
+    recorded: &Recorded,
+    words: &[u32],
     images: bool,
 ) -> Result<FrameResult, ErrorKind> {
-    let len = rows * cols;
-    let shaped = |data: &[f32]| {
-        Array2::from_shape_vec((rows, cols), data.to_vec())
-            .map_err(|e| ErrorKind::Pipeline(format!("GPU: map shape: {e}")))
+    let [rows, cols] = recorded.shape;
+    let image_words = if images { rows * cols } else { 0 };
+    let (statistics, image) = words.split_at(words.len().saturating_sub(image_words));
+    let per_map = match recorded.statistics.finish(statistics) {
+        Ok(per_map) => per_map,
+        // The device's sums cannot hold these values: the frame runs as `process` runs it.
+        Err(GpuError::Unsupported { .. }) => {
+            return pipeline.process_frame(frame.image, frame.frame)
+        }
+        Err(e) => return Err(ErrorKind::Pipeline(format!("GPU: {e}"))),
     };
-    let maps: Vec<CowArray<'_, f32, Ix2>> = values
-        .chunks_exact(len)
-        .take(pipeline.maps.names().len())
-        .map(|map| shaped(map).map(CowArray::from))
-        .collect::<Result<_, _>>()?;
-    let features = pipeline.statistics(&maps)?;
-    let image = match values.get(maps.len() * len..).filter(|_| images) {
-        Some(image) => output::image(&pipeline.recipe.output, shaped(image)?.view()),
-        None => None,
+    let mut features = Vec::with_capacity(pipeline.feature_names.len());
+    for map in per_map {
+        features.extend(map.map_err(|e| ErrorKind::Pipeline(format!("statistics: {e}")))?);
+    }
+    let image = if images {
+        let values = image.iter().map(|&w| f32::from_bits(w)).collect();
+        let image = Array2::from_shape_vec((rows, cols), values)
+            .map_err(|e| ErrorKind::Pipeline(format!("GPU: image shape: {e}")))?;
+        output::image(&pipeline.recipe.output, image.view())
+    } else {
+        None
     };
     Ok(FrameResult {
         frame: frame.frame,

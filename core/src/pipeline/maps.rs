@@ -169,7 +169,9 @@ impl MapPlan {
     /// [`Self::record`] can compute them on the device.
     #[cfg(feature = "gpu")]
     pub(super) fn on_device(&self) -> bool {
-        self.jobs.iter().all(|job| !matches!(job, Job::Kernel { .. }))
+        self.jobs
+            .iter()
+            .all(|job| !matches!(job, Job::Kernel { .. }))
     }
 
     /// Records every map of the `[rows, cols]` image (not empty) in `image` into one new
@@ -207,9 +209,14 @@ impl MapPlan {
                     }
                     for (slot, normalised) in log {
                         // The CPU's f32 product by sigma² (gaussian_family_maps).
-                        let scale = if *normalised { (sigma * sigma) as f32 } else { 1.0 };
-                        let map =
-                            gpu::filters::record_gaussian_laplace(job, image, shape, *sigma, scale)?;
+                        let scale = if *normalised {
+                            (sigma * sigma) as f32
+                        } else {
+                            1.0
+                        };
+                        let map = gpu::filters::record_gaussian_laplace(
+                            job, image, shape, *sigma, scale,
+                        )?;
                         job.copy(&map, &maps, at(*slot))?;
                         job.recycle(map);
                     }
