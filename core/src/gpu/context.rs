@@ -551,7 +551,7 @@ impl Job<'_> {
     /// Records a device-side copy of all of `from` into `to` at byte `offset` (a multiple
     /// of 4): no host transfer.
     pub(crate) fn copy(&mut self, from: &Slot, to: &Slot, offset: u64) -> Result<(), GpuError> {
-        if offset % 4 != 0 || offset.saturating_add(from.bytes) > to.bytes {
+        if !offset.is_multiple_of(4) || offset.saturating_add(from.bytes) > to.bytes {
             return Err(GpuError::TooLarge {
                 what: "device copy",
                 needed: offset.saturating_add(from.bytes),
