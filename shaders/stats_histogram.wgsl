@@ -39,6 +39,8 @@ fn main(
     let scale = n / width;
     let last = i32(bins) - 1;
     let base = range.x * params.map_len;
+    var run_bin = 0u;
+    var run = 0u;
     for (var i = range.y + l; i < range.z; i += 256u) {
         let x = input[base + i];
         var k = 0;
@@ -52,7 +54,16 @@ fn main(
                 k += 1;
             }
         }
-        atomicAdd(&local[k], 1u);
+        // Runs of one bin (a clipped background) are added at once.
+        if u32(k) != run_bin && run > 0u {
+            atomicAdd(&local[run_bin], run);
+            run = 0u;
+        }
+        run_bin = u32(k);
+        run += 1u;
+    }
+    if run > 0u {
+        atomicAdd(&local[run_bin], run);
     }
     workgroupBarrier();
     if range.y < range.z {
