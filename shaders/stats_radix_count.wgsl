@@ -51,15 +51,28 @@ fn main(
     workgroupBarrier();
     let count = distinct;
     let base = map * params.map_len;
+    // Runs of one counter (a clipped background) are added at once: a counter that every
+    // invocation increments value after value would serialise them.
+    var run_counter = 0u;
+    var run = 0u;
     for (var i = range.y + l; i < range.z; i += 256u) {
         let key = to_key(input[base + i]);
         let high = key & mask;
         for (var j = 0u; j < count; j++) {
             if high == prefixes[j] {
-                atomicAdd(&local[owners[j] * DIGITS + ((key >> params.shift) & 0xffu)], 1u);
+                let counter = owners[j] * DIGITS + ((key >> params.shift) & 0xffu);
+                if counter != run_counter && run > 0u {
+                    atomicAdd(&local[run_counter], run);
+                    run = 0u;
+                }
+                run_counter = counter;
+                run += 1u;
                 break;
             }
         }
+    }
+    if run > 0u {
+        atomicAdd(&local[run_counter], run);
     }
     workgroupBarrier();
     if map < params.maps {

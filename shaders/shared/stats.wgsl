@@ -21,6 +21,11 @@ struct Params {
     lo50: u32,
     lo90: u32,
     hi90: u32,
+    // Always 0: see shared/float_float's `hide`.
+    zero: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
 }
 
 // 5 percentiles, 2 order statistics each.

@@ -100,7 +100,7 @@ fn histogram_features_are_exactly_the_cpus() {
 /// How a statistic of [`stats::statistics`] may differ from the CPU's.
 #[derive(Debug, Clone, Copy)]
 enum Check {
-    /// Bit for bit: order statistics and what the same host arithmetic makes of them.
+    /// Exactly: order statistics and what the same host arithmetic makes of them.
     Exact,
     /// `|gpu - cpu| <= tolerance * |cpu|` (or the tolerance itself when `cpu` is 0).
     Relative(f64),
@@ -113,6 +113,10 @@ enum Check {
     /// cov = sd / mean: `|gpu - cpu| <= tolerance * |cpu| * (1 + scale / |mean|)`, the
     /// mean's error (bounded by the largest magnitude) over the mean itself.
     Ratio(f64),
+    /// Histogram features when up to this many of the `n` values fall in a neighbouring
+    /// bin: one such value changes entropy by under (2 + log2 n) / n and uniformity by
+    /// under 2 / n, so `|gpu - cpu| <= values * (2 + log2 n) / n`.
+    Moved(f64),
 }
 
 /// Mean: a + Σ (x - a) / n with f32 sums per block of 4096; the rounding of `a` and of
@@ -133,11 +137,13 @@ const DEVIATION: Check = Check::Spread(1e-6);
 /// large for a mean near 0 (lavapipe: 1.0e-4 relative on a map of mean -1.3e-4 in [-1, 1],
 /// 1.4e-8 once divided by 1 + scale / |mean|).
 const COV: Check = Check::Ratio(2e-6);
-/// Entropy and uniformity over 64 bins: the edges are computed in f32 on the device, in
-/// f64 by numpy; a value on an edge that f32 rounds differently moves one count to the
-/// neighbouring bin, changing uniformity by under 2 (c + 1) / n² and entropy by about
-/// log2(c) / n for a bin of c values (lavapipe: 0, no value on such an edge).
-const HISTOGRAM_FEATURES: Check = Check::Absolute(1e-3);
+/// Entropy and uniformity: the device computes each bin edge in float-float arithmetic
+/// from its min and max and rounds it up to an f32 threshold, numpy in f64; they differ
+/// only where an edge is an f32 that numpy's f64 rounding moves (about 1 in 40000 edges
+/// of random ranges), and a value exactly there falls one bin up (lavapipe: exact on
+/// every input but "edge rounded by f64", built with one such value: 0.047 of a value's
+/// worth on entropy).
+const HISTOGRAM_FEATURES: Check = Check::Moved(2.0);
 
 fn check_of(name: &str) -> Check {
     match name {
@@ -190,7 +196,12 @@ fn compare_statistics(
     for (&(name, c), &g) in cpu.iter().zip(gpu) {
         let check = check_of(name);
         if let Check::Exact = check {
-            assert_eq!(g.to_bits(), c.to_bits(), "{case}: {name} gpu {g} cpu {c}");
+            // Equal as numbers: which of -0 and +0 a minimum keeps is the order of its
+            // reduction, on either backend.
+            assert!(
+                g == c || (g.is_nan() && c.is_nan()),
+                "{case}: {name} gpu {g} cpu {c}"
+            );
             continue;
         }
         if c.is_nan() || g.is_nan() {
@@ -209,6 +220,10 @@ fn compare_statistics(
             Check::Magnitude(t) => ((g - c).abs() / scale.max(f64::MIN_POSITIVE), t),
             Check::Spread(t) => ((g - c).abs() / spread, t),
             Check::Absolute(t) => ((g - c).abs(), t),
+            Check::Moved(t) => {
+                let n = map.len() as f64;
+                ((g - c).abs() / ((2.0 + n.log2()) / n), t)
+            }
             Check::Ratio(t) => {
                 let mean = cpu.first().map_or(1.0, |m| m.1.abs());
                 let amplification = 1.0 + scale / mean.max(f64::MIN_POSITIVE);
@@ -248,6 +263,24 @@ fn batch_statistics_match_the_cpu() {
         "few distinct values 64x61",
         Array2::from_shape_fn((64, 61), |(r, c)| ((r * 7 + c * 3) % 5) as f32 * 0.5 - 1.0),
     ));
+    // Signed zeros: distinct keys, equal values.
+    cases.push((
+        "signed zeros 33x40",
+        Array2::from_shape_fn((33, 40), |(r, c)| [-0.0, 0.0, 2.5][(r * c + r) % 3]),
+    ));
+    // Values on numpy's edges for 10 bins over [0, 1]: k / 10 in f32 against k * 0.1 + 0
+    // in f64, which round apart.
+    cases.push((
+        "tenths 50x30",
+        Array2::from_shape_fn((50, 30), |(r, c)| ((r * 30 + c) % 11) as f32 / 10.0),
+    ));
+    // -0.25 is edge 25 of 100 over [-1024, 3071] exactly, but numpy's f64 edge
+    // 25 * 40.95 - 1024 rounds to just above it: the one value the device bins differently.
+    let mut on_f64_edge = random(20, 50, 24, -1024.0, 3071.0);
+    on_f64_edge[[0, 0]] = -1024.0;
+    on_f64_edge[[0, 1]] = 3071.0;
+    on_f64_edge[[0, 2]] = -0.25;
+    cases.push(("edge rounded by f64 20x50", on_f64_edge));
     let mut worst = Worst::default();
     for (name, image) in &cases {
         let map = image.as_slice().unwrap();
@@ -255,6 +288,20 @@ fn batch_statistics_match_the_cpu() {
         assert_eq!(gpu.len(), 1);
         let gpu = gpu[0].as_ref().unwrap();
         compare_statistics(name, map, &cpu_statistics(map, 64), gpu, &mut worst);
+        for bins in [1, 7, 10, 100, 1000, MAX_GPU_BINS] {
+            let families = [Family::Histogram];
+            let gpu = stats::statistics(ctx, &[map], &families, Discretisation::Bins(bins));
+            let view = image.view().into_dyn();
+            let cpu = histogram(view, None, Discretisation::Bins(bins)).unwrap();
+            let case = format!("{name}, {bins} bins");
+            compare_statistics(
+                &case,
+                map,
+                &cpu,
+                gpu.unwrap()[0].as_ref().unwrap(),
+                &mut worst,
+            );
+        }
     }
     worst.print("batch_statistics_match_the_cpu");
 }

@@ -174,6 +174,7 @@ pub(crate) fn record_statistics(
         lo50: lo50 as u32,
         lo90: lo90 as u32,
         hi90: hi90 as u32,
+        ..StatsParams::default()
     };
     let groups = (map_count * blocks) as u64 * 256;
     let per_map = map_count as u64;

@@ -39,6 +39,11 @@ pub(crate) struct StatsParams {
     pub(crate) lo50: u32,
     pub(crate) lo90: u32,
     pub(crate) hi90: u32,
+    /// Always 0, an opaque zero for `shaders/shared/float_float.wgsl`.
+    pub(crate) zero: u32,
+    pub(crate) _pad0: u32,
+    pub(crate) _pad1: u32,
+    pub(crate) _pad2: u32,
 }
 
 /// Mirrors `Params` in `shaders/histogram.wgsl`.
