@@ -16,7 +16,12 @@
 //!   reductions) and [`stats::histogram`] (entropy and uniformity over fixed bins, counted
 //!   with workgroup atomics). Each uploads its input, records its dispatches in one
 //!   encoder and reads the result (or only the partial sums and counts) back in one
-//!   submission.
+//!   submission. Each is a thin wrapper of a crate-internal `record_*` twin that takes
+//!   and returns device buffers inside a caller's job, so the batched pipeline
+//!   ([`Pipeline::process_batch`](crate::Pipeline::process_batch)) chains the same
+//!   shader code on the device from one upload to one readback.
+//! - [`GpuContext::transfers`] counts host↔device traffic ([`Transfers`]): data uploads,
+//!   parameter uploads and readbacks, calls and bytes.
 //! - Shaders live in `shaders/` at the top of the repository, one stage per file with
 //!   entry point `main`, helpers in `shaders/shared/` pulled in by `// #import NAME`
 //!   lines. The build script validates every one with naga (a broken shader fails the

@@ -14,6 +14,10 @@
 //! that image with [`ErrorKind::Pipeline`]: a silent switch to the CPU would make the
 //! device behind a row unknowable.
 //!
+//! [`Pipeline::process_batch`] runs many images; on [`Device::Gpu`] it keeps batches of
+//! frames on the device from the upload of their stored samples to the readback of
+//! their statistics (see `docs/gpu.md`).
+//!
 //! ```
 //! use medprep::{DicomFile, Frames, Limits, Pipeline, Recipe};
 //!
