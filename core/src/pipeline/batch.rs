@@ -432,3 +432,125 @@ fn finish(
         spacing: frame.spacing,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{DicomFile, Frames, Limits};
+
+    fn ct_slice() -> Image {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/ct_slice.dcm");
+        DicomFile::open(path)
+            .and_then(|f| f.image(Frames::All, &Limits::default()))
+            .unwrap()
+    }
+
+    fn format(bits: u32, signed: bool) -> StoredFormat {
+        StoredFormat { bits, signed }
+    }
+
+    #[test]
+    fn integer_values_are_stored_as_the_narrowest_integers() {
+        let cases: [(&[f32], Option<StoredFormat>); 6] = [
+            (&[0.0, 17.0, 255.0], Some(format(8, false))),
+            (&[-1024.0, 0.0, 3071.0], Some(format(16, true))),
+            (&[0.0, 65535.0], Some(format(16, false))),
+            (&[-70000.0, 16_777_216.0], Some(format(32, true))),
+            (&[16_777_218.0], None),
+            (&[f32::NAN], None),
+        ];
+        for (values, want) in cases {
+            let got = stored(values, None).map(|s| s.format);
+            assert_eq!(got, want, "{values:?}");
+        }
+    }
+
+    #[test]
+    fn fractional_values_invert_the_header_rescale_exactly() {
+        let rescale = Rescale {
+            slope: 0.25,
+            intercept: -10.0,
+        };
+        // Stored 0, 1, 2, 1000 through the modality LUT (f64, rounded once).
+        let values: Vec<f32> = [0.0, 1.0, 2.0, 1000.0]
+            .iter()
+            .map(|s: &f64| (s * rescale.slope + rescale.intercept) as f32)
+            .collect();
+        let got = stored(&values, Some(rescale)).unwrap();
+        assert_eq!(got.rescale, Some(rescale));
+        assert_eq!(got.format, format(16, true));
+        // A value no stored integer gives back.
+        assert!(stored(&[values[0], -9.9], Some(rescale)).is_none());
+        // Integers need no rescale even when the header has one.
+        assert_eq!(stored(&[1.0, 2.0], Some(rescale)).unwrap().rescale, None);
+    }
+
+    #[test]
+    fn the_ct_fixture_packs_as_its_stored_int16_padded_to_words() {
+        let image = ct_slice();
+        let mut frame = Frame {
+            input: 0,
+            image: &image,
+            frame: 0,
+            values: &image.pixels[..3],
+            shape: [1, 3],
+            stored: stored(&image.pixels, image.meta.rescale).unwrap(),
+            window: Window {
+                center: 40.0,
+                width: 400.0,
+            },
+            invert: false,
+            grid: None,
+            spacing: None,
+        };
+        assert_eq!(frame.stored.format, format(16, true));
+        let mut out = vec![9u8; 4];
+        pack(&frame, &mut out);
+        let want: Vec<u8> = image.pixels[..3]
+            .iter()
+            .flat_map(|&v| (v as i16).to_le_bytes())
+            .collect();
+        assert_eq!(&out[..4], &[9; 4]);
+        assert_eq!(&out[4..10], &want[..]);
+        assert_eq!(out.len(), 12, "padded to whole words");
+        assert_eq!(packed_bytes(&frame), 8);
+        frame.values = &image.pixels[..4];
+        assert_eq!(packed_bytes(&frame), 8);
+    }
+
+    #[test]
+    fn batches_hold_at_most_the_batch_size_and_one_binding() {
+        let image = ct_slice();
+        let frame = |values| Frame {
+            input: 0,
+            image: &image,
+            frame: 0,
+            values,
+            shape: [1, 1],
+            stored: Stored {
+                format: format(16, true),
+                rescale: None,
+            },
+            window: Window {
+                center: 0.0,
+                width: 1.0,
+            },
+            invert: false,
+            grid: None,
+            spacing: None,
+        };
+        // 130 frames of 8 bytes each.
+        let frames: Vec<Frame<'_>> = (0..130).map(|_| frame(&image.pixels[..4])).collect();
+        let sizes = |max| {
+            batches(&frames, max)
+                .iter()
+                .map(|b| b.len())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(sizes(u64::MAX), [64, 64, 2]);
+        assert_eq!(sizes(8 * 50), [50, 50, 30]);
+        // A frame beyond the binding alone is a batch of its own.
+        assert_eq!(sizes(4).len(), 130);
+        assert!(batches(&[], 4).is_empty());
+    }
+}
