@@ -7,7 +7,7 @@
 //! so that 64 slices stay quick on a software adapter.
 
 use medprep::gpu::{GpuContext, Transfers};
-use medprep::{Device, ErrorKind, FrameResult, Image, Pipeline, Recipe};
+use medprep::{Device, ErrorKind, FrameResult, Image, OutputImage, Pipeline, Recipe};
 
 use crate::feature_tolerance::{agree, ill_conditioned, ABS, REL};
 use crate::pipeline::{fixture, synthetic};
@@ -193,4 +193,58 @@ fn an_image_without_pixel_spacing_fails_alone() {
         .map(|(_, r)| r)
         .collect();
     compare(&cpu, &good, &good_results);
+}
+
+/// Largest |gpu - cpu| of an output image (window values in [0, 1], linear resampling:
+/// the stage tolerances of `parity` are 1e-6; lavapipe shows 6e-8).
+const IMAGE_TOLERANCE: f32 = 1e-5;
+
+#[test]
+fn a_mixed_batch_gives_what_process_gives() {
+    let Some(ctx) = context("a_mixed_batch_gives_what_process_gives") else {
+        return;
+    };
+    let mut monochrome1 = fixture("ct_slice");
+    monochrome1.photometric = "MONOCHROME1".into();
+    let images: Vec<(String, Image)> = vec![
+        ("ct_12bit".into(), fixture("ct_12bit")),
+        // Four frames in one image.
+        ("multiframe_ct".into(), fixture("multiframe_ct")),
+        // Fractional HU: not stored integers, so `process` runs it.
+        ("fractional".into(), synthetic(96, 80, [0.8, 0.8], 32)),
+        ("monochrome1".into(), monochrome1),
+        ("ct_rle".into(), fixture("ct_rle")),
+    ];
+    let mut with_images = recipe();
+    with_images.output.images = medprep::recipe::ImageFormat::Npy;
+    with_images.output.dtype = medprep::recipe::OutputDtype::F32;
+    let gpu = Pipeline::with_device(with_images.clone(), device_of(ctx)).unwrap();
+    let inputs: Vec<(&str, &Image)> = images.iter().map(|(n, i)| (n.as_str(), i)).collect();
+    let results = gpu.process_batch(&inputs);
+    assert_eq!(results.len(), images.len());
+    let cpu = Pipeline::new(with_images).unwrap();
+    compare(&cpu, &images, &results);
+    let mut worst = 0.0f32;
+    for ((input, image), got) in images.iter().zip(&results) {
+        for (w, g) in cpu
+            .process(input, image)
+            .unwrap()
+            .iter()
+            .zip(got.as_ref().unwrap())
+        {
+            let (Some(OutputImage::F32(w)), Some(OutputImage::F32(g))) = (&w.image, &g.image)
+            else {
+                panic!(
+                    "{input}: f32 images expected, got {:?} and {:?}",
+                    w.image, g.image
+                );
+            };
+            assert_eq!(w.dim(), g.dim(), "{input}");
+            for (a, b) in w.iter().zip(g) {
+                worst = worst.max((a - b).abs());
+            }
+        }
+    }
+    println!("mixed batch: output images within {worst:.3e}");
+    assert!(worst <= IMAGE_TOLERANCE, "{worst} > {IMAGE_TOLERANCE}");
 }
