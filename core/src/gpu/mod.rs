@@ -12,11 +12,13 @@
 //!   and [`window::modality_window`] (stored integers through rescale and window),
 //!   [`filters::gaussian`], [`filters::gaussian_laplace`], [`filters::sobel_magnitude`]
 //!   and [`resample::resample`]
-//!   (all interpolators); [`stats::moments`] (minimum, maximum, Σ x, Σ x² by workgroup
-//!   reductions) and [`stats::histogram`] (entropy and uniformity over fixed bins, counted
-//!   with workgroup atomics). Each uploads its input, records its dispatches in one
-//!   encoder and reads the result (or only the partial sums and counts) back in one
-//!   submission.
+//!   (all interpolators); [`stats::statistics`] (the 18 first-order statistics and the
+//!   histogram features of a batch of maps: exact percentiles by radix selection, shifted
+//!   moments and deviations, counts over device-built edges), [`stats::moments`]
+//!   (minimum, maximum, Σ x, Σ x² by workgroup reductions) and [`stats::histogram`]
+//!   (entropy and uniformity over fixed bins, counted with workgroup atomics). Each
+//!   uploads its input, records its dispatches in one encoder and reads the result (or
+//!   only the partial sums, keys and counts) back in one submission.
 //! - Shaders live in `shaders/` at the top of the repository, one stage per file with
 //!   entry point `main`, helpers in `shaders/shared/` pulled in by `// #import NAME`
 //!   lines. The build script validates every one with naga (a broken shader fails the
@@ -102,132 +104,39 @@ mod tests {
             shaders::RESAMPLE,
             [rows_in, cols_in, rows_out, cols_out, taps, col_table, filled, fill]
         );
-        assert_layout!(
-            super::stats::StatsParams,
-            shaders::MOMENTS,
-            [
-                maps,
-                map_len,
-                per_group,
-                blocks_per_map,
-                ranks,
-                shift,
-                bins,
-                lo10,
-                hi10,
-                lo50,
-                lo90,
-                hi90
-            ]
-        );
-        assert_layout!(
-            super::stats::StatsParams,
-            shaders::STATS_FINALIZE,
-            [
-                maps,
-                map_len,
-                per_group,
-                blocks_per_map,
-                ranks,
-                shift,
-                bins,
-                lo10,
-                hi10,
-                lo50,
-                lo90,
-                hi90
-            ]
-        );
-        assert_layout!(
-            super::stats::StatsParams,
-            shaders::STATS_RADIX_COUNT,
-            [
-                maps,
-                map_len,
-                per_group,
-                blocks_per_map,
-                ranks,
-                shift,
-                bins,
-                lo10,
-                hi10,
-                lo50,
-                lo90,
-                hi90
-            ]
-        );
-        assert_layout!(
-            super::stats::StatsParams,
-            shaders::STATS_RADIX_CHOOSE,
-            [
-                maps,
-                map_len,
-                per_group,
-                blocks_per_map,
-                ranks,
-                shift,
-                bins,
-                lo10,
-                hi10,
-                lo50,
-                lo90,
-                hi90
-            ]
-        );
-        assert_layout!(
-            super::stats::StatsParams,
-            shaders::STATS_DEVIATIONS,
-            [
-                maps,
-                map_len,
-                per_group,
-                blocks_per_map,
-                ranks,
-                shift,
-                bins,
-                lo10,
-                hi10,
-                lo50,
-                lo90,
-                hi90
-            ]
-        );
-        assert_layout!(
-            super::stats::StatsParams,
-            shaders::STATS_ROBUST,
-            [
-                maps,
-                map_len,
-                per_group,
-                blocks_per_map,
-                ranks,
-                shift,
-                bins,
-                lo10,
-                hi10,
-                lo50,
-                lo90,
-                hi90
-            ]
-        );
-        assert_layout!(
-            super::stats::StatsParams,
-            shaders::STATS_HISTOGRAM,
-            [
-                maps,
-                map_len,
-                per_group,
-                blocks_per_map,
-                ranks,
-                shift,
-                bins,
-                lo10,
-                hi10,
-                lo50,
-                lo90,
-                hi90
-            ]
-        );
+        // One parameter struct for the statistics stages.
+        for shader in [
+            &shaders::MOMENTS,
+            &shaders::STATS_FINALIZE,
+            &shaders::STATS_RADIX_COUNT,
+            &shaders::STATS_RADIX_CHOOSE,
+            &shaders::STATS_DEVIATIONS,
+            &shaders::STATS_ABSOLUTE,
+            &shaders::STATS_HISTOGRAM,
+        ] {
+            assert_layout!(
+                super::stats::StatsParams,
+                *shader,
+                [
+                    maps,
+                    map_len,
+                    per_group,
+                    blocks_per_map,
+                    ranks,
+                    shift,
+                    bins,
+                    lo10,
+                    hi10,
+                    lo50,
+                    lo90,
+                    hi90,
+                    zero,
+                    _pad0,
+                    _pad1,
+                    _pad2,
+                ]
+            );
+        }
         assert_layout!(
             super::stats::HistogramParams,
             shaders::HISTOGRAM,
