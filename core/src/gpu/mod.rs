@@ -12,12 +12,15 @@
 //!   and [`window::modality_window`] (stored integers through rescale and window),
 //!   [`filters::gaussian`], [`filters::gaussian_laplace`], [`filters::sobel_magnitude`]
 //!   and [`resample::resample`]
-//!   (all interpolators); [`stats::moments`] (minimum, maximum, Σ x, Σ x² by workgroup
-//!   reductions) and [`stats::histogram`] (entropy and uniformity over fixed bins, counted
-//!   with workgroup atomics). Each uploads its input, records its dispatches in one
-//!   encoder and reads the result (or only the partial sums and counts) back in one
-//!   submission. Each is a thin wrapper of a crate-internal `record_*` twin that takes
-//!   and returns device buffers inside a caller's job, so the batched pipeline
+//!   (all interpolators); [`stats::statistics`] (the 18 first-order statistics and the
+//!   histogram features of a batch of maps: exact percentiles by radix selection, shifted
+//!   moments and deviations, counts over device-built edges), [`stats::moments`]
+//!   (minimum, maximum, Σ x, Σ x² by workgroup reductions) and [`stats::histogram`]
+//!   (entropy and uniformity over fixed bins, counted with workgroup atomics). Each
+//!   uploads its input, records its dispatches in one encoder and reads the result (or
+//!   only the partial sums, keys and counts) back in one submission. Each is a thin
+//!   wrapper of a crate-internal `record_*` twin that takes and returns device buffers
+//!   inside a caller's job, so the batched pipeline
 //!   ([`Pipeline::process_batch`](crate::Pipeline::process_batch)) chains the same
 //!   shader code on the device from one upload to one readback.
 //! - [`GpuContext::transfers`] counts host↔device traffic ([`Transfers`]): data uploads,
@@ -113,132 +116,39 @@ mod tests {
             shaders::RESAMPLE,
             [rows_in, cols_in, rows_out, cols_out, taps, col_table, filled, fill]
         );
-        assert_layout!(
-            super::stats::StatsParams,
-            shaders::MOMENTS,
-            [
-                maps,
-                map_len,
-                per_group,
-                blocks_per_map,
-                ranks,
-                shift,
-                bins,
-                lo10,
-                hi10,
-                lo50,
-                lo90,
-                hi90
-            ]
-        );
-        assert_layout!(
-            super::stats::StatsParams,
-            shaders::STATS_FINALIZE,
-            [
-                maps,
-                map_len,
-                per_group,
-                blocks_per_map,
-                ranks,
-                shift,
-                bins,
-                lo10,
-                hi10,
-                lo50,
-                lo90,
-                hi90
-            ]
-        );
-        assert_layout!(
-            super::stats::StatsParams,
-            shaders::STATS_RADIX_COUNT,
-            [
-                maps,
-                map_len,
-                per_group,
-                blocks_per_map,
-                ranks,
-                shift,
-                bins,
-                lo10,
-                hi10,
-                lo50,
-                lo90,
-                hi90
-            ]
-        );
-        assert_layout!(
-            super::stats::StatsParams,
-            shaders::STATS_RADIX_CHOOSE,
-            [
-                maps,
-                map_len,
-                per_group,
-                blocks_per_map,
-                ranks,
-                shift,
-                bins,
-                lo10,
-                hi10,
-                lo50,
-                lo90,
-                hi90
-            ]
-        );
-        assert_layout!(
-            super::stats::StatsParams,
-            shaders::STATS_DEVIATIONS,
-            [
-                maps,
-                map_len,
-                per_group,
-                blocks_per_map,
-                ranks,
-                shift,
-                bins,
-                lo10,
-                hi10,
-                lo50,
-                lo90,
-                hi90
-            ]
-        );
-        assert_layout!(
-            super::stats::StatsParams,
-            shaders::STATS_ROBUST,
-            [
-                maps,
-                map_len,
-                per_group,
-                blocks_per_map,
-                ranks,
-                shift,
-                bins,
-                lo10,
-                hi10,
-                lo50,
-                lo90,
-                hi90
-            ]
-        );
-        assert_layout!(
-            super::stats::StatsParams,
-            shaders::STATS_HISTOGRAM,
-            [
-                maps,
-                map_len,
-                per_group,
-                blocks_per_map,
-                ranks,
-                shift,
-                bins,
-                lo10,
-                hi10,
-                lo50,
-                lo90,
-                hi90
-            ]
-        );
+        // One parameter struct for the statistics stages.
+        for shader in [
+            &shaders::MOMENTS,
+            &shaders::STATS_FINALIZE,
+            &shaders::STATS_RADIX_COUNT,
+            &shaders::STATS_RADIX_CHOOSE,
+            &shaders::STATS_DEVIATIONS,
+            &shaders::STATS_ABSOLUTE,
+            &shaders::STATS_HISTOGRAM,
+        ] {
+            assert_layout!(
+                super::stats::StatsParams,
+                *shader,
+                [
+                    maps,
+                    map_len,
+                    per_group,
+                    blocks_per_map,
+                    ranks,
+                    shift,
+                    bins,
+                    lo10,
+                    hi10,
+                    lo50,
+                    lo90,
+                    hi90,
+                    zero,
+                    _pad0,
+                    _pad1,
+                    _pad2,
+                ]
+            );
+        }
         assert_layout!(
             super::stats::HistogramParams,
             shaders::HISTOGRAM,

@@ -16,10 +16,20 @@
 //!    subset's core sum and count (see [`PendingStatistics::finish`]).
 //! 5. `stats_absolute`: Σ |x - s| about f32 estimates of the mean and of the robust mean
 //!    reduced on the device from pass 4, for mad and rmad.
-//! 6. `stats_histogram` (histogram family): counts over edges from the device's min, max.
+//! 6. `stats_histogram` (histogram family): counts per map over numpy's edges, built in
+//!    each workgroup from the device's min and max in float-float arithmetic and rounded
+//!    up to f32 thresholds as the CPU's fast bins do from f64 edges. The bins are the
+//!    CPU's except for a value exactly on an edge that is an f32 while numpy's f64
+//!    arithmetic rounds it (`k * step + min` just above or below): such a value falls one
+//!    bin up on the device, moving entropy by under (2 + log2 n) / n and uniformity by
+//!    under 2 / n per value (about 1 edge in 40000 over random ranges; none for dyadic
+//!    steps such as 400 / 64).
 //!
 //! Full reads of the maps: 1 + 4 + 1 + 1 for the first-order family, 1 more for the
-//! histogram. What returns per map is O(blocks + ranks + bins) words.
+//! histogram; every histogram counts in workgroup memory and adds runs of one counter at
+//! once. What returns per map is O(blocks + ranks + bins) 4-byte words: 24 per block
+//! (6 + 10 + 8), 4 + 2 × ranks (at most 10), and the bins; for a 358 × 358 map (32
+//! blocks) and 64 bins about 3.4 kB.
 
 use super::{StatsParams, MAX_GPU_BINS, PER_GROUP};
 use crate::cpu::stats::{

@@ -1,10 +1,17 @@
-//! Statistics on the GPU, twins of [`cpu::stats`](crate::cpu::stats): the first read of
-//! the first-order statistics ([`moments`]: minimum, maximum, Σ x, Σ x² by workgroup
-//! reductions in `shaders/moments.wgsl`) and the fixed-bin-number histogram features
-//! ([`histogram`], counts in `shaders/histogram.wgsl`). Only the per-workgroup partials
-//! and the bin counts come back; the host finishes in f64 in a fixed order.
+//! Statistics on the GPU, twins of [`cpu::stats`](crate::cpu::stats):
+//! - [`statistics`]: every first-order and histogram statistic of a batch of maps, all
+//!   passes on the device between one upload and one readback of partial sums, selected
+//!   order statistics and bin counts (`batch`, which also records into a caller's job so
+//!   maps made on the device stay there);
+//! - [`moments`]: minimum, maximum, Σ x, Σ x² by workgroup reductions
+//!   (`shaders/moments.wgsl`);
+//! - [`histogram`]: the fixed-bin-number histogram features on thresholds built on the
+//!   host (`shaders/histogram.wgsl`).
+//!
+//! Only per-workgroup partials, keys and counts come back; the host finishes in f64 in a
+//! fixed order.
 
-mod batch;
+pub(crate) mod batch;
 
 use bytemuck::{Pod, Zeroable};
 
@@ -13,9 +20,7 @@ use super::{GpuContext, GpuError};
 use crate::cpu::stats::{features_of_counts, fixed_bins, Discretisation};
 use crate::recipe::Family;
 pub use batch::MapStatistics;
-use batch::MOMENT_WORDS;
-#[allow(unused_imports)] // For the batched pipeline, which records into its own job.
-pub(crate) use batch::{record_statistics, PendingStatistics};
+use batch::{record_statistics, MOMENT_WORDS};
 
 /// Values each workgroup reduces: 16 per invocation.
 const PER_GROUP: usize = 256 * 16;
