@@ -130,34 +130,67 @@ pub(crate) fn record_gaussian_laplace(
     sigma: f64,
     scale: f32,
 ) -> Result<Slot, GpuError> {
+    let (_, mut laplace) = record_gaussian_family(job, input, shape, sigma, false, &[scale])?;
+    laplace.pop().ok_or(GpuError::Unsupported {
+        what: "a Laplacian of Gaussian without a scale".into(),
+    })
+}
+
+/// Records the Gaussian (when `gaussian`) and the Laplacian of Gaussian times each of
+/// `log_scales` of one `sigma` together: the Gaussian down the columns is shared by the
+/// Gaussian and the LoG's second term, so both take five passes instead of six, with the
+/// same passes and sums as [`record_gaussian`] and [`record_gaussian_laplace`].
+pub(crate) fn record_gaussian_family(
+    job: &mut Job<'_>,
+    input: &Slot,
+    shape: [usize; 2],
+    sigma: f64,
+    gaussian: bool,
+    log_scales: &[f32],
+) -> Result<(Option<Slot>, Vec<Slot>), GpuError> {
     let (g, d) = (gaussian_taps(sigma, false), gaussian_taps(sigma, true));
     let len = shape[0] * shape[1];
-    let between = job.output("LoG intermediate", len)?;
-    let along_rows = job.output("LoG along rows", len)?;
-    let along_cols = job.output("LoG along columns", len)?;
-    separable_pass(job, shape, 0, &d, input, &between)?;
-    separable_pass(job, shape, 1, &g, &between, &along_rows)?;
-    separable_pass(job, shape, 0, &g, input, &between)?;
-    separable_pass(job, shape, 1, &d, &between, &along_cols)?;
-    let output = job.output("LoG output", len)?;
-    let params = job.params(
-        &ADD,
-        &AddParams {
-            len: len as u32,
-            scale,
-            _pad0: 0,
-            _pad1: 0,
-        },
-    )?;
-    job.dispatch(
-        &ADD,
-        &[&params, &along_rows, &along_cols, &output],
-        len as u64,
-    )?;
-    job.recycle(between);
-    job.recycle(along_rows);
-    job.recycle(along_cols);
-    Ok(output)
+    let down_g = job.output("Gaussian down the columns", len)?;
+    separable_pass(job, shape, 0, &g, input, &down_g)?;
+    let smoothed = if gaussian {
+        let output = job.output("gaussian output", len)?;
+        separable_pass(job, shape, 1, &g, &down_g, &output)?;
+        Some(output)
+    } else {
+        None
+    };
+    let mut laplace = Vec::with_capacity(log_scales.len());
+    if !log_scales.is_empty() {
+        let down_d = job.output("LoG intermediate", len)?;
+        let along_rows = job.output("LoG along rows", len)?;
+        let along_cols = job.output("LoG along columns", len)?;
+        separable_pass(job, shape, 0, &d, input, &down_d)?;
+        separable_pass(job, shape, 1, &g, &down_d, &along_rows)?;
+        separable_pass(job, shape, 1, &d, &down_g, &along_cols)?;
+        for &scale in log_scales {
+            let output = job.output("LoG output", len)?;
+            let params = job.params(
+                &ADD,
+                &AddParams {
+                    len: len as u32,
+                    scale,
+                    _pad0: 0,
+                    _pad1: 0,
+                },
+            )?;
+            job.dispatch(
+                &ADD,
+                &[&params, &along_rows, &along_cols, &output],
+                len as u64,
+            )?;
+            laplace.push(output);
+        }
+        job.recycle(down_d);
+        job.recycle(along_rows);
+        job.recycle(along_cols);
+    }
+    job.recycle(down_g);
+    Ok((smoothed, laplace))
 }
 
 /// [`cpu::filters::sobel_magnitude`](crate::cpu::filters::sobel_magnitude) on the GPU:

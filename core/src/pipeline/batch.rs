@@ -86,13 +86,17 @@ pub(super) fn process(
     let mut results: Vec<Option<Result<Vec<FrameResult>, Error>>> =
         images.iter().map(|_| None).collect();
     let mut frames = Vec::new();
-    let batchable = on_device(pipeline);
-    for (index, (input, image)) in images.iter().enumerate() {
-        let plan = if batchable {
-            plan(pipeline, index, image)
-        } else {
-            Plan::Process
-        };
+    // Planning reads every value (the stored integers): one image per task.
+    let plans: Vec<Plan<'_>> = if on_device(pipeline) {
+        images
+            .par_iter()
+            .enumerate()
+            .map(|(index, (_, image))| plan(pipeline, index, image))
+            .collect()
+    } else {
+        images.iter().map(|_| Plan::Process).collect()
+    };
+    for (index, ((input, image), plan)) in images.iter().zip(plans).enumerate() {
         match plan {
             Plan::Device(planned) => frames.extend(planned),
             Plan::Process => results[index] = Some(pipeline.process(input, image)),
@@ -259,17 +263,44 @@ fn format_of((low, high): (f64, f64)) -> Option<StoredFormat> {
     Some(StoredFormat { bits, signed })
 }
 
-/// Appends the stored integers of `frame`, little-endian, padded to a whole word.
-fn pack(frame: &Frame<'_>, out: &mut Vec<u8>) {
+/// Writes the stored integers of `frame`, little-endian, into the start of `out` (at
+/// least [`packed_bytes`] long; the padding to a whole word is left as it is).
+fn pack(frame: &Frame<'_>, out: &mut [u8]) {
     let Stored { format, rescale } = frame.stored;
-    let stored = frame.values.iter().map(|&v| to_stored(v, rescale));
+    let width = format.bits as usize / 8;
+    let samples = out.chunks_exact_mut(width).zip(frame.values);
     match (format.bits, format.signed) {
-        (8, _) => out.extend(stored.map(|s| s as u8)),
-        (16, true) => out.extend(stored.flat_map(|s| (s as i16).to_le_bytes())),
-        (16, false) => out.extend(stored.flat_map(|s| (s as u16).to_le_bytes())),
-        _ => out.extend(stored.flat_map(|s| (s as i32).to_le_bytes())),
+        (8, _) => samples.for_each(|(o, &v)| o[0] = to_stored(v, rescale) as u8),
+        (16, true) => samples
+            .for_each(|(o, &v)| o.copy_from_slice(&(to_stored(v, rescale) as i16).to_le_bytes())),
+        (16, false) => samples
+            .for_each(|(o, &v)| o.copy_from_slice(&(to_stored(v, rescale) as u16).to_le_bytes())),
+        _ => samples
+            .for_each(|(o, &v)| o.copy_from_slice(&(to_stored(v, rescale) as i32).to_le_bytes())),
     }
-    out.resize(out.len().next_multiple_of(4), 0);
+}
+
+/// The stored samples of `frames` packed one after the other, each from a word boundary,
+/// with each frame's first word.
+fn pack_all(frames: &[Frame<'_>]) -> (Vec<u8>, Vec<usize>) {
+    let sizes: Vec<usize> = frames.iter().map(|f| packed_bytes(f) as usize).collect();
+    let mut packed = vec![0u8; sizes.iter().sum()];
+    let mut parts = Vec::with_capacity(frames.len());
+    let mut bases = Vec::with_capacity(frames.len());
+    let mut rest = packed.as_mut_slice();
+    let mut base = 0;
+    for size in &sizes {
+        let (part, tail) = std::mem::take(&mut rest).split_at_mut(*size);
+        parts.push(part);
+        bases.push(base / 4);
+        base += size;
+        rest = tail;
+    }
+    parts
+        .into_par_iter()
+        .zip(frames)
+        .for_each(|(part, frame)| pack(frame, part));
+    (packed, bases)
 }
 
 /// Bytes of `frame` packed.
@@ -303,12 +334,7 @@ fn run(
     ctx: &GpuContext,
     frames: &[Frame<'_>],
 ) -> Result<Vec<Result<FrameResult, ErrorKind>>, GpuError> {
-    let mut packed = Vec::with_capacity(frames.iter().map(packed_bytes).sum::<u64>() as usize);
-    let mut bases = Vec::with_capacity(frames.len());
-    for frame in frames {
-        bases.push(packed.len() / 4);
-        pack(frame, &mut packed);
-    }
+    let (packed, bases) = pack_all(frames);
     let images = pipeline.recipe.output.images != crate::recipe::ImageFormat::None;
     let map_count = pipeline.maps.names().len();
     let features = &pipeline.recipe.features;
@@ -489,11 +515,11 @@ mod tests {
     #[test]
     fn the_ct_fixture_packs_as_its_stored_int16_padded_to_words() {
         let image = ct_slice();
-        let mut frame = Frame {
+        let frame_at = |at: usize| Frame {
             input: 0,
             image: &image,
             frame: 0,
-            values: &image.pixels[..3],
+            values: &image.pixels[at..at + 3],
             shape: [1, 3],
             stored: stored(&image.pixels, image.meta.rescale).unwrap(),
             window: Window {
@@ -504,16 +530,21 @@ mod tests {
             grid: None,
             spacing: None,
         };
+        let mut frame = frame_at(0);
         assert_eq!(frame.stored.format, format(16, true));
-        let mut out = vec![9u8; 4];
-        pack(&frame, &mut out);
-        let want: Vec<u8> = image.pixels[..3]
-            .iter()
-            .flat_map(|&v| (v as i16).to_le_bytes())
-            .collect();
-        assert_eq!(&out[..4], &[9; 4]);
-        assert_eq!(&out[4..10], &want[..]);
-        assert_eq!(out.len(), 12, "padded to whole words");
+        // Soft tissue in the middle of the slice, not the uniform air of the corners.
+        let mid = 64 * 128 + 60;
+        assert!(image.pixels[mid..mid + 8].windows(2).any(|w| w[0] != w[1]));
+        let (packed, bases) = pack_all(&[frame_at(mid), frame_at(mid + 5)]);
+        let want = |at: usize| -> Vec<u8> {
+            image.pixels[at..at + 3]
+                .iter()
+                .flat_map(|&v| (v as i16).to_le_bytes())
+                .chain([0, 0])
+                .collect()
+        };
+        assert_eq!(bases, [0, 2], "each frame from a whole word");
+        assert_eq!(packed, [want(mid), want(mid + 5)].concat());
         assert_eq!(packed_bytes(&frame), 8);
         frame.values = &image.pixels[..4];
         assert_eq!(packed_bytes(&frame), 8);

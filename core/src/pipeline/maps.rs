@@ -200,23 +200,32 @@ impl MapPlan {
                     gaussian,
                     log,
                 } => {
-                    if !gaussian.is_empty() {
-                        let map = gpu::filters::record_gaussian(job, image, shape, [*sigma; 2])?;
+                    // The CPU's f32 product by sigma² (gaussian_family_maps).
+                    let scales: Vec<f32> = log
+                        .iter()
+                        .map(|(_, normalised)| {
+                            if *normalised {
+                                (sigma * sigma) as f32
+                            } else {
+                                1.0
+                            }
+                        })
+                        .collect();
+                    let (smoothed, laplace) = gpu::filters::record_gaussian_family(
+                        job,
+                        image,
+                        shape,
+                        *sigma,
+                        !gaussian.is_empty(),
+                        &scales,
+                    )?;
+                    if let Some(map) = smoothed {
                         for slot in gaussian {
                             job.copy(&map, &maps, at(*slot))?;
                         }
                         job.recycle(map);
                     }
-                    for (slot, normalised) in log {
-                        // The CPU's f32 product by sigma² (gaussian_family_maps).
-                        let scale = if *normalised {
-                            (sigma * sigma) as f32
-                        } else {
-                            1.0
-                        };
-                        let map = gpu::filters::record_gaussian_laplace(
-                            job, image, shape, *sigma, scale,
-                        )?;
+                    for ((slot, _), map) in log.iter().zip(laplace) {
                         job.copy(&map, &maps, at(*slot))?;
                         job.recycle(map);
                     }
