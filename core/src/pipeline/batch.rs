@@ -86,12 +86,13 @@ pub(super) fn process(
     let mut results: Vec<Option<Result<Vec<FrameResult>, Error>>> =
         images.iter().map(|_| None).collect();
     let mut frames = Vec::new();
+    let max_binding = ctx.max_binding_bytes();
     // Planning reads every value (the stored integers): one image per task.
     let plans: Vec<Plan<'_>> = if on_device(pipeline) {
         images
             .par_iter()
             .enumerate()
-            .map(|(index, (_, image))| plan(pipeline, index, image))
+            .map(|(index, (_, image))| plan(pipeline, index, image, max_binding))
             .collect()
     } else {
         images.iter().map(|_| Plan::Process).collect()
@@ -105,7 +106,7 @@ pub(super) fn process(
     }
     let mut done: Vec<Vec<Result<FrameResult, ErrorKind>>> =
         images.iter().map(|_| Vec::new()).collect();
-    for batch in batches(&frames, ctx.max_binding_bytes()) {
+    for batch in batches(&frames, max_binding) {
         match run(pipeline, ctx, batch) {
             Ok(outcomes) => {
                 for (frame, outcome) in batch.iter().zip(outcomes) {
@@ -152,8 +153,10 @@ fn on_device(pipeline: &Pipeline) -> bool {
         && (histogram || !features.families.contains(&Family::Histogram))
 }
 
-/// Checks every frame of `image` in the order of `process`.
-fn plan<'a>(pipeline: &Pipeline, input: usize, image: &'a Image) -> Plan<'a> {
+/// Checks every frame of `image` in the order of `process`. A frame whose buffers would
+/// not fit one storage binding of `max_binding` bytes sends its image to `process`, which
+/// runs or fails it on its own rather than failing a whole batch.
+fn plan<'a>(pipeline: &Pipeline, input: usize, image: &'a Image, max_binding: u64) -> Plan<'a> {
     let Normalize::Window { window } = &pipeline.recipe.normalize else {
         return Plan::Process;
     };
@@ -189,6 +192,12 @@ fn plan<'a>(pipeline: &Pipeline, input: usize, image: &'a Image) -> Plan<'a> {
                 (Some(grid), spacing)
             }
         };
+        let out = grid.as_ref().map_or(shape, |g| g.size);
+        let maps = pipeline.maps.names().len().max(1) as u64;
+        let largest = (values.len() as u64).max(out[0] as u64 * out[1] as u64 * maps) * 4;
+        if largest > max_binding {
+            return Plan::Process;
+        }
         let Some(stored) = stored(values, image.meta.rescale) else {
             return Plan::Process;
         };

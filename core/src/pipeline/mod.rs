@@ -151,7 +151,8 @@ impl Pipeline {
     /// stage recorded in one command encoder, one readback. Other images (normalisation
     /// other than a window, anti-aliased resampling, Gabor or kernel maps, GLCM
     /// statistics, colour frames, values that are not integers of at most 32 bits under
-    /// the identity or the header's rescale) run through `process`. An image's error
+    /// the identity or the header's rescale, frames beyond one storage binding) run
+    /// through `process`. An image's error
     /// (such as a missing pixel spacing) fails only that image; a device failure fails
     /// the images of its batch with the GPU's message.
     pub fn process_batch(&self, images: &[(&str, &Image)]) -> Vec<Result<Vec<FrameResult>, Error>> {
