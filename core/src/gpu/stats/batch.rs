@@ -109,19 +109,16 @@ pub(crate) fn record_statistics(
         });
     }
     let first_order = families.contains(&Family::FirstOrder);
-    let bins = if families.contains(&Family::Histogram) {
-        match discretisation {
-            Discretisation::Bins(n) if (1..=MAX_GPU_BINS).contains(&n) => n as usize,
-            other => {
-                return Err(GpuError::Unsupported {
-                    what: format!(
-                    "histogram discretisation {other:?} (the GPU counts Bins(1..={MAX_GPU_BINS}))"
+    let bins = match discretisation {
+        _ if !families.contains(&Family::Histogram) => 0,
+        Discretisation::Bins(n) if (1..=MAX_GPU_BINS).contains(&n) => n as usize,
+        other => {
+            return Err(GpuError::Unsupported {
+                what: format!(
+                    "histograms over {other:?} (the GPU counts 1 to {MAX_GPU_BINS} bins)"
                 ),
-                })
-            }
+            })
         }
-    } else {
-        0
     };
     let values = map_count
         .checked_mul(map_len)
