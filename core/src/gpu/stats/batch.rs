@@ -11,7 +11,8 @@
 //! 3. `stats_radix_count` and `stats_radix_choose`, 4 times (8-bit digits, top first): the
 //!    exact order statistics the percentiles read, on `cpu::stats::order`'s keys. Per map
 //!    and distinct key prefix a workgroup-memory histogram of the next digit, then one
-//!    invocation per map extends each rank's prefix. The final prefixes are the keys.
+//!    workgroup per map scans it and extends each rank's prefix. The final prefixes are
+//!    the keys.
 //! 4. `stats_deviations`: Σ (x-a)^k, sums split at exact order statistics, and the robust
 //!    subset's core sum and count (see [`PendingStatistics::finish`]).
 //! 5. `stats_absolute`: Σ |x - s| about f32 estimates of the mean and of the robust mean
@@ -212,7 +213,11 @@ pub(crate) fn record_statistics(
                 &[&pass, maps, &state, &histograms],
                 groups,
             )?;
-            job.dispatch(&STATS_RADIX_CHOOSE, &[&pass, &histograms, &state], per_map)?;
+            job.dispatch(
+                &STATS_RADIX_CHOOSE,
+                &[&pass, &histograms, &state],
+                per_map * 256,
+            )?;
         }
         let deviations = job.output(
             "statistics deviations",
