@@ -420,6 +420,18 @@ fn non_finite_maps_and_glcm_are_typed_errors() {
             "{families:?} {discretisation:?}"
         );
     }
+    // Finite values whose squares overflow f32: the CPU computes them.
+    let huge = random(10, 10, 42, -1e20, 1e20);
+    assert!(first_order(huge.view().into_dyn(), None).is_ok());
+    assert!(matches!(
+        stats::statistics(
+            ctx,
+            &[huge.as_slice().unwrap()],
+            &BOTH,
+            Discretisation::Bins(16)
+        ),
+        Err(GpuError::Unsupported { .. })
+    ));
     let empty: [&[f32]; 2] = [&[], &[]];
     let gpu = stats::statistics(ctx, &empty, &BOTH, Discretisation::Bins(16)).unwrap();
     assert_eq!(

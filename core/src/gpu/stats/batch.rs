@@ -11,7 +11,8 @@
 //! 3. `stats_radix_count` and `stats_radix_choose`, 4 times (8-bit digits, top first): the
 //!    exact order statistics the percentiles read, on `cpu::stats::order`'s keys. Per map
 //!    and distinct key prefix a workgroup-memory histogram of the next digit, then one
-//!    invocation per map extends each rank's prefix. The final prefixes are the keys.
+//!    workgroup per map scans it and extends each rank's prefix. The final prefixes are
+//!    the keys.
 //! 4. `stats_deviations`: Σ (x-a)^k, sums split at exact order statistics, and the robust
 //!    subset's core sum and count (see [`PendingStatistics::finish`]).
 //! 5. `stats_absolute`: Σ |x - s| about f32 estimates of the mean and of the robust mean
@@ -109,19 +110,16 @@ pub(crate) fn record_statistics(
         });
     }
     let first_order = families.contains(&Family::FirstOrder);
-    let bins = if families.contains(&Family::Histogram) {
-        match discretisation {
-            Discretisation::Bins(n) if (1..=MAX_GPU_BINS).contains(&n) => n as usize,
-            other => {
-                return Err(GpuError::Unsupported {
-                    what: format!(
-                    "histogram discretisation {other:?} (the GPU counts Bins(1..={MAX_GPU_BINS}))"
+    let bins = match discretisation {
+        _ if !families.contains(&Family::Histogram) => 0,
+        Discretisation::Bins(n) if (1..=MAX_GPU_BINS).contains(&n) => n as usize,
+        other => {
+            return Err(GpuError::Unsupported {
+                what: format!(
+                    "histograms over {other:?} (the GPU counts 1 to {MAX_GPU_BINS} bins)"
                 ),
-                })
-            }
+            })
         }
-    } else {
-        0
     };
     let values = map_count
         .checked_mul(map_len)
@@ -215,7 +213,11 @@ pub(crate) fn record_statistics(
                 &[&pass, maps, &state, &histograms],
                 groups,
             )?;
-            job.dispatch(&STATS_RADIX_CHOOSE, &[&pass, &histograms, &state], per_map)?;
+            job.dispatch(
+                &STATS_RADIX_CHOOSE,
+                &[&pass, &histograms, &state],
+                per_map * 256,
+            )?;
         }
         let deviations = job.output(
             "statistics deviations",
