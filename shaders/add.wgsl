@@ -1,13 +1,14 @@
 // Element-wise sum of two arrays: the last step of the Laplacian of Gaussian (the
-// second derivative along rows plus the one along columns), as the CPU's f32 `a + b`.
+// second derivative along rows plus the one along columns), as the CPU's f32 `a + b`,
+// times `scale` (sigma² for the scale-normalised LoG, as the CPU's f32 product; 1 else).
 // #import dispatch
 
 // Mirrors gpu::filters::AddParams.
 struct Params {
     len: u32,
+    scale: f32,
     _pad0: u32,
     _pad1: u32,
-    _pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -21,5 +22,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) g
     if i >= params.len {
         return;
     }
-    output[i] = a[i] + b[i];
+    // Two statements: the sum is rounded to f32 before the product, as on the CPU.
+    let sum = a[i] + b[i];
+    output[i] = sum * params.scale;
 }

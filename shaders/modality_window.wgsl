@@ -16,6 +16,11 @@ struct Params {
     intercept: f32,
     low: f32,
     width: f32,
+    // The frame's first word in `words`: a batch uploads many frames in one buffer.
+    base: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -25,7 +30,7 @@ struct Params {
 // Sample `i`, little-endian within its word.
 fn stored(i: u32) -> f32 {
     let per_word = 32u / params.bits;
-    let word = words[i / per_word];
+    let word = words[params.base + i / per_word];
     let unused = 32u - params.bits;
     // Move the sample to the top bits, then back down with sign or zero extension.
     let top = word << (unused - (i % per_word) * params.bits);

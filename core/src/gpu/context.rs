@@ -2,6 +2,7 @@
 //! cached, pooled buffers; and [`Job`], the one way an operation talks to the device.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -24,6 +25,90 @@ pub struct GpuContext {
     limits: wgpu::Limits,
     stages: Mutex<HashMap<&'static str, Arc<Stage>>>,
     pool: BufferPool,
+    transfers: Counters,
+}
+
+/// Host↔device traffic of a [`GpuContext`] since it was created (see
+/// [`GpuContext::transfers`]). Device-to-device copies and buffer clears are not
+/// transfers and are not counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Transfers {
+    /// Buffers of data uploaded: images, stored samples, values to reduce (one per
+    /// upload, however many writes it takes).
+    pub data_uploads: u64,
+    /// Bytes of those uploads.
+    pub data_upload_bytes: u64,
+    /// Small uploads derived from parameters rather than data: each dispatch's uniform
+    /// `Params` and the constant tables computed on the host from parameters (filter
+    /// taps, resampling tables), each uploaded once per operation.
+    pub parameter_uploads: u64,
+    /// Bytes of those uploads.
+    pub parameter_upload_bytes: u64,
+    /// Submissions whose results were mapped and read back (one per read, however many
+    /// buffers it reads).
+    pub readbacks: u64,
+    /// Bytes read back.
+    pub readback_bytes: u64,
+}
+
+impl Transfers {
+    /// The traffic between `earlier` and `self`, two snapshots of the same context.
+    pub fn since(&self, earlier: &Transfers) -> Transfers {
+        Transfers {
+            data_uploads: self.data_uploads - earlier.data_uploads,
+            data_upload_bytes: self.data_upload_bytes - earlier.data_upload_bytes,
+            parameter_uploads: self.parameter_uploads - earlier.parameter_uploads,
+            parameter_upload_bytes: self.parameter_upload_bytes - earlier.parameter_upload_bytes,
+            readbacks: self.readbacks - earlier.readbacks,
+            readback_bytes: self.readback_bytes - earlier.readback_bytes,
+        }
+    }
+}
+
+/// The counters behind [`Transfers`].
+#[derive(Debug, Default)]
+struct Counters {
+    data_uploads: AtomicU64,
+    data_upload_bytes: AtomicU64,
+    parameter_uploads: AtomicU64,
+    parameter_upload_bytes: AtomicU64,
+    readbacks: AtomicU64,
+    readback_bytes: AtomicU64,
+}
+
+/// What an upload carries, for [`Transfers`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Upload {
+    Data,
+    Parameters,
+}
+
+impl Counters {
+    fn upload(&self, kind: Upload, bytes: u64) {
+        let (count, total) = match kind {
+            Upload::Data => (&self.data_uploads, &self.data_upload_bytes),
+            Upload::Parameters => (&self.parameter_uploads, &self.parameter_upload_bytes),
+        };
+        count.fetch_add(1, Ordering::Relaxed);
+        total.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    fn readback(&self, bytes: u64) {
+        self.readbacks.fetch_add(1, Ordering::Relaxed);
+        self.readback_bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    fn snapshot(&self) -> Transfers {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        Transfers {
+            data_uploads: get(&self.data_uploads),
+            data_upload_bytes: get(&self.data_upload_bytes),
+            parameter_uploads: get(&self.parameter_uploads),
+            parameter_upload_bytes: get(&self.parameter_upload_bytes),
+            readbacks: get(&self.readbacks),
+            readback_bytes: get(&self.readback_bytes),
+        }
+    }
 }
 
 /// A compiled stage.
@@ -103,6 +188,7 @@ impl GpuContext {
             queue,
             stages: Mutex::default(),
             pool: BufferPool::default(),
+            transfers: Counters::default(),
         }
     }
 
@@ -137,6 +223,13 @@ impl GpuContext {
         self.pool.pooled_bytes()
     }
 
+    /// The host↔device traffic of this context so far; two snapshots'
+    /// [`Transfers::since`] is the traffic of what ran between them (of every thread
+    /// using this context).
+    pub fn transfers(&self) -> Transfers {
+        self.transfers.snapshot()
+    }
+
     /// Runs `body` as the operation `stage`: device errors raised meanwhile (validation,
     /// out of memory) become [`GpuError::Device`], and the buffers it used return to the
     /// pool when it succeeds.
@@ -152,6 +245,8 @@ impl GpuContext {
             stage,
             encoder: self.encoder(),
             held: Vec::new(),
+            spare: HashMap::new(),
+            constants: HashMap::new(),
         };
         let result = body(&mut job);
         let held = job.held;
@@ -255,7 +350,7 @@ impl GpuContext {
 impl GpuContext {
     /// The largest storage binding in bytes: the device's limit, capped at 4 GiB so that
     /// element indices fit the shaders' u32 arithmetic.
-    fn max_binding_bytes(&self) -> u64 {
+    pub(crate) fn max_binding_bytes(&self) -> u64 {
         self.limits
             .max_storage_buffer_binding_size
             .min(self.limits.max_buffer_size)
@@ -275,10 +370,17 @@ fn describe(info: &wgpu::AdapterInfo) -> String {
 const MAP_CALLBACK_WAIT: Duration = Duration::from_secs(30);
 
 /// A device buffer of one operation and the bytes of it in use.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Slot {
     buffer: wgpu::Buffer,
     bytes: u64,
+}
+
+impl Slot {
+    /// The 4-byte words in use.
+    pub(crate) fn words(&self) -> u64 {
+        self.bytes / 4
+    }
 }
 
 /// The recording of one operation: buffers, dispatches and one submission per readback,
@@ -289,7 +391,17 @@ pub(crate) struct Job<'c> {
     stage: &'static str,
     encoder: wgpu::CommandEncoder,
     held: Vec<wgpu::Buffer>,
+    /// Device-written buffers given back by [`Job::recycle`], by bytes and usage.
+    spare: HashMap<(u64, wgpu::BufferUsages), Vec<Slot>>,
+    /// Constant tables already uploaded in this job, by content.
+    constants: HashMap<Vec<u8>, Slot>,
 }
+
+/// Usage of buffers the device writes ([`Job::output`]).
+const OUTPUT: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE.union(wgpu::BufferUsages::COPY_SRC);
+/// Usage of buffers cleared or filled by copies in the encoder ([`Job::zeroed`],
+/// [`Job::destination`]).
+const ZEROED: wgpu::BufferUsages = OUTPUT.union(wgpu::BufferUsages::COPY_DST);
 
 impl Job<'_> {
     /// The most f32 values one storage binding may hold on this device.
@@ -320,6 +432,13 @@ impl Job<'_> {
             ));
         }
         let bytes = bytes.max(4).next_multiple_of(4);
+        // Only buffers the device itself writes are reused within a job: commands run in
+        // recording order, whereas queue writes all land before the submission.
+        if usage == OUTPUT || usage == ZEROED {
+            if let Some(slot) = self.spare.get_mut(&(bytes, usage)).and_then(Vec::pop) {
+                return Ok(slot);
+            }
+        }
         let buffer = self
             .ctx
             .pool
@@ -328,21 +447,21 @@ impl Job<'_> {
         Ok(Slot { buffer, bytes })
     }
 
-    /// A storage buffer holding `data`.
-    pub(crate) fn upload<T: bytemuck::Pod>(
-        &mut self,
-        what: &'static str,
-        data: &[T],
-    ) -> Result<Slot, GpuError> {
-        self.upload_bytes(what, bytemuck::cast_slice(data))
+    /// Gives back an [`Job::output`], [`Job::zeroed`] or [`Job::destination`] slot that no later command of this
+    /// job reads, so a later one of the same size reuses its memory (the commands that
+    /// use it before run first). Other slots are left alone.
+    pub(crate) fn recycle(&mut self, slot: Slot) {
+        let usage = slot.buffer.usage();
+        if usage == OUTPUT || usage == ZEROED {
+            self.spare
+                .entry((slot.bytes, usage))
+                .or_default()
+                .push(slot);
+        }
     }
 
-    /// A storage buffer holding `bytes`, zero-padded to whole 4-byte words.
-    pub(crate) fn upload_bytes(
-        &mut self,
-        what: &'static str,
-        bytes: &[u8],
-    ) -> Result<Slot, GpuError> {
+    /// A storage buffer holding `bytes` zero-padded to whole words, counted as `kind`.
+    fn write(&mut self, kind: Upload, what: &'static str, bytes: &[u8]) -> Result<Slot, GpuError> {
         let slot = self.buffer(
             what,
             bytes.len().next_multiple_of(4) as u64,
@@ -361,6 +480,42 @@ impl Job<'_> {
                 .queue
                 .write_buffer(&slot.buffer, whole as u64, &word);
         }
+        self.ctx.transfers.upload(kind, slot.bytes);
+        Ok(slot)
+    }
+
+    /// A storage buffer holding `data`.
+    pub(crate) fn upload<T: bytemuck::Pod>(
+        &mut self,
+        what: &'static str,
+        data: &[T],
+    ) -> Result<Slot, GpuError> {
+        self.upload_bytes(what, bytemuck::cast_slice(data))
+    }
+
+    /// A storage buffer holding `bytes`, zero-padded to whole 4-byte words.
+    pub(crate) fn upload_bytes(
+        &mut self,
+        what: &'static str,
+        bytes: &[u8],
+    ) -> Result<Slot, GpuError> {
+        self.write(Upload::Data, what, bytes)
+    }
+
+    /// A storage buffer holding a constant table computed on the host from parameters
+    /// (filter taps, resampling tables): uploaded once per job however often it is asked
+    /// for, and counted with the parameters in [`Transfers`].
+    pub(crate) fn constant<T: bytemuck::Pod>(
+        &mut self,
+        what: &'static str,
+        data: &[T],
+    ) -> Result<Slot, GpuError> {
+        let bytes: &[u8] = bytemuck::cast_slice(data);
+        if let Some(slot) = self.constants.get(bytes) {
+            return Ok(slot.clone());
+        }
+        let slot = self.write(Upload::Parameters, what, bytes)?;
+        self.constants.insert(bytes.to_vec(), slot.clone());
         Ok(slot)
     }
 
@@ -378,24 +533,35 @@ impl Job<'_> {
 
     /// A storage buffer for `len` f32 (or other 4-byte) results.
     pub(crate) fn output(&mut self, what: &'static str, len: usize) -> Result<Slot, GpuError> {
-        self.buffer(
-            what,
-            len as u64 * 4,
-            wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-        )
+        self.buffer(what, len as u64 * 4, OUTPUT)
     }
 
     /// A storage buffer of `len` 4-byte counters set to zero.
     pub(crate) fn zeroed(&mut self, what: &'static str, len: usize) -> Result<Slot, GpuError> {
-        let slot = self.buffer(
-            what,
-            len as u64 * 4,
-            wgpu::BufferUsages::STORAGE
-                | wgpu::BufferUsages::COPY_SRC
-                | wgpu::BufferUsages::COPY_DST,
-        )?;
+        let slot = self.buffer(what, len as u64 * 4, ZEROED)?;
         self.encoder.clear_buffer(&slot.buffer, 0, Some(slot.bytes));
         Ok(slot)
+    }
+
+    /// A storage buffer for `len` 4-byte values that [`Job::copy`] can also fill.
+    pub(crate) fn destination(&mut self, what: &'static str, len: usize) -> Result<Slot, GpuError> {
+        self.buffer(what, len as u64 * 4, ZEROED)
+    }
+
+    /// Records a device-side copy of all of `from` into `to` at byte `offset` (a multiple
+    /// of 4): no host transfer.
+    pub(crate) fn copy(&mut self, from: &Slot, to: &Slot, offset: u64) -> Result<(), GpuError> {
+        if !offset.is_multiple_of(4) || offset.saturating_add(from.bytes) > to.bytes {
+            return Err(GpuError::TooLarge {
+                what: "device copy",
+                needed: offset.saturating_add(from.bytes),
+                limit: "destination slot bytes",
+                allowed: to.bytes,
+            });
+        }
+        self.encoder
+            .copy_buffer_to_buffer(&from.buffer, 0, &to.buffer, offset, from.bytes);
+        Ok(())
     }
 
     /// The uniform `Params` of `shader`.
@@ -412,6 +578,7 @@ impl Job<'_> {
             wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
         )?;
         self.ctx.queue.write_buffer(&slot.buffer, 0, bytes);
+        self.ctx.transfers.upload(Upload::Parameters, slot.bytes);
         Ok(slot)
     }
 
@@ -478,32 +645,31 @@ impl Job<'_> {
     }
 
     /// Submits everything recorded so far, waits, and returns the contents of `slots` as
-    /// values of `T`, one slot after the other.
+    /// values of `T`, one slot after the other: one submission and one mapped buffer
+    /// however many slots.
     pub(crate) fn read<T: bytemuck::Pod>(&mut self, slots: &[&Slot]) -> Result<Vec<T>, GpuError> {
-        let mut staging = Vec::with_capacity(slots.len());
+        let total: u64 = slots.iter().map(|s| s.bytes).sum();
+        let target = self.buffer(
+            "readback",
+            total,
+            wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+        )?;
+        let mut offset = 0;
         for slot in slots {
-            let target = self.buffer(
-                "readback",
-                slot.bytes,
-                wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            )?;
             self.encoder
-                .copy_buffer_to_buffer(&slot.buffer, 0, &target.buffer, 0, slot.bytes);
-            staging.push(target);
+                .copy_buffer_to_buffer(&slot.buffer, 0, &target.buffer, offset, slot.bytes);
+            offset += slot.bytes;
         }
         let encoder = std::mem::replace(&mut self.encoder, self.ctx.encoder());
         let submission = self.ctx.queue.submit([encoder.finish()]);
+        self.ctx.transfers.readback(total);
         let (sender, receiver) = mpsc::channel();
-        for target in &staging {
-            let sender = sender.clone();
-            target
-                .buffer
-                .map_async(wgpu::MapMode::Read, 0..target.bytes, move |result| {
-                    // The receiver waits for every callback; a send cannot fail before.
-                    let _ = sender.send(result);
-                });
-        }
-        drop(sender);
+        target
+            .buffer
+            .map_async(wgpu::MapMode::Read, 0..target.bytes, move |result| {
+                // The receiver waits for the callback; a send cannot fail before.
+                let _ = sender.send(result);
+            });
         let failed = |message: String| GpuError::Readback {
             stage: self.stage,
             message,
@@ -515,36 +681,29 @@ impl Job<'_> {
                 timeout: None,
             })
             .map_err(|e| failed(e.to_string()))?;
-        // Another thread's poll may be the one running our callbacks, a moment after our
-        // own poll returned: wait for them, polling again meanwhile.
+        // Another thread's poll may be the one running our callback, a moment after our
+        // own poll returned: wait for it, polling again meanwhile.
         let deadline = Instant::now() + MAP_CALLBACK_WAIT;
-        for _ in 0..staging.len() {
-            let result = loop {
-                match receiver.recv_timeout(Duration::from_millis(1)) {
-                    Ok(result) => break result,
-                    Err(mpsc::RecvTimeoutError::Timeout) if Instant::now() < deadline => {
-                        // Only the callbacks are pending; their error, if any, comes
-                        // through them.
-                        let _ = self.ctx.device.poll(wgpu::PollType::Poll);
-                    }
-                    Err(_) => return Err(failed("the device never finished mapping".into())),
+        let result = loop {
+            match receiver.recv_timeout(Duration::from_millis(1)) {
+                Ok(result) => break result,
+                Err(mpsc::RecvTimeoutError::Timeout) if Instant::now() < deadline => {
+                    // Only the callback is pending; its error, if any, comes through it.
+                    let _ = self.ctx.device.poll(wgpu::PollType::Poll);
                 }
-            };
-            result.map_err(|e| failed(e.to_string()))?;
-        }
-        let total = slots.iter().map(|s| s.bytes as usize).sum::<usize>() / size_of::<T>();
-        let mut out = Vec::with_capacity(total);
-        for target in &staging {
-            {
-                let view = target
-                    .buffer
-                    .get_mapped_range(0..target.bytes)
-                    .map_err(|e| failed(e.to_string()))?;
-                // Copies, so the mapping's alignment does not matter.
-                out.extend(bytemuck::pod_collect_to_vec::<u8, T>(&view));
+                Err(_) => return Err(failed("the device never finished mapping".into())),
             }
-            target.buffer.unmap();
-        }
+        };
+        result.map_err(|e| failed(e.to_string()))?;
+        let out = {
+            let view = target
+                .buffer
+                .get_mapped_range(0..target.bytes)
+                .map_err(|e| failed(e.to_string()))?;
+            // Copies, so the mapping's alignment does not matter.
+            bytemuck::pod_collect_to_vec::<u8, T>(&view[..total as usize])
+        };
+        target.buffer.unmap();
         Ok(out)
     }
 }

@@ -41,9 +41,9 @@ pub(crate) struct SobelParams {
 #[derive(Debug, Clone, Copy, Pod, Zeroable)]
 pub(crate) struct AddParams {
     pub(crate) len: u32,
+    pub(crate) scale: f32,
     pub(crate) _pad0: u32,
     pub(crate) _pad1: u32,
-    pub(crate) _pad2: u32,
 }
 
 const _: () = assert!(size_of::<AddParams>() == ADD.params_size as usize);
@@ -62,16 +62,42 @@ pub fn gaussian(
     if rows == 0 || cols == 0 {
         return Ok(Array2::zeros((rows, cols)));
     }
-    let vertical = gaussian_taps(sigma[0], false);
-    let horizontal = gaussian_taps(sigma[1], false);
     ctx.run("gaussian", |job| {
         let image = job.upload_image("gaussian input", &input)?;
-        let between = job.output("gaussian intermediate", rows * cols)?;
-        let output = job.output("gaussian output", rows * cols)?;
-        separable_pass(job, [rows, cols], 0, &vertical, &image, &between)?;
-        separable_pass(job, [rows, cols], 1, &horizontal, &between, &output)?;
+        let output = record_gaussian(job, &image, [rows, cols], sigma)?;
         shaped(job, [rows, cols], &output)
     })
+}
+
+/// Records [`gaussian`] of the `[rows, cols]` image (not empty) in `input` into a new
+/// slot.
+pub(crate) fn record_gaussian(
+    job: &mut Job<'_>,
+    input: &Slot,
+    shape: [usize; 2],
+    sigma: [f64; 2],
+) -> Result<Slot, GpuError> {
+    let len = shape[0] * shape[1];
+    let between = job.output("gaussian intermediate", len)?;
+    let output = job.output("gaussian output", len)?;
+    separable_pass(
+        job,
+        shape,
+        0,
+        &gaussian_taps(sigma[0], false),
+        input,
+        &between,
+    )?;
+    separable_pass(
+        job,
+        shape,
+        1,
+        &gaussian_taps(sigma[1], false),
+        &between,
+        &output,
+    )?;
+    job.recycle(between);
+    Ok(output)
 }
 
 /// [`cpu::filters::gaussian_laplace`](crate::cpu::filters::gaussian_laplace) on the GPU:
@@ -87,36 +113,84 @@ pub fn gaussian_laplace(
     if rows == 0 || cols == 0 {
         return Ok(Array2::zeros((rows, cols)));
     }
-    let (g, d) = (gaussian_taps(sigma, false), gaussian_taps(sigma, true));
-    let shape = [rows, cols];
-    let len = rows * cols;
     ctx.run("gaussian_laplace", |job| {
         let image = job.upload_image("LoG input", &input)?;
-        let between = job.output("LoG intermediate", len)?;
+        let output = record_gaussian_laplace(job, &image, [rows, cols], sigma, 1.0)?;
+        shaped(job, [rows, cols], &output)
+    })
+}
+
+/// Records [`gaussian_laplace`] of the `[rows, cols]` image (not empty) in `input`,
+/// times `scale` in f32 after the sum (sigma² for the scale-normalised LoG, as the
+/// pipeline's CPU maps; 1 otherwise, which is exact), into a new slot.
+pub(crate) fn record_gaussian_laplace(
+    job: &mut Job<'_>,
+    input: &Slot,
+    shape: [usize; 2],
+    sigma: f64,
+    scale: f32,
+) -> Result<Slot, GpuError> {
+    let (_, mut laplace) = record_gaussian_family(job, input, shape, sigma, false, &[scale])?;
+    laplace.pop().ok_or(GpuError::Unsupported {
+        what: "a Laplacian of Gaussian without a scale".into(),
+    })
+}
+
+/// Records the Gaussian (when `gaussian`) and the Laplacian of Gaussian times each of
+/// `log_scales` of one `sigma` together: the Gaussian down the columns is shared by the
+/// Gaussian and the LoG's second term, so both take five passes instead of six, with the
+/// same passes and sums as [`record_gaussian`] and [`record_gaussian_laplace`].
+pub(crate) fn record_gaussian_family(
+    job: &mut Job<'_>,
+    input: &Slot,
+    shape: [usize; 2],
+    sigma: f64,
+    gaussian: bool,
+    log_scales: &[f32],
+) -> Result<(Option<Slot>, Vec<Slot>), GpuError> {
+    let (g, d) = (gaussian_taps(sigma, false), gaussian_taps(sigma, true));
+    let len = shape[0] * shape[1];
+    let down_g = job.output("Gaussian down the columns", len)?;
+    separable_pass(job, shape, 0, &g, input, &down_g)?;
+    let smoothed = if gaussian {
+        let output = job.output("gaussian output", len)?;
+        separable_pass(job, shape, 1, &g, &down_g, &output)?;
+        Some(output)
+    } else {
+        None
+    };
+    let mut laplace = Vec::with_capacity(log_scales.len());
+    if !log_scales.is_empty() {
+        let down_d = job.output("LoG intermediate", len)?;
         let along_rows = job.output("LoG along rows", len)?;
         let along_cols = job.output("LoG along columns", len)?;
-        separable_pass(job, shape, 0, &d, &image, &between)?;
-        separable_pass(job, shape, 1, &g, &between, &along_rows)?;
-        let between = job.output("LoG intermediate", len)?;
-        separable_pass(job, shape, 0, &g, &image, &between)?;
-        separable_pass(job, shape, 1, &d, &between, &along_cols)?;
-        let output = job.output("LoG output", len)?;
-        let params = job.params(
-            &ADD,
-            &AddParams {
-                len: len as u32,
-                _pad0: 0,
-                _pad1: 0,
-                _pad2: 0,
-            },
-        )?;
-        job.dispatch(
-            &ADD,
-            &[&params, &along_rows, &along_cols, &output],
-            len as u64,
-        )?;
-        shaped(job, shape, &output)
-    })
+        separable_pass(job, shape, 0, &d, input, &down_d)?;
+        separable_pass(job, shape, 1, &g, &down_d, &along_rows)?;
+        separable_pass(job, shape, 1, &d, &down_g, &along_cols)?;
+        for &scale in log_scales {
+            let output = job.output("LoG output", len)?;
+            let params = job.params(
+                &ADD,
+                &AddParams {
+                    len: len as u32,
+                    scale,
+                    _pad0: 0,
+                    _pad1: 0,
+                },
+            )?;
+            job.dispatch(
+                &ADD,
+                &[&params, &along_rows, &along_cols, &output],
+                len as u64,
+            )?;
+            laplace.push(output);
+        }
+        job.recycle(down_d);
+        job.recycle(along_rows);
+        job.recycle(along_cols);
+    }
+    job.recycle(down_g);
+    Ok((smoothed, laplace))
 }
 
 /// [`cpu::filters::sobel_magnitude`](crate::cpu::filters::sobel_magnitude) on the GPU:
@@ -131,23 +205,34 @@ pub fn sobel_magnitude(
     }
     ctx.run("sobel_magnitude", |job| {
         let image = job.upload_image("sobel input", &input)?;
-        let output = job.output("sobel output", rows * cols)?;
-        let params = job.params(
-            &SOBEL_MAGNITUDE,
-            &SobelParams {
-                rows: rows as u32,
-                cols: cols as u32,
-                _pad0: 0,
-                _pad1: 0,
-            },
-        )?;
-        job.dispatch(
-            &SOBEL_MAGNITUDE,
-            &[&params, &image, &output],
-            (rows * cols) as u64,
-        )?;
+        let output = record_sobel_magnitude(job, &image, [rows, cols])?;
         shaped(job, [rows, cols], &output)
     })
+}
+
+/// Records [`sobel_magnitude`] of the `[rows, cols]` image (not empty) in `input` into a
+/// new slot.
+pub(crate) fn record_sobel_magnitude(
+    job: &mut Job<'_>,
+    input: &Slot,
+    [rows, cols]: [usize; 2],
+) -> Result<Slot, GpuError> {
+    let output = job.output("sobel output", rows * cols)?;
+    let params = job.params(
+        &SOBEL_MAGNITUDE,
+        &SobelParams {
+            rows: rows as u32,
+            cols: cols as u32,
+            _pad0: 0,
+            _pad1: 0,
+        },
+    )?;
+    job.dispatch(
+        &SOBEL_MAGNITUDE,
+        &[&params, input, &output],
+        (rows * cols) as u64,
+    )?;
+    Ok(output)
 }
 
 /// Records one 1-D correlation of `taps` along `axis` from `input` into `output`.
@@ -160,7 +245,7 @@ fn separable_pass(
     output: &Slot,
 ) -> Result<(), GpuError> {
     let weights: Vec<f32> = taps.weights().iter().map(|&w| w as f32).collect();
-    let weights = job.upload("filter taps", &weights)?;
+    let weights = job.constant("filter taps", &weights)?;
     let params = job.params(
         &SEPARABLE,
         &SeparableParams {

@@ -12,11 +12,19 @@
 //!   and [`window::modality_window`] (stored integers through rescale and window),
 //!   [`filters::gaussian`], [`filters::gaussian_laplace`], [`filters::sobel_magnitude`]
 //!   and [`resample::resample`]
-//!   (all interpolators); [`stats::moments`] (minimum, maximum, Σ x, Σ x² by workgroup
-//!   reductions) and [`stats::histogram`] (entropy and uniformity over fixed bins, counted
-//!   with workgroup atomics). Each uploads its input, records its dispatches in one
-//!   encoder and reads the result (or only the partial sums and counts) back in one
-//!   submission.
+//!   (all interpolators); [`stats::statistics`] (the 18 first-order statistics and the
+//!   histogram features of a batch of maps: exact percentiles by radix selection, shifted
+//!   moments and deviations, counts over device-built edges), [`stats::moments`]
+//!   (minimum, maximum, Σ x, Σ x² by workgroup reductions) and [`stats::histogram`]
+//!   (entropy and uniformity over fixed bins, counted with workgroup atomics). Each
+//!   uploads its input, records its dispatches in one encoder and reads the result (or
+//!   only the partial sums, keys and counts) back in one submission. Each is a thin
+//!   wrapper of a crate-internal `record_*` twin that takes and returns device buffers
+//!   inside a caller's job, so the batched pipeline
+//!   ([`Pipeline::process_batch`](crate::Pipeline::process_batch)) chains the same
+//!   shader code on the device from one upload to one readback.
+//! - [`GpuContext::transfers`] counts host↔device traffic ([`Transfers`]): data uploads,
+//!   parameter uploads and readbacks, calls and bytes.
 //! - Shaders live in `shaders/` at the top of the repository, one stage per file with
 //!   entry point `main`, helpers in `shaders/shared/` pulled in by `// #import NAME`
 //!   lines. The build script validates every one with naga (a broken shader fails the
@@ -56,7 +64,8 @@ mod shaders;
 pub mod stats;
 pub mod window;
 
-pub use context::GpuContext;
+pub use context::{GpuContext, Transfers};
+pub(crate) use context::{Job, Slot};
 pub use error::GpuError;
 
 #[cfg(test)]
@@ -83,6 +92,11 @@ mod tests {
             [low, width, invert, len]
         );
         assert_layout!(
+            super::window::ModalityParams,
+            shaders::MODALITY_WINDOW,
+            [len, bits, signed, invert, slope, intercept, low, width, base, _pad0, _pad1, _pad2]
+        );
+        assert_layout!(
             super::filters::SeparableParams,
             shaders::SEPARABLE,
             [rows, cols, axis, taps, symmetry, _pad0, _pad1, _pad2]
@@ -90,7 +104,7 @@ mod tests {
         assert_layout!(
             super::filters::AddParams,
             shaders::ADD,
-            [len, _pad0, _pad1, _pad2]
+            [len, scale, _pad0, _pad1]
         );
         assert_layout!(
             super::filters::SobelParams,
@@ -102,11 +116,39 @@ mod tests {
             shaders::RESAMPLE,
             [rows_in, cols_in, rows_out, cols_out, taps, col_table, filled, fill]
         );
-        assert_layout!(
-            super::stats::BlockParams,
-            shaders::MOMENTS,
-            [len, per_group, _pad0, _pad1]
-        );
+        // One parameter struct for the statistics stages.
+        for shader in [
+            &shaders::MOMENTS,
+            &shaders::STATS_FINALIZE,
+            &shaders::STATS_RADIX_COUNT,
+            &shaders::STATS_RADIX_CHOOSE,
+            &shaders::STATS_DEVIATIONS,
+            &shaders::STATS_ABSOLUTE,
+            &shaders::STATS_HISTOGRAM,
+        ] {
+            assert_layout!(
+                super::stats::StatsParams,
+                *shader,
+                [
+                    maps,
+                    map_len,
+                    per_group,
+                    blocks_per_map,
+                    ranks,
+                    shift,
+                    bins,
+                    lo10,
+                    hi10,
+                    lo50,
+                    lo90,
+                    hi90,
+                    zero,
+                    _pad0,
+                    _pad1,
+                    _pad2,
+                ]
+            );
+        }
         assert_layout!(
             super::stats::HistogramParams,
             shaders::HISTOGRAM,
@@ -122,7 +164,7 @@ mod tests {
 
     #[test]
     fn every_stage_is_reflected_with_its_uniform_first() {
-        assert_eq!(shaders::ALL.len(), 8);
+        assert_eq!(shaders::ALL.len(), 14);
         for shader in shaders::ALL {
             assert_eq!(
                 shader.bindings.first(),

@@ -6,6 +6,7 @@
 use bytemuck::{Pod, Zeroable};
 use ndarray::{Array2, ArrayView2};
 
+use super::context::{Job, Slot};
 use super::filters::shaped;
 use super::shaders::RESAMPLE;
 use super::{GpuContext, GpuError};
@@ -46,35 +47,53 @@ pub fn resample(
     if rows == 0 || cols == 0 {
         return Ok(Array2::zeros((rows, cols)));
     }
-    let len = rows.checked_mul(cols).ok_or(GpuError::TooLarge {
-        what: "resample output",
-        needed: u64::MAX,
-        limit: "max_buffer_size",
-        allowed: ctx.limits().max_buffer_size,
-    })?;
-    let (n, m) = input.dim();
+    ctx.run("resample", |job| {
+        let image = job.upload_image("resample input", &input)?;
+        let output = record_resample(job, &image, input.dim().into(), grid, interpolator)?;
+        shaped(job, [rows, cols], &output)
+    })
+}
+
+/// Records [`resample`] of the `[rows, cols]` image in `input` (not empty, nor the grid)
+/// into a new slot; the tap tables are uploaded as constants.
+pub(crate) fn record_resample(
+    job: &mut Job<'_>,
+    input: &Slot,
+    [n, m]: [usize; 2],
+    grid: &Grid,
+    interpolator: Interpolator,
+) -> Result<Slot, GpuError> {
+    let [rows, cols] = grid.size;
+    // The output must fit one binding; checked before `rows * cols` could overflow.
+    let allowed = job.max_binding_elements();
+    let len = rows
+        .checked_mul(cols)
+        .filter(|len| *len <= allowed)
+        .ok_or(GpuError::TooLarge {
+            what: "resample output",
+            needed: (rows as u64).saturating_mul(cols as u64).saturating_mul(4),
+            limit: "max_storage_buffer_binding_size",
+            allowed: allowed as u64 * 4,
+        })?;
     let filled = grid.fill.is_some();
     let (taps, mut table) = axis_table(interpolator, n, rows, grid.offset[0], grid.step[0], filled);
     let col_table = table.len();
     table.extend(axis_table(interpolator, m, cols, grid.offset[1], grid.step[1], filled).1);
-    ctx.run("resample", |job| {
-        let image = job.upload_image("resample input", &input)?;
-        let table = job.upload("resample taps", &table)?;
-        let output = job.output("resample output", len)?;
-        let params = job.params(
-            &RESAMPLE,
-            &Params {
-                rows_in: n as u32,
-                cols_in: m as u32,
-                rows_out: rows as u32,
-                cols_out: cols as u32,
-                taps: taps as u32,
-                col_table: col_table as u32,
-                filled: u32::from(filled),
-                fill: grid.fill.unwrap_or(0.0),
-            },
-        )?;
-        job.dispatch(&RESAMPLE, &[&params, &table, &image, &output], len as u64)?;
-        shaped(job, [rows, cols], &output)
-    })
+    let table = job.constant("resample taps", &table)?;
+    let output = job.output("resample output", len)?;
+    let params = job.params(
+        &RESAMPLE,
+        &Params {
+            rows_in: n as u32,
+            cols_in: m as u32,
+            rows_out: rows as u32,
+            cols_out: cols as u32,
+            taps: taps as u32,
+            col_table: col_table as u32,
+            filled: u32::from(filled),
+            fill: grid.fill.unwrap_or(0.0),
+        },
+    )?;
+    job.dispatch(&RESAMPLE, &[&params, &table, input, &output], len as u64)?;
+    Ok(output)
 }

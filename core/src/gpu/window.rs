@@ -7,6 +7,7 @@ use std::borrow::Cow;
 
 use bytemuck::{Pod, Zeroable};
 
+use super::context::{Job, Slot};
 use super::shaders::{MODALITY_WINDOW, WINDOW};
 use super::{GpuContext, GpuError};
 use crate::{Rescale, Samples, Window};
@@ -33,6 +34,27 @@ pub(crate) struct ModalityParams {
     pub(crate) intercept: f32,
     pub(crate) low: f32,
     pub(crate) width: f32,
+    pub(crate) base: u32,
+    pub(crate) _pad0: u32,
+    pub(crate) _pad1: u32,
+    pub(crate) _pad2: u32,
+}
+
+/// How stored samples are packed in words: their width (8, 16 or 32 bits) and sign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct StoredFormat {
+    pub(crate) bits: u32,
+    pub(crate) signed: bool,
+}
+
+impl StoredFormat {
+    /// The format of `samples`.
+    pub(crate) fn of(samples: &Samples) -> Self {
+        Self {
+            bits: samples.bits(),
+            signed: matches!(samples, Samples::I8(_) | Samples::I16(_) | Samples::I32(_)),
+        }
+    }
 }
 
 const _: () = assert!(size_of::<Params>() == WINDOW.params_size as usize);
@@ -53,29 +75,38 @@ pub fn window(
     if values.is_empty() {
         return Ok(Vec::new());
     }
-    // The same f32 constants as Window::apply.
-    let low = (window.center - window.width / 2.0) as f32;
-    let width = window.width as f32;
     ctx.run("window", |job| {
         let tile = job.max_binding_elements().max(1);
         let mut outputs = Vec::new();
         for part in values.chunks(tile) {
             let input = job.upload("window input", part)?;
-            let output = job.output("window output", part.len())?;
-            let params = job.params(
-                &WINDOW,
-                &Params {
-                    low,
-                    width,
-                    invert: u32::from(invert),
-                    len: part.len() as u32,
-                },
-            )?;
-            job.dispatch(&WINDOW, &[&params, &input, &output], part.len() as u64)?;
-            outputs.push(output);
+            outputs.push(record_window(job, &input, part.len(), window, invert)?);
         }
         job.read(&outputs.iter().collect::<Vec<_>>())
     })
+}
+
+/// Records [`window`] of the first `len` values of `input` into a new slot.
+pub(crate) fn record_window(
+    job: &mut Job<'_>,
+    input: &Slot,
+    len: usize,
+    window: &Window,
+    invert: bool,
+) -> Result<Slot, GpuError> {
+    let output = job.output("window output", len)?;
+    // The same f32 constants as Window::apply.
+    let params = job.params(
+        &WINDOW,
+        &Params {
+            low: (window.center - window.width / 2.0) as f32,
+            width: window.width as f32,
+            invert: u32::from(invert),
+            len: len as u32,
+        },
+    )?;
+    job.dispatch(&WINDOW, &[&params, input, &output], len as u64)?;
+    Ok(output)
 }
 
 /// The modality rescale and the window in one pass over stored samples:
@@ -98,38 +129,61 @@ pub fn modality_window(
     if len == 0 {
         return Ok(Vec::new());
     }
-    let bits = samples.bits();
-    let signed = matches!(samples, Samples::I8(_) | Samples::I16(_) | Samples::I32(_));
+    let format = StoredFormat::of(samples);
     let bytes = le_bytes(samples);
-    let sample_bytes = bits as usize / 8;
-    let Rescale { slope, intercept } = rescale.unwrap_or(Rescale {
-        slope: 1.0,
-        intercept: 0.0,
-    });
-    let params = |len: usize| ModalityParams {
-        len: len as u32,
-        bits,
-        signed: u32::from(signed),
-        invert: u32::from(invert),
-        slope: slope as f32,
-        intercept: intercept as f32,
-        low: (window.center - window.width / 2.0) as f32,
-        width: window.width as f32,
-    };
+    let sample_bytes = format.bits as usize / 8;
     ctx.run("modality_window", |job| {
         // Whole words per tile, for every sample width.
         let tile = (job.max_binding_elements() / 4 * 4).max(4);
         let mut outputs = Vec::new();
         for part in bytes.chunks(tile * sample_bytes) {
-            let count = part.len() / sample_bytes;
             let input = job.upload_bytes("stored samples", part)?;
-            let output = job.output("windowed values", count)?;
-            let params = job.params(&MODALITY_WINDOW, &params(count))?;
-            job.dispatch(&MODALITY_WINDOW, &[&params, &input, &output], count as u64)?;
-            outputs.push(output);
+            let count = part.len() / sample_bytes;
+            let windowed =
+                record_modality_window(job, &input, 0, count, format, rescale, window, invert)?;
+            outputs.push(windowed);
         }
         job.read(&outputs.iter().collect::<Vec<_>>())
     })
+}
+
+/// Records [`modality_window`] of `len` samples in `format` starting at word `base` of
+/// `words` into a new slot.
+#[allow(clippy::too_many_arguments)] // The stage's parameters, each needed.
+pub(crate) fn record_modality_window(
+    job: &mut Job<'_>,
+    words: &Slot,
+    base: usize,
+    len: usize,
+    format: StoredFormat,
+    rescale: Option<Rescale>,
+    window: &Window,
+    invert: bool,
+) -> Result<Slot, GpuError> {
+    let Rescale { slope, intercept } = rescale.unwrap_or(Rescale {
+        slope: 1.0,
+        intercept: 0.0,
+    });
+    let output = job.output("windowed values", len)?;
+    let params = job.params(
+        &MODALITY_WINDOW,
+        &ModalityParams {
+            len: len as u32,
+            bits: format.bits,
+            signed: u32::from(format.signed),
+            invert: u32::from(invert),
+            slope: slope as f32,
+            intercept: intercept as f32,
+            low: (window.center - window.width / 2.0) as f32,
+            width: window.width as f32,
+            base: base as u32,
+            _pad0: 0,
+            _pad1: 0,
+            _pad2: 0,
+        },
+    )?;
+    job.dispatch(&MODALITY_WINDOW, &[&params, words, &output], len as u64)?;
+    Ok(output)
 }
 
 /// The samples as little-endian bytes, the layout the shader reads (borrowed on

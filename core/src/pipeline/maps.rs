@@ -3,7 +3,8 @@
 //! A Gaussian and a Laplacian of Gaussian of the same sigma share their 1-D passes, so
 //! the plan groups them into one job; jobs run in parallel and fill their map slots.
 //! [`MapPlan::compute_on`] runs the Gaussian, LoG and Sobel jobs on a GPU and the others
-//! (original, Gabor and kernel maps) on the CPU.
+//! (original, Gabor and kernel maps) on the CPU. [`MapPlan::record`] records every map
+//! on the device for the batched path, when all of them have a GPU twin.
 
 use ndarray::{Array2, ArrayView2, CowArray, Ix2};
 use rayon::prelude::*;
@@ -11,7 +12,7 @@ use rayon::prelude::*;
 use crate::column_name::number_label;
 use crate::cpu::filters;
 #[cfg(feature = "gpu")]
-use crate::gpu::{self, GpuContext, GpuError};
+use crate::gpu::{self, GpuContext, GpuError, Slot};
 use crate::recipe::{MapSpec, RecipeError};
 
 /// The maps of a recipe: their names and the jobs that compute them.
@@ -162,6 +163,81 @@ impl MapPlan {
             .map(|job| job.run_on(ctx, image))
             .collect::<Result<_, _>>()?;
         Ok(self.in_slots(computed.into_iter().flatten().collect()))
+    }
+
+    /// Whether every map has a GPU twin (the original, Gaussian, LoG and Sobel maps), so
+    /// [`Self::record`] can compute them on the device.
+    #[cfg(feature = "gpu")]
+    pub(super) fn on_device(&self) -> bool {
+        self.jobs
+            .iter()
+            .all(|job| !matches!(job, Job::Kernel { .. }))
+    }
+
+    /// Records every map of the `[rows, cols]` image (not empty) in `image` into one new
+    /// slot, map after map in [`Self::names`] order, each `rows * cols` values; only for
+    /// plans [`Self::on_device`]. Intermediate slots are recycled within the job.
+    #[cfg(feature = "gpu")]
+    pub(super) fn record(
+        &self,
+        job: &mut gpu::Job<'_>,
+        image: &Slot,
+        shape: [usize; 2],
+    ) -> Result<Slot, GpuError> {
+        let len = shape[0] * shape[1];
+        let maps = job.destination("maps", self.names.len() * len)?;
+        let at = |slot: usize| (slot * len * 4) as u64;
+        for plan in &self.jobs {
+            match plan {
+                Job::Original { slot } => job.copy(image, &maps, at(*slot))?,
+                Job::Sobel { slot } => {
+                    let map = gpu::filters::record_sobel_magnitude(job, image, shape)?;
+                    job.copy(&map, &maps, at(*slot))?;
+                    job.recycle(map);
+                }
+                Job::GaussianFamily {
+                    sigma,
+                    gaussian,
+                    log,
+                } => {
+                    // The CPU's f32 product by sigma² (gaussian_family_maps).
+                    let scales: Vec<f32> = log
+                        .iter()
+                        .map(|(_, normalised)| {
+                            if *normalised {
+                                (sigma * sigma) as f32
+                            } else {
+                                1.0
+                            }
+                        })
+                        .collect();
+                    let (smoothed, laplace) = gpu::filters::record_gaussian_family(
+                        job,
+                        image,
+                        shape,
+                        *sigma,
+                        !gaussian.is_empty(),
+                        &scales,
+                    )?;
+                    if let Some(map) = smoothed {
+                        for slot in gaussian {
+                            job.copy(&map, &maps, at(*slot))?;
+                        }
+                        job.recycle(map);
+                    }
+                    for ((slot, _), map) in log.iter().zip(laplace) {
+                        job.copy(&map, &maps, at(*slot))?;
+                        job.recycle(map);
+                    }
+                }
+                Job::Kernel { .. } => {
+                    return Err(GpuError::Unsupported {
+                        what: "Gabor and kernel maps in a device batch".into(),
+                    })
+                }
+            }
+        }
+        Ok(maps)
     }
 
     fn in_slots<'a>(&self, computed: Slotted<'a>) -> Vec<CowArray<'a, f32, Ix2>> {

@@ -250,3 +250,29 @@ fn device_names_are_auto_cpu_and_gpu() {
     let pipeline = Pipeline::new(Recipe::preset("ct-standard").unwrap()).unwrap();
     assert_eq!(pipeline.device().name(), "cpu");
 }
+
+#[test]
+fn a_batch_on_the_cpu_is_process_per_image() {
+    let pipeline = Pipeline::new(Recipe::preset("ct-standard").unwrap()).unwrap();
+    let (path, image) = fixture("ct_slice");
+    let mut no_spacing = image.clone();
+    no_spacing.meta.geometry.pixel_spacing = None;
+    let results = pipeline.process_batch(&[(&path, &image), ("bad", &no_spacing), (&path, &image)]);
+    // Bit for bit (features include NaN).
+    let bits = |r: &Result<Vec<FrameResult>, Error>| -> Vec<u64> {
+        r.as_ref().unwrap()[0]
+            .features
+            .iter()
+            .map(|v| v.to_bits())
+            .collect()
+    };
+    let want = Ok(pipeline.process(&path, &image).unwrap());
+    assert_eq!(bits(&results[0]), bits(&want));
+    assert_eq!(bits(&results[2]), bits(&want));
+    let error = results[1].as_ref().unwrap_err();
+    assert_eq!(error.input(), "bad");
+    assert!(
+        matches!(error.kind(), ErrorKind::MissingAttribute(_)),
+        "{error}"
+    );
+}

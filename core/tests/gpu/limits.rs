@@ -9,7 +9,7 @@ use medprep::gpu::{self, GpuContext, GpuError};
 use medprep::{ErrorKind, Pipeline, Recipe, Window};
 use ndarray::Array2;
 
-use crate::pipeline::synthetic;
+use crate::pipeline::{fixture, synthetic};
 use crate::support::{compare, context, device_of, random, scale_of, skip, Tolerance};
 
 const BINDING_BYTES: u64 = 1 << 20;
@@ -200,4 +200,27 @@ fn a_pipeline_image_beyond_the_device_fails_with_the_gpu_message() {
     // The CPU runs it.
     let cpu = Pipeline::new(Recipe::preset("ct-standard").unwrap()).unwrap();
     assert_eq!(cpu.process("big", &image).unwrap().len(), 1);
+}
+
+#[test]
+fn a_batch_image_beyond_the_device_fails_alone() {
+    let Some(ctx) = small_device("a_batch_image_beyond_the_device_fails_alone") else {
+        return;
+    };
+    let mut recipe = Recipe::preset("ct-standard").unwrap();
+    recipe.resample.as_mut().unwrap().spacing = Some([2.0, 2.0]);
+    let pipeline = Pipeline::with_device(recipe, device_of(ctx)).unwrap();
+    // 128 x 128 at 2.8 mm: 8 maps of 179 x 179 f32 in one slot, within 1 MiB. 1024 x 1024
+    // f32 is 4 MiB, beyond one binding: `process` runs it on its own and fails it.
+    let small = fixture("ct_slice");
+    let big = synthetic(1024, 1024, [1.0, 1.0], 22);
+    let results = pipeline.process_batch(&[("small", &small), ("big", &big), ("small", &small)]);
+    assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
+    let error = results[1].as_ref().unwrap_err();
+    assert_eq!(error.input(), "big");
+    assert!(
+        matches!(error.kind(), ErrorKind::Pipeline(m) if m.starts_with("GPU: ")
+            && m.contains("max_storage_buffer_binding_size")),
+        "{error}"
+    );
 }

@@ -1,7 +1,7 @@
 //! The GPU backend: every stage against its CPU twin on random and real images
 //! (`parity`, `stats`), the pipeline on the GPU device against the CPU pipeline
-//! (`pipeline`), the device limits (`limits`), and the build-time shader validation
-//! (`shaders`).
+//! (`pipeline`), the batched pipeline with its host↔device traffic (`batch`), the device
+//! limits (`limits`), and the build-time shader validation (`shaders`).
 //!
 //! Without an adapter the GPU tests print a visible skip notice and pass; with
 //! `MEDPREP_REQUIRE_GPU=1` (set by the test script in CI, where lavapipe provides Vulkan)
@@ -10,6 +10,7 @@
 // A failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
+mod batch;
 #[path = "../common/feature_tolerance.rs"]
 mod feature_tolerance;
 mod limits;

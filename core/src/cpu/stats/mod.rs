@@ -41,6 +41,9 @@ pub use order::percentiles;
 pub(crate) use discretise::fixed_bins;
 #[cfg(feature = "gpu")]
 pub(crate) use histogram::features_of_counts;
+// The GPU twin selects the same order statistics and interpolates them with the same code.
+#[cfg(feature = "gpu")]
+pub(crate) use order::{from_key, interpolate, plan, Position};
 
 /// How values are discretised into grey levels for histogram and GLCM features.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -51,7 +51,7 @@ pub(super) fn percentiles_into(values: &mut [f32], q: &[f64], out: &mut [f64]) {
 
 /// Where each percentile `q` of `n` values falls, and the ascending, distinct ranks they
 /// read; `None` without values.
-fn plan(n: usize, q: &[f64]) -> Option<(Vec<Position>, Vec<usize>)> {
+pub(crate) fn plan(n: usize, q: &[f64]) -> Option<(Vec<Position>, Vec<usize>)> {
     if n == 0 {
         return None;
     }
@@ -262,7 +262,7 @@ fn locate(counts: &[u32; BUCKETS], ranks: &[usize]) -> Vec<(usize, usize)> {
 }
 
 /// numpy's interpolation of each percentile from the found keys of `ranks`.
-fn interpolate(positions: &[Position], ranks: &[usize], found: &[u32], out: &mut [f64]) {
+pub(crate) fn interpolate(positions: &[Position], ranks: &[usize], found: &[u32], out: &mut [f64]) {
     let at = |rank: usize| -> f64 {
         let i = ranks.partition_point(|&r| r < rank);
         found
@@ -276,7 +276,7 @@ fn interpolate(positions: &[Position], ranks: &[usize], found: &[u32], out: &mut
 
 /// Where percentile `p` falls between two ranks, exactly as numpy computes it.
 #[derive(Debug, Clone, Copy)]
-struct Position {
+pub(crate) struct Position {
     lo: usize,
     hi: usize,
     gamma: f64,
@@ -302,7 +302,7 @@ impl Position {
     }
 
     /// The ranks whose values the interpolation reads (the upper only when it weighs).
-    fn ranks(&self) -> impl Iterator<Item = usize> {
+    pub(crate) fn ranks(&self) -> impl Iterator<Item = usize> {
         std::iter::once(self.lo).chain((self.gamma > 0.0).then_some(self.hi))
     }
 
@@ -328,7 +328,7 @@ pub(super) fn to_key(bits: u32) -> u32 {
     bits ^ (negative | 0x8000_0000)
 }
 
-fn from_key(key: u32) -> u32 {
+pub(crate) fn from_key(key: u32) -> u32 {
     if key & 0x8000_0000 != 0 {
         key & 0x7fff_ffff
     } else {

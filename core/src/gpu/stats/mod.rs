@@ -1,28 +1,54 @@
-//! Statistics on the GPU, twins of [`cpu::stats`](crate::cpu::stats): the first read of
-//! the first-order statistics ([`moments`]: minimum, maximum, Σ x, Σ x² by workgroup
-//! reductions in `shaders/moments.wgsl`) and the fixed-bin-number histogram features
-//! ([`histogram`], counts in `shaders/histogram.wgsl`). Only the per-workgroup partials
-//! and the bin counts come back; the host finishes in f64 in a fixed order.
+//! Statistics on the GPU, twins of [`cpu::stats`](crate::cpu::stats):
+//! - [`statistics`]: every first-order and histogram statistic of a batch of maps, all
+//!   passes on the device between one upload and one readback of partial sums, selected
+//!   order statistics and bin counts (`batch`, which also records into a caller's job so
+//!   maps made on the device stay there);
+//! - [`moments`]: minimum, maximum, Σ x, Σ x² by workgroup reductions
+//!   (`shaders/moments.wgsl`);
+//! - [`histogram`]: the fixed-bin-number histogram features on thresholds built on the
+//!   host (`shaders/histogram.wgsl`).
+//!
+//! Only per-workgroup partials, keys and counts come back; the host finishes in f64 in a
+//! fixed order.
+
+pub(crate) mod batch;
 
 use bytemuck::{Pod, Zeroable};
 
 use super::shaders::{HISTOGRAM, MOMENTS};
 use super::{GpuContext, GpuError};
-use crate::cpu::stats::{features_of_counts, fixed_bins};
+use crate::cpu::stats::{features_of_counts, fixed_bins, Discretisation};
+use crate::recipe::Family;
+pub use batch::MapStatistics;
+use batch::{record_statistics, MOMENT_WORDS};
 
 /// Values each workgroup reduces: 16 per invocation.
 const PER_GROUP: usize = 256 * 16;
 /// Bins one workgroup counts in its own memory (`shaders/histogram.wgsl`).
 pub const MAX_GPU_BINS: u32 = 1024;
 
-/// Mirrors `Params` in `shaders/moments.wgsl`.
+/// Mirrors `Params` in `shaders/shared/stats.wgsl`, the parameters of `moments.wgsl` and
+/// of the batch stages (`stats_*.wgsl`); each stage reads the fields it needs.
 #[repr(C)]
-#[derive(Debug, Clone, Copy, Pod, Zeroable)]
-pub(crate) struct BlockParams {
-    pub(crate) len: u32,
+#[derive(Debug, Clone, Copy, Default, Pod, Zeroable)]
+pub(crate) struct StatsParams {
+    pub(crate) maps: u32,
+    pub(crate) map_len: u32,
     pub(crate) per_group: u32,
+    pub(crate) blocks_per_map: u32,
+    pub(crate) ranks: u32,
+    pub(crate) shift: u32,
+    pub(crate) bins: u32,
+    pub(crate) lo10: u32,
+    pub(crate) hi10: u32,
+    pub(crate) lo50: u32,
+    pub(crate) lo90: u32,
+    pub(crate) hi90: u32,
+    /// Always 0, an opaque zero for `shaders/shared/float_float.wgsl`.
+    pub(crate) zero: u32,
     pub(crate) _pad0: u32,
     pub(crate) _pad1: u32,
+    pub(crate) _pad2: u32,
 }
 
 /// Mirrors `Params` in `shaders/histogram.wgsl`.
@@ -39,7 +65,7 @@ pub(crate) struct HistogramParams {
     pub(crate) _pad2: u32,
 }
 
-const _: () = assert!(size_of::<BlockParams>() == MOMENTS.params_size as usize);
+const _: () = assert!(size_of::<StatsParams>() == MOMENTS.params_size as usize);
 const _: () = assert!(size_of::<HistogramParams>() == HISTOGRAM.params_size as usize);
 
 /// The first moments of a set of values.
@@ -70,20 +96,21 @@ pub fn moments(ctx: &GpuContext, values: &[f32]) -> Result<Option<Moments>, GpuE
     if values.is_empty() {
         return Ok(None);
     }
-    let partials: Vec<f32> = ctx.run("moments", |job| {
+    let partials: Vec<u32> = ctx.run("moments", |job| {
         let tile = tile_len(job.max_binding_elements());
         let mut outputs = Vec::new();
         for part in values.chunks(tile) {
             let blocks = part.len().div_ceil(PER_GROUP);
             let input = job.upload("moments input", part)?;
-            let output = job.output("moments partials", blocks * 4)?;
+            let output = job.output("moments partials", blocks * MOMENT_WORDS)?;
             let params = job.params(
                 &MOMENTS,
-                &BlockParams {
-                    len: part.len() as u32,
+                &StatsParams {
+                    maps: 1,
+                    map_len: part.len() as u32,
                     per_group: PER_GROUP as u32,
-                    _pad0: 0,
-                    _pad1: 0,
+                    blocks_per_map: blocks as u32,
+                    ..StatsParams::default()
                 },
             )?;
             job.dispatch(&MOMENTS, &[&params, &input, &output], blocks as u64 * 256)?;
@@ -98,11 +125,12 @@ pub fn moments(ctx: &GpuContext, values: &[f32]) -> Result<Option<Moments>, GpuE
         sum: 0.0,
         energy: 0.0,
     };
-    for block in partials.chunks_exact(4) {
-        m.min = m.min.min(block[0]);
-        m.max = m.max.max(block[1]);
-        m.sum += f64::from(block[2]);
-        m.energy += f64::from(block[3]);
+    for block in partials.chunks_exact(MOMENT_WORDS) {
+        let value = |i: usize| f32::from_bits(block[i]);
+        m.min = m.min.min(value(0));
+        m.max = m.max.max(value(1));
+        m.sum += f64::from(value(2));
+        m.energy += f64::from(value(3));
     }
     Ok(Some(m))
 }
@@ -165,6 +193,66 @@ pub fn histogram(
         }
     };
     Ok(Some(features_of_counts(&counts, values.len())))
+}
+
+/// The statistics `families` of each of `maps` (all of one length), as
+/// [`cpu::stats::first_order`](crate::cpu::stats::first_order) and
+/// [`cpu::stats::histogram`](crate::cpu::stats::histogram) compute them without a mask:
+/// per map the families' values in order ([`FIRST_ORDER_NAMES`](crate::cpu::stats::FIRST_ORDER_NAMES)
+/// then [`HISTOGRAM_NAMES`](crate::cpu::stats::HISTOGRAM_NAMES) per family), or the map's
+/// error ([`StatsError::NonFinite`](crate::cpu::stats::StatsError::NonFinite) for a NaN
+/// or infinite value, `EmptyRoi` for empty maps).
+///
+/// One upload, every pass on the device, one readback of partial sums, selected order
+/// statistics and bin counts (never the maps). Percentiles, minimum, maximum, iqr and
+/// range are exactly the CPU's; the other statistics agree within f32 summation (see the
+/// parity tests for the bounds). [`Family::Glcm`] and histograms other than
+/// `Discretisation::Bins(1..=MAX_GPU_BINS)` are [`GpuError::Unsupported`].
+///
+/// ```
+/// use medprep::cpu::stats::Discretisation;
+/// use medprep::gpu::{stats, GpuContext};
+/// use medprep::recipe::Family;
+///
+/// if let Ok(ctx) = GpuContext::new() {
+///     let (a, b) = ([1.0f32, 2.0, 3.0, 4.0], [5.0f32; 4]);
+///     let families = [Family::FirstOrder, Family::Histogram];
+///     let all = stats::statistics(&ctx, &[&a, &b], &families, Discretisation::Bins(4))?;
+///     let first = all[0].clone()?;
+///     assert_eq!(first[0], 2.5); // the mean
+///     assert_eq!(first[4], 2.5); // the median
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn statistics(
+    ctx: &GpuContext,
+    maps: &[&[f32]],
+    families: &[Family],
+    discretisation: Discretisation,
+) -> Result<Vec<MapStatistics>, GpuError> {
+    let map_len = maps.first().map_or(0, |m| m.len());
+    if maps.iter().any(|m| m.len() != map_len) {
+        return Err(GpuError::Unsupported {
+            what: "statistics of maps of different lengths in one call".into(),
+        });
+    }
+    ctx.run("statistics", |job| {
+        let values: Vec<f32> = maps.concat();
+        // An empty binding is invalid; nothing reads the padding.
+        let input = job.upload(
+            "statistics maps",
+            if values.is_empty() { &[0.0] } else { &values },
+        )?;
+        let pending =
+            record_statistics(job, &input, maps.len(), map_len, families, discretisation)?;
+        let slots = pending.slots();
+        let words = if slots.is_empty() {
+            Vec::new()
+        } else {
+            job.read::<u32>(&slots)?
+        };
+        pending.finish(&words)
+    })
 }
 
 /// Values per tile: whole blocks within one binding.
