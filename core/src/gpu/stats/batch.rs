@@ -192,7 +192,9 @@ pub(crate) fn record_statistics(
     job.dispatch(&MOMENTS, &[&base, maps, &moments], groups)?;
 
     let ranks: Vec<u32> = pending.ranks.iter().map(|&r| r as u32).collect();
-    let ranks = job.upload("statistics ranks", &ranks)?;
+    // Computed from the map length alone, like filter taps: a constant, uploaded once
+    // per job however many frames share it.
+    let ranks = job.constant("statistics ranks", &ranks)?;
     let summary = job.output("statistics summary", map_count * SUMMARY_WORDS)?;
     let state = job.output("statistics radix state", map_count * rank_count * 2)?;
     job.dispatch(
