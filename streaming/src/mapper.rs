@@ -287,9 +287,15 @@ fn run_checked(args: Args) -> Result<(), Stop> {
     let pseudonyms =
         Pseudonymizer::from_options(args.pseudonymize, args.pseudonym_key_file.as_deref())
             .map_err(Stop::Usage)?;
+    let task = std::env::var("mapreduce_task_id").ok();
+    // Status lines name the task, so a job's log tells its tasks apart.
+    let context = match &task {
+        Some(task) => format!("medprep {}", crate::sinks::safe_file_name(task)),
+        None => "medprep".to_owned(),
+    };
     let (device, note) = args.device.open().map_err(|e| Stop::Usage(e.into()))?;
     if let Some(note) = note {
-        eprintln_safe(&format!("reporter:status:medprep {note}"));
+        eprintln_safe(&format!("reporter:status:{context} {note}"));
     }
     let pipeline = pipeline.on_device(device);
     let typed_io = args.io == Some(Io::Typedbytes);
@@ -298,7 +304,6 @@ fn run_checked(args: Args) -> Result<(), Stop> {
     } else {
         OutputFormat::Tsv
     });
-    let task = std::env::var("mapreduce_task_id").ok();
     let mut side = if args.parquet || args.images {
         let dir = args
             .side_output
@@ -351,10 +356,6 @@ fn run_checked(args: Args) -> Result<(), Stop> {
     );
     let pool = thread_pool(jobs).map_err(Stop::Failed)?;
 
-    let context = match &task {
-        Some(task) => format!("medprep {}", crate::sinks::safe_file_name(task)),
-        None => "medprep".to_owned(),
-    };
     let mut reporter = Reporter::start(context, Duration::from_secs(args.status_interval.max(1)));
     let mut stdin = BufReader::with_capacity(1 << 20, io::stdin());
     let typed_input = match (typed_io, args.input) {
