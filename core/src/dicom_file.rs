@@ -267,6 +267,8 @@ fn deflated(part10: &[u8]) -> bool {
 /// a decompression bomb stops at [`Limits::max_input_bytes`], and the inflated elements
 /// get the same checks as any other data set. `None` when the syntax is not deflated.
 fn parse_deflated(part10: &[u8], limits: &Limits) -> Result<Option<DefaultDicomObject>, ErrorKind> {
+    // Reading the meta group to learn the syntax is already a dicom-rs parse.
+    element_walk::check_meta_lengths(part10).map_err(ErrorKind::Malformed)?;
     let Some(start) = element_walk::dataset_start(part10) else {
         return Ok(None);
     };

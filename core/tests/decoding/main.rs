@@ -4,6 +4,7 @@
 mod bad_input;
 mod fixtures;
 mod hostile;
+mod largest_allocation;
 mod mutations;
 mod pixel_formats;
 mod regressions;

@@ -6,6 +6,12 @@ use std::path::{Path, PathBuf};
 
 use medprep::{DicomFile, ErrorKind, Frames, Limits};
 
+use crate::largest_allocation::largest_allocation;
+
+/// The largest allocation reading a reproducer may make: they are a few hundred bytes,
+/// and the lengths they declare (up to 4 GiB) would show here.
+const MAX_ALLOCATION: usize = 16 << 20;
+
 fn regression(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/regressions")
@@ -36,7 +42,13 @@ fn every_regression_input_gives_an_error_or_an_image_without_panicking() {
     let mut count = 0;
     for entry in std::fs::read_dir(dir).expect("regressions folder") {
         let path = entry.expect("entry").path();
-        for outcome in outcomes(&path) {
+        let (outcomes, largest) = largest_allocation(|| outcomes(&path));
+        assert!(
+            largest <= MAX_ALLOCATION,
+            "{}: {largest} bytes",
+            path.display()
+        );
+        for outcome in outcomes {
             if let Err(e) = outcome {
                 assert!(!e.to_string().is_empty(), "{}", path.display());
             }
@@ -79,6 +91,31 @@ fn a_huge_element_inside_the_meta_group_length_is_refused_before_allocation() {
                 message.contains("(0002,0002) declares 841888000 bytes"),
                 "{message}"
             ),
+            other => panic!("expected a malformed error, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn the_meta_check_comes_before_the_deflate_probe() {
+    // An explicit VR file whose meta group ends in (0002,0002) with the undefined VR
+    // "\0\0" and a 32-bit length of about 4 GiB. The probe for a deflated data set read
+    // the meta group with dicom-rs before the meta lengths were checked, on the paths
+    // that parse from bytes, and dicom-rs allocated the 4 GiB before its read failed
+    // (found by the fuzzer).
+    let path = regression("meta_check_skipped_by_the_deflate_probe.dcm");
+    let (outcomes, largest) = largest_allocation(|| outcomes(&path));
+    assert!(
+        largest <= MAX_ALLOCATION,
+        "an allocation of {largest} bytes for a {} byte file",
+        std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)
+    );
+    for outcome in outcomes {
+        let error = outcome.expect_err("the file is truncated");
+        match error.kind() {
+            ErrorKind::Malformed(message) => {
+                assert!(message.contains("(0002,0002) declares"), "{message}")
+            }
             other => panic!("expected a malformed error, got {other:?}"),
         }
     }
