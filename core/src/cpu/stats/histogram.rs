@@ -2,7 +2,7 @@
 
 use ndarray::ArrayViewD;
 
-use super::discretise::{min_max, Levels};
+use super::discretise::{min_max, FastBins, Levels};
 use super::{non_finite, roi_values, Discretisation, StatsError};
 
 /// Names of the [`histogram`] features, in output order.
@@ -41,17 +41,13 @@ pub fn histogram(
 }
 
 /// The histogram features of finite, non-empty values.
-pub(super) fn histogram_of(
+fn histogram_of(
     roi: &[f32],
     discretisation: Discretisation,
 ) -> Result<Vec<(&'static str, f64)>, StatsError> {
     let (lo, hi, _) = min_max(roi);
     histogram_in_range(roi, lo, hi, discretisation)
 }
-
-/// Independent count arrays for short bin ranges: runs of equal bins (a clipped
-/// background) then do not wait on one counter.
-const COUNT_LANES: usize = 4;
 
 /// The histogram features of finite, non-empty values with minimum `lo` and maximum `hi`.
 fn histogram_in_range(
@@ -60,43 +56,97 @@ fn histogram_in_range(
     hi: f32,
     discretisation: Discretisation,
 ) -> Result<Vec<(&'static str, f64)>, StatsError> {
-    let levels = Levels::with_range(discretisation, roi, lo, hi, MAX_HISTOGRAM_BINS, "histogram")?;
-    let bins = levels.count();
-    let counts = match levels.fast_bins() {
-        Some(fast) if bins <= 4096 => {
-            let mut lanes = vec![0u64; COUNT_LANES * bins];
+    let levels = histogram_levels(roi, lo, hi, discretisation)?;
+    let counts = match BinCounts::new(&levels) {
+        Some(mut fast) => {
             let mut chunks = roi.chunks_exact(COUNT_LANES);
             for chunk in &mut chunks {
-                for (l, &x) in chunk.iter().enumerate() {
-                    if let Some(count) = lanes.get_mut(l * bins + fast.index(x)) {
-                        *count += 1;
-                    }
+                if let Ok(chunk) = chunk.try_into() {
+                    fast.add(chunk);
                 }
             }
             for &x in chunks.remainder() {
-                if let Some(count) = lanes.get_mut(fast.index(x)) {
-                    *count += 1;
-                }
+                fast.add_one(x);
             }
-            let mut counts = vec![0u64; bins];
-            for lane in lanes.chunks_exact(bins) {
-                for (c, l) in counts.iter_mut().zip(lane) {
-                    *c += l;
-                }
-            }
-            counts
+            fast.counts()
         }
-        _ => {
-            let mut counts = vec![0u64; bins];
-            for &x in roi {
-                if let Some(count) = counts.get_mut(levels.index(f64::from(x))) {
-                    *count += 1;
-                }
-            }
-            counts
-        }
+        None => slow_counts(roi, &levels),
     };
     Ok(features_of_counts(&counts, roi.len()))
+}
+
+/// The histogram's grey levels of finite, non-empty values with minimum `lo` and maximum
+/// `hi`.
+pub(super) fn histogram_levels(
+    roi: &[f32],
+    lo: f32,
+    hi: f32,
+    discretisation: Discretisation,
+) -> Result<Levels, StatsError> {
+    Levels::with_range(discretisation, roi, lo, hi, MAX_HISTOGRAM_BINS, "histogram")
+}
+
+/// Bin counts of `roi` under any `levels`, one f64 binning per value.
+pub(super) fn slow_counts(roi: &[f32], levels: &Levels) -> Vec<u64> {
+    let mut counts = vec![0u64; levels.count()];
+    for &x in roi {
+        if let Some(count) = counts.get_mut(levels.index(f64::from(x))) {
+            *count += 1;
+        }
+    }
+    counts
+}
+
+/// Values a [`BinCounts`] takes at once, each into its own count array: runs of equal
+/// bins (a clipped background) then do not wait on one counter.
+pub(super) const COUNT_LANES: usize = 4;
+
+/// Counts of a fixed bin number over a non-empty range, for up to 4096 bins, filled a
+/// few values at a time (possibly inside another pass over the values).
+pub(super) struct BinCounts {
+    fast: FastBins,
+    bins: usize,
+    lanes: Vec<u64>,
+}
+
+impl BinCounts {
+    /// `None` when the levels are not a fixed bin number over a non-empty range, or too
+    /// many.
+    pub(super) fn new(levels: &Levels) -> Option<Self> {
+        let bins = levels.count();
+        let fast = levels.fast_bins().filter(|_| bins <= 4096)?;
+        Some(Self {
+            fast,
+            bins,
+            lanes: vec![0; COUNT_LANES * bins],
+        })
+    }
+
+    #[inline(always)]
+    pub(super) fn add(&mut self, xs: &[f32; COUNT_LANES]) {
+        for (l, &x) in xs.iter().enumerate() {
+            if let Some(count) = self.lanes.get_mut(l * self.bins + self.fast.index(x)) {
+                *count += 1;
+            }
+        }
+    }
+
+    pub(super) fn add_one(&mut self, x: f32) {
+        if let Some(count) = self.lanes.get_mut(self.fast.index(x)) {
+            *count += 1;
+        }
+    }
+
+    /// The count of each bin.
+    pub(super) fn counts(self) -> Vec<u64> {
+        let mut counts = vec![0u64; self.bins];
+        for lane in self.lanes.chunks_exact(self.bins) {
+            for (c, l) in counts.iter_mut().zip(lane) {
+                *c += l;
+            }
+        }
+        counts
+    }
 }
 
 /// Entropy and uniformity of the bin `counts` of `n` values (shared with the GPU twin,
