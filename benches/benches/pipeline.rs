@@ -63,6 +63,9 @@ fn stages(c: &mut Criterion) {
     group.bench_function("first_order_and_histogram_8_maps_358", |b| {
         b.iter(|| statistics_of_maps(black_box(&maps)))
     });
+    group.bench_function("statistics_8_maps_358", |b| {
+        b.iter(|| fused_statistics_of_maps(black_box(&maps)))
+    });
 
     let pipeline = Pipeline::new(Recipe::preset("ct-standard").expect("preset")).expect("pipeline");
     group.bench_function("recipe_from_decoded_image", |b| {
@@ -110,6 +113,18 @@ fn statistics_of_maps(maps: &[Array2<f32>]) -> Vec<Vec<(&'static str, f64)>> {
             let mut out = stats::first_order(v.clone(), None).expect("stats");
             out.extend(stats::histogram(v, None, stats::Discretisation::Bins(64)).expect("histogram"));
             out
+        })
+        .collect()
+}
+
+/// The same through `stats::compute` on each map as a 1-D array (no GLCM): the path the
+/// pipeline takes, one pass structure for both families.
+#[inline(never)]
+fn fused_statistics_of_maps(maps: &[Array2<f32>]) -> Vec<Vec<(&'static str, f64)>> {
+    maps.iter()
+        .map(|map| {
+            let flat = map.view().into_shape_with_order(map.len()).expect("contiguous map");
+            stats::compute(flat.into_dyn(), None, stats::Discretisation::Bins(64)).expect("stats")
         })
         .collect()
 }

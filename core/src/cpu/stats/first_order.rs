@@ -97,6 +97,9 @@ fn with_scratch<R>(f: impl FnOnce(&mut Counting) -> R) -> R {
 /// Lanes of independent accumulators: a fixed summation order that still vectorises.
 const LANES: usize = 8;
 
+/// Values per block of a fused pass: each loop over a block reads it from L1.
+const BLOCK: usize = 1024;
+
 /// Why [`stats_of`] gave no statistics.
 enum Failure {
     /// A value is not finite.
@@ -222,28 +225,30 @@ impl Moments {
         let mut lo = [f32::INFINITY; LANES];
         let mut hi = [f32::NEG_INFINITY; LANES];
         let mut tally = Tally::new();
-        let mut chunks = values.chunks_exact(LANES);
-        for chunk in &mut chunks {
-            for l in 0..LANES {
-                let x = chunk[l];
+        // Block by block, the arithmetic in one loop that vectorises and the counting in
+        // another; a block starts on a lane boundary, so the lanes sum as in one loop.
+        for block in values.chunks(BLOCK) {
+            let mut chunks = block.chunks_exact(LANES);
+            for chunk in &mut chunks {
+                for l in 0..LANES {
+                    let x = chunk[l];
+                    lo[l] = if x < lo[l] { x } else { lo[l] };
+                    hi[l] = if x > hi[l] { x } else { hi[l] };
+                    let x = f64::from(x);
+                    sum[l] += x;
+                    energy[l] += x * x;
+                }
+            }
+            for (l, &x) in chunks.remainder().iter().enumerate() {
                 lo[l] = if x < lo[l] { x } else { lo[l] };
                 hi[l] = if x > hi[l] { x } else { hi[l] };
                 let x = f64::from(x);
                 sum[l] += x;
                 energy[l] += x * x;
             }
-            for &x in chunk {
+            for &x in block {
                 tally.add(counts, x);
             }
-        }
-        let rest = chunks.remainder();
-        for (l, &x) in rest.iter().enumerate() {
-            lo[l] = if x < lo[l] { x } else { lo[l] };
-            hi[l] = if x > hi[l] { x } else { hi[l] };
-            tally.add(counts, x);
-            let x = f64::from(x);
-            sum[l] += x;
-            energy[l] += x * x;
         }
         tally.finish(counts);
         let sum: f64 = sum.iter().sum();
@@ -293,6 +298,29 @@ fn accumulate(a: &mut Pair, b: Pair) {
     a[1] += b[1];
 }
 
+/// One pair of values into the deviation sums, lane by lane.
+#[inline(always)]
+fn add_pair(lanes: &mut [Pair; 6], x: Pair, c: &Centres) {
+    let d = [x[0] - c.mean, x[1] - c.mean];
+    let d2 = [d[0] * d[0], d[1] * d[1]];
+    let weight = [inside(x[0], c.p10, c.p90), inside(x[1], c.p10, c.p90)];
+    accumulate(&mut lanes[0], d2);
+    accumulate(&mut lanes[1], [d2[0] * d[0], d2[1] * d[1]]);
+    accumulate(&mut lanes[2], [d2[0] * d2[0], d2[1] * d2[1]]);
+    accumulate(&mut lanes[3], [d[0].abs(), d[1].abs()]);
+    accumulate(
+        &mut lanes[4],
+        [(x[0] - c.median).abs(), (x[1] - c.median).abs()],
+    );
+    accumulate(
+        &mut lanes[5],
+        [
+            weight[0] * (x[0] - c.robust_mean).abs(),
+            weight[1] * (x[1] - c.robust_mean).abs(),
+        ],
+    );
+}
+
 /// Where the deviation pass hands its values on: the histogram's bin counts, or nowhere.
 trait Bins {
     fn add(&mut self, xs: &[f32; COUNT_LANES]);
@@ -321,59 +349,38 @@ impl Bins for BinCounts {
 /// the values in [p10, p90], Σ |x - robust mean|; every value also goes to `bins`.
 fn deviations(values: &[f32], c: &Centres, bins: &mut impl Bins) -> [f64; 6] {
     let mut lanes = [[0.0f64; DEVIATION_LANES]; 6];
-    let mut add = |x: Pair| {
-        let d = [x[0] - c.mean, x[1] - c.mean];
-        let d2 = [d[0] * d[0], d[1] * d[1]];
-        let weight = [inside(x[0], c.p10, c.p90), inside(x[1], c.p10, c.p90)];
-        accumulate(&mut lanes[0], d2);
-        accumulate(&mut lanes[1], [d2[0] * d[0], d2[1] * d[1]]);
-        accumulate(&mut lanes[2], [d2[0] * d2[0], d2[1] * d2[1]]);
-        accumulate(&mut lanes[3], [d[0].abs(), d[1].abs()]);
-        accumulate(
-            &mut lanes[4],
-            [(x[0] - c.median).abs(), (x[1] - c.median).abs()],
-        );
-        accumulate(
-            &mut lanes[5],
-            [
-                weight[0] * (x[0] - c.robust_mean).abs(),
-                weight[1] * (x[1] - c.robust_mean).abs(),
-            ],
-        );
-    };
-    // Pairs in order, as the two lanes take them; the bins see four values at a time.
-    let mut chunks = values.chunks_exact(COUNT_LANES);
-    for chunk in &mut chunks {
-        if let Ok(chunk) = <&[f32; COUNT_LANES]>::try_from(chunk) {
-            for pair in chunk.chunks_exact(DEVIATION_LANES) {
-                add([f64::from(pair[0]), f64::from(pair[1])]);
+    // Pairs in order, as the two lanes take them (a block holds whole pairs); the bins
+    // see four values at a time, in a loop of their own.
+    for block in values.chunks(BLOCK) {
+        let mut pairs = block.chunks_exact(DEVIATION_LANES);
+        for pair in &mut pairs {
+            add_pair(&mut lanes, [f64::from(pair[0]), f64::from(pair[1])], c);
+        }
+        if let [x] = pairs.remainder() {
+            let x = f64::from(*x);
+            let d = x - c.mean;
+            let d2 = d * d;
+            let terms = [
+                d2,
+                d2 * d,
+                d2 * d2,
+                d.abs(),
+                (x - c.median).abs(),
+                inside(x, c.p10, c.p90) * (x - c.robust_mean).abs(),
+            ];
+            for (lane, t) in lanes.iter_mut().zip(terms) {
+                lane[0] += t;
             }
-            bins.add(chunk);
         }
-    }
-    let rest = chunks.remainder();
-    let mut pairs = rest.chunks_exact(DEVIATION_LANES);
-    for pair in &mut pairs {
-        add([f64::from(pair[0]), f64::from(pair[1])]);
-    }
-    if let [x] = pairs.remainder() {
-        let x = f64::from(*x);
-        let d = x - c.mean;
-        let d2 = d * d;
-        let terms = [
-            d2,
-            d2 * d,
-            d2 * d2,
-            d.abs(),
-            (x - c.median).abs(),
-            inside(x, c.p10, c.p90) * (x - c.robust_mean).abs(),
-        ];
-        for (lane, t) in lanes.iter_mut().zip(terms) {
-            lane[0] += t;
+        let mut chunks = block.chunks_exact(COUNT_LANES);
+        for chunk in &mut chunks {
+            if let Ok(chunk) = <&[f32; COUNT_LANES]>::try_from(chunk) {
+                bins.add(chunk);
+            }
         }
-    }
-    for &x in rest {
-        bins.add_one(x);
+        for &x in chunks.remainder() {
+            bins.add_one(x);
+        }
     }
     lanes.map(|lane| lane[0] + lane[1])
 }
@@ -383,7 +390,7 @@ mod tests {
     use super::*;
 
     fn first_order_of(values: &mut [f32]) -> Vec<(&'static str, f64)> {
-        let view = ndarray::ArrayViewD::from_shape(vec![values.len()], values)
+        let view = ArrayViewD::from_shape(vec![values.len()], values)
             .expect("a 1-D view");
         first_order(view, None).expect("finite, non-empty test input")
     }

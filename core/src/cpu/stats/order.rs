@@ -171,6 +171,9 @@ struct Found {
 /// Lanes of the gather pass's range sum.
 const LANES: usize = 8;
 
+/// Values per block of the gather pass: each of its two loops reads the block from L1.
+const GATHER_BLOCK: usize = 1024;
+
 impl Counting {
     pub(super) fn new() -> Self {
         Self {
@@ -309,27 +312,25 @@ impl Counting {
                 }
             }
         };
-        let mut chunks = values.chunks_exact(LANES);
-        for chunk in &mut chunks {
-            let Ok(chunk) = <&[f32; LANES]>::try_from(chunk) else {
-                continue;
-            };
-            let keys = chunk.map(|x| to_key(x.to_bits()));
-            for l in 0..LANES {
-                let inside = keys[l].wrapping_sub(lo) < span;
-                sum[l] += if inside { f64::from(chunk[l]) } else { 0.0 };
+        // Block by block, the sum in one loop that vectorises and the gather in another;
+        // a block starts on a lane boundary, so the lanes sum as in one loop.
+        for block in values.chunks(GATHER_BLOCK) {
+            let mut chunks = block.chunks_exact(LANES);
+            for chunk in &mut chunks {
+                for l in 0..LANES {
+                    let inside = to_key(chunk[l].to_bits()).wrapping_sub(lo) < span;
+                    sum[l] += if inside { f64::from(chunk[l]) } else { 0.0 };
+                    count[l] += u32::from(inside);
+                }
+            }
+            for (l, &x) in chunks.remainder().iter().enumerate() {
+                let inside = to_key(x.to_bits()).wrapping_sub(lo) < span;
+                sum[l] += if inside { f64::from(x) } else { 0.0 };
                 count[l] += u32::from(inside);
             }
-            for key in keys {
-                gather(key);
+            for &x in block {
+                gather(to_key(x.to_bits()));
             }
-        }
-        for (l, &x) in chunks.remainder().iter().enumerate() {
-            let key = to_key(x.to_bits());
-            let inside = key.wrapping_sub(lo) < span;
-            sum[l] += if inside { f64::from(x) } else { 0.0 };
-            count[l] += u32::from(inside);
-            gather(key);
         }
         for &b in &distinct {
             self.slots[b] = 0;
