@@ -163,6 +163,16 @@ pub(super) struct FastBins {
 }
 
 impl FastBins {
+    /// `t[0] = -inf`, the interior edges, `t[n] = +inf`.
+    pub(super) fn thresholds(&self) -> &[f32] {
+        &self.thresholds
+    }
+
+    /// The minimum and the bins per unit of the estimate.
+    pub(super) fn min_scale(&self) -> (f32, f32) {
+        (self.min, self.scale)
+    }
+
     /// Index of the bin of `x`, any value within the ROI's [min, max].
     #[inline(always)]
     pub(super) fn index(&self, x: f32) -> usize {

@@ -150,7 +150,7 @@ fn stats_of(
         p10,
         p90,
     };
-    let mut bins = levels.as_ref().and_then(BinCounts::new);
+    let mut bins = levels.as_ref().and_then(|l| BinCounts::new(l, values.len()));
     let [m2, m3, m4, mad, medad, robust_deviation] = match bins.as_mut() {
         Some(bins) => deviations(values, &centres, bins),
         None => deviations(values, &centres, &mut ()),

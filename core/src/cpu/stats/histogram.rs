@@ -57,7 +57,7 @@ fn histogram_in_range(
     discretisation: Discretisation,
 ) -> Result<Vec<(&'static str, f64)>, StatsError> {
     let levels = histogram_levels(roi, lo, hi, discretisation)?;
-    let counts = match BinCounts::new(&levels) {
+    let counts = match BinCounts::new(&levels, roi.len()) {
         Some(mut fast) => {
             let mut chunks = roi.chunks_exact(COUNT_LANES);
             for chunk in &mut chunks {
@@ -101,51 +101,84 @@ pub(super) fn slow_counts(roi: &[f32], levels: &Levels) -> Vec<u64> {
 /// bins (a clipped background) then do not wait on one counter.
 pub(super) const COUNT_LANES: usize = 4;
 
-/// Counts of a fixed bin number over a non-empty range, for up to 4096 bins, filled a
-/// few values at a time (possibly inside another pass over the values).
+/// Most bins a [`BinCounts`] takes.
+const FAST_BINS: usize = 4096;
+
+/// Counts of a fixed bin number over a non-empty range, for up to [`FAST_BINS`] bins,
+/// filled a few values at a time (possibly inside another pass over the values).
+///
+/// The bins of [`FastBins`] with fixed-size tables, so that a masked index needs no
+/// bounds check, and an estimate made without float-to-int saturation: `x·scale -
+/// offset`, clamped to `[0, last]`, rounded by adding 2^23. It is checked against the
+/// thresholds; a wrong estimate (rare) walks.
 pub(super) struct BinCounts {
     fast: FastBins,
+    scale: f32,
+    offset: f32,
+    last: f32,
     bins: usize,
-    lanes: Vec<u64>,
+    /// `t[0..=n]` of [`FastBins`], then +inf.
+    thresholds: Box<[f32; FAST_BINS + 1]>,
+    /// Per bin, one counter per lane.
+    lanes: Box<[[u32; COUNT_LANES]; FAST_BINS]>,
 }
 
 impl BinCounts {
     /// `None` when the levels are not a fixed bin number over a non-empty range, or too
-    /// many.
-    pub(super) fn new(levels: &Levels) -> Option<Self> {
+    /// many, or when `n` values could overflow a counter.
+    pub(super) fn new(levels: &Levels, n: usize) -> Option<Self> {
         let bins = levels.count();
-        let fast = levels.fast_bins().filter(|_| bins <= 4096)?;
+        u32::try_from(n).ok()?;
+        let fast = levels.fast_bins().filter(|_| bins <= FAST_BINS)?;
+        let mut thresholds = Box::new([f32::INFINITY; FAST_BINS + 1]);
+        for (t, &edge) in thresholds.iter_mut().zip(fast.thresholds()) {
+            *t = edge;
+        }
+        let (min, scale) = fast.min_scale();
         Some(Self {
-            fast,
+            scale,
+            // Rounding to nearest after subtracting one half estimates the floor.
+            offset: min * scale + 0.5,
+            last: (bins - 1) as f32,
             bins,
-            lanes: vec![0; COUNT_LANES * bins],
+            thresholds,
+            lanes: Box::new([[0; COUNT_LANES]; FAST_BINS]),
+            fast,
         })
+    }
+
+    #[inline(always)]
+    fn index(&self, x: f32) -> usize {
+        const ROUND: f32 = 8_388_608.0;
+        let estimate = (x * self.scale - self.offset).max(0.0).min(self.last);
+        let k = ((estimate + ROUND).to_bits() - ROUND.to_bits()) as usize & (FAST_BINS - 1);
+        if self.thresholds[k] <= x && x < self.thresholds[k + 1] {
+            k
+        } else {
+            self.fast.index(x) & (FAST_BINS - 1)
+        }
     }
 
     #[inline(always)]
     pub(super) fn add(&mut self, xs: &[f32; COUNT_LANES]) {
         for (l, &x) in xs.iter().enumerate() {
-            if let Some(count) = self.lanes.get_mut(l * self.bins + self.fast.index(x)) {
-                *count += 1;
-            }
+            let k = self.index(x);
+            self.lanes[k][l] += 1;
         }
     }
 
     pub(super) fn add_one(&mut self, x: f32) {
-        if let Some(count) = self.lanes.get_mut(self.fast.index(x)) {
-            *count += 1;
-        }
+        let k = self.index(x);
+        self.lanes[k][0] += 1;
     }
 
     /// The count of each bin.
     pub(super) fn counts(self) -> Vec<u64> {
-        let mut counts = vec![0u64; self.bins];
-        for lane in self.lanes.chunks_exact(self.bins) {
-            for (c, l) in counts.iter_mut().zip(lane) {
-                *c += l;
-            }
-        }
-        counts
+        self.lanes
+            .iter()
+            .take(self.bins)
+            .map(|lanes| lanes.iter().map(|&c| u64::from(c)).sum())
+            .collect()
     }
 }
 
