@@ -250,7 +250,11 @@ impl Pipeline {
                 let asked = |f| features.families.contains(&f);
                 let shared = if asked(Family::FirstOrder) && asked(Family::Histogram) {
                     let values = map.view().into_dyn();
-                    Some(stats::with_histogram(values, None, Some(features.discretisation))?)
+                    Some(stats::with_histogram(
+                        values,
+                        None,
+                        Some(features.discretisation),
+                    )?)
                 } else {
                     None
                 };

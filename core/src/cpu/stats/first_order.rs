@@ -15,9 +15,7 @@ use std::cell::RefCell;
 
 use ndarray::ArrayViewD;
 
-use super::histogram::{
-    features_of_counts, histogram_levels, slow_counts, BinCounts, COUNT_LANES,
-};
+use super::histogram::{features_of_counts, histogram_levels, slow_counts, BinCounts, COUNT_LANES};
 use super::order::{Counting, RangeSum, Tally, BUCKETS};
 use super::{non_finite, roi_values, Discretisation, StatsError};
 
@@ -150,7 +148,9 @@ fn stats_of(
         p10,
         p90,
     };
-    let mut bins = levels.as_ref().and_then(|l| BinCounts::new(l, values.len()));
+    let mut bins = levels
+        .as_ref()
+        .and_then(|l| BinCounts::new(l, values.len()));
     let [m2, m3, m4, mad, medad, robust_deviation] = match bins.as_mut() {
         Some(bins) => deviations(values, &centres, bins),
         None => deviations(values, &centres, &mut ()),
@@ -205,7 +205,10 @@ fn stats_of(
         energy,
         (energy / n).sqrt(),
     ];
-    Ok((FIRST_ORDER_NAMES.iter().copied().zip(stats).collect(), histogram))
+    Ok((
+        FIRST_ORDER_NAMES.iter().copied().zip(stats).collect(),
+        histogram,
+    ))
 }
 
 /// What the first pass gathers.
@@ -390,8 +393,7 @@ mod tests {
     use super::*;
 
     fn first_order_of(values: &mut [f32]) -> Vec<(&'static str, f64)> {
-        let view = ArrayViewD::from_shape(vec![values.len()], values)
-            .expect("a 1-D view");
+        let view = ArrayViewD::from_shape(vec![values.len()], values).expect("a 1-D view");
         first_order(view, None).expect("finite, non-empty test input")
     }
 

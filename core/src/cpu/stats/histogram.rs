@@ -206,6 +206,47 @@ mod tests {
     }
 
     #[test]
+    fn bin_counts_agree_with_the_edge_comparisons() {
+        let mut state = 0x9e37_79b9u32;
+        let mut uniform = move || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            f64::from(state) / f64::from(u32::MAX)
+        };
+        for (lo, hi) in [
+            (0.0f32, 1.0f32),
+            (-1024.0, 3071.0),
+            (1.0e6, 1.0e6 + 1.0),
+            (-3.0e38, 3.0e38),
+        ] {
+            for bins in [1u32, 3, 64, 4096] {
+                let mut roi = vec![lo, hi];
+                roi.extend(
+                    (0..5001).map(|_| {
+                        (f64::from(lo) + uniform() * (f64::from(hi) - f64::from(lo))) as f32
+                    }),
+                );
+                let levels = histogram_levels(&roi, lo, hi, Discretisation::Bins(bins))
+                    .expect("valid test input");
+                let mut fast = BinCounts::new(&levels, roi.len()).expect("a fast binning");
+                let mut chunks = roi.chunks_exact(COUNT_LANES);
+                for chunk in &mut chunks {
+                    fast.add(chunk.try_into().expect("a whole chunk"));
+                }
+                for &x in chunks.remainder() {
+                    fast.add_one(x);
+                }
+                assert_eq!(
+                    fast.counts(),
+                    slow_counts(&roi, &levels),
+                    "{bins} bins over [{lo:e}, {hi:e}]"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn two_equal_halves_carry_one_bit() {
         let got = histogram_of(&[0.0, 0.0, 1.0, 1.0], Discretisation::Bins(64))
             .expect("valid test input");

@@ -220,7 +220,11 @@ impl Counting {
         // lower percentile's upper rank, below the upper percentile's lower rank.
         let open = range.and_then(|(a, b)| {
             let (lower, upper) = (positions.get(a)?, positions.get(b)?);
-            let upper_rank_of_lower = if lower.gamma > 0.0 { lower.hi } else { lower.lo };
+            let upper_rank_of_lower = if lower.gamma > 0.0 {
+                lower.hi
+            } else {
+                lower.lo
+            };
             Some((
                 ranks.binary_search(&upper_rank_of_lower).ok()?,
                 ranks.binary_search(&upper.lo).ok()?,
