@@ -222,6 +222,7 @@ struct Moments {
 impl Moments {
     /// Σ x, Σ x², min and max of `values`, and the counts of their key buckets into
     /// `counts`; `None` if a value is not finite.
+    #[inline(never)]
     fn of(values: &[f32], counts: &mut [u32; BUCKETS]) -> Option<Self> {
         let mut sum = [0.0f64; LANES];
         let mut energy = [0.0f64; LANES];
@@ -233,6 +234,9 @@ impl Moments {
         for block in values.chunks(BLOCK) {
             let mut chunks = block.chunks_exact(LANES);
             for chunk in &mut chunks {
+                let Ok(chunk) = <&[f32; LANES]>::try_from(chunk) else {
+                    continue;
+                };
                 for l in 0..LANES {
                     let x = chunk[l];
                     lo[l] = if x < lo[l] { x } else { lo[l] };
@@ -294,34 +298,30 @@ const DEVIATION_LANES: usize = 2;
 
 type Pair = [f64; DEVIATION_LANES];
 
-/// Lane-wise `a += b`, written so that it becomes one vector addition.
+/// Pairs of values into the deviation sums, each of the two lanes in its order.
 #[inline(always)]
-fn accumulate(a: &mut Pair, b: Pair) {
-    a[0] += b[0];
-    a[1] += b[1];
-}
-
-/// One pair of values into the deviation sums, lane by lane.
-#[inline(always)]
-fn add_pair(lanes: &mut [Pair; 6], x: Pair, c: &Centres) {
-    let d = [x[0] - c.mean, x[1] - c.mean];
-    let d2 = [d[0] * d[0], d[1] * d[1]];
-    let weight = [inside(x[0], c.p10, c.p90), inside(x[1], c.p10, c.p90)];
-    accumulate(&mut lanes[0], d2);
-    accumulate(&mut lanes[1], [d2[0] * d[0], d2[1] * d[1]]);
-    accumulate(&mut lanes[2], [d2[0] * d2[0], d2[1] * d2[1]]);
-    accumulate(&mut lanes[3], [d[0].abs(), d[1].abs()]);
-    accumulate(
-        &mut lanes[4],
-        [(x[0] - c.median).abs(), (x[1] - c.median).abs()],
-    );
-    accumulate(
-        &mut lanes[5],
-        [
-            weight[0] * (x[0] - c.robust_mean).abs(),
-            weight[1] * (x[1] - c.robust_mean).abs(),
-        ],
-    );
+fn add_pairs(lanes: &mut [Pair; 6], pairs: std::slice::ChunksExact<'_, f32>, c: &Centres) {
+    let [mut s2, mut s3, mut s4, mut s_mean, mut s_median, mut s_robust] = *lanes;
+    let (mean, median, robust_mean, p10, p90) = (c.mean, c.median, c.robust_mean, c.p10, c.p90);
+    for pair in pairs {
+        for (l, &x) in pair.iter().enumerate().take(DEVIATION_LANES) {
+            let x = f64::from(x);
+            let d = x - mean;
+            let d2 = d * d;
+            s2[l] += d2;
+            s3[l] += d2 * d;
+            s4[l] += d2 * d2;
+            s_mean[l] += d.abs();
+            s_median[l] += (x - median).abs();
+            // A select, not a weight: 0 outside [p10, p90].
+            s_robust[l] += if (x >= p10) & (x <= p90) {
+                (x - robust_mean).abs()
+            } else {
+                0.0
+            };
+        }
+    }
+    *lanes = [s2, s3, s4, s_mean, s_median, s_robust];
 }
 
 /// Where the deviation pass hands its values on: the histogram's bin counts, or nowhere.
@@ -350,16 +350,16 @@ impl Bins for BinCounts {
 
 /// Σ (x - mean)², Σ (x - mean)³, Σ (x - mean)⁴, Σ |x - mean|, Σ |x - median| and, over
 /// the values in [p10, p90], Σ |x - robust mean|; every value also goes to `bins`.
+#[inline(never)]
 fn deviations(values: &[f32], c: &Centres, bins: &mut impl Bins) -> [f64; 6] {
     let mut lanes = [[0.0f64; DEVIATION_LANES]; 6];
     // Pairs in order, as the two lanes take them (a block holds whole pairs); the bins
     // see four values at a time, in a loop of their own.
     for block in values.chunks(BLOCK) {
-        let mut pairs = block.chunks_exact(DEVIATION_LANES);
-        for pair in &mut pairs {
-            add_pair(&mut lanes, [f64::from(pair[0]), f64::from(pair[1])], c);
-        }
-        if let [x] = pairs.remainder() {
+        let pairs = block.chunks_exact(DEVIATION_LANES);
+        let single = pairs.remainder();
+        add_pairs(&mut lanes, pairs, c);
+        if let [x] = single {
             let x = f64::from(*x);
             let d = x - c.mean;
             let d2 = d * d;

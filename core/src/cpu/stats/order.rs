@@ -263,6 +263,7 @@ impl Counting {
     /// j))` the sum over the values whose buckets lie strictly between those of `ranks[i]`
     /// and `ranks[j]`; `None` when the values or the buckets the ranks fall in are too
     /// many for the counters. The counters hold the counts of `values`.
+    #[inline(never)]
     fn order_statistics(
         &mut self,
         values: &[f32],
