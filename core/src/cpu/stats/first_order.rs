@@ -7,7 +7,8 @@
 //!   the values' key buckets ([`super::order`]);
 //! - the gather of the buckets that hold p10, p25, median, p75 and p90, and Σ x and count
 //!   over the robust subset [p10, p90] (exact for the buckets certainly inside it, the
-//!   rest from the gathered keys);
+//!   rest from the gathered keys; zeros of the other sign than a bound at 0 are counted
+//!   in a pass of their own);
 //! - the deviations from the mean, the median and the robust mean, and the histogram's
 //!   bin counts over the now known min..max.
 
