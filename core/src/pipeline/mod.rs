@@ -302,9 +302,25 @@ impl Pipeline {
         let per_map: Vec<Result<Vec<f64>, stats::StatsError>> = maps
             .par_iter()
             .map(|map| {
+                // First-order and histogram statistics share their reads of the map.
+                let asked = |f| features.families.contains(&f);
+                let shared = if asked(Family::FirstOrder) && asked(Family::Histogram) {
+                    let values = map.view().into_dyn();
+                    Some(stats::with_histogram(
+                        values,
+                        None,
+                        Some(features.discretisation),
+                    )?)
+                } else {
+                    None
+                };
                 let mut out = Vec::new();
                 for family in &features.families {
-                    let values = map_statistics(map.view(), *family, features.discretisation)?;
+                    let values = match (&shared, family) {
+                        (Some((first, _)), Family::FirstOrder) => first.clone(),
+                        (Some((_, Some(hist))), Family::Histogram) => hist.clone(),
+                        _ => map_statistics(map.view(), *family, features.discretisation)?,
+                    };
                     out.extend(values.into_iter().map(|(_, v)| v));
                 }
                 Ok(out)

@@ -136,6 +136,7 @@ impl Levels {
             min: lo,
             scale: n as f32 / (hi - lo),
             thresholds,
+            last: n - 1,
         })
     }
 
@@ -157,23 +158,44 @@ pub(super) struct FastBins {
     scale: f32,
     /// `t[0] = -inf`, the interior edges, `t[n] = +inf` (the last bin is closed).
     thresholds: Vec<f32>,
+    /// The last bin, `n - 1`.
+    last: usize,
 }
 
 impl FastBins {
+    /// `t[0] = -inf`, the interior edges, `t[n] = +inf`.
+    pub(super) fn thresholds(&self) -> &[f32] {
+        &self.thresholds
+    }
+
+    /// The minimum and the bins per unit of the estimate.
+    pub(super) fn min_scale(&self) -> (f32, f32) {
+        (self.min, self.scale)
+    }
+
     /// Index of the bin of `x`, any value within the ROI's [min, max].
-    #[inline]
+    #[inline(always)]
     pub(super) fn index(&self, x: f32) -> usize {
-        let t = &self.thresholds;
-        let last = t.len().saturating_sub(2);
         // An i32 estimate converts in one instruction; NaN and overflow give 0 or the
-        // i32 bounds, then the walks correct.
+        // i32 bounds, then the walk corrects.
         let estimate = ((x - self.min) * self.scale) as i32;
-        let mut k = (estimate.max(0) as usize).min(last);
+        let k = (estimate.max(0) as usize).min(self.last);
+        match self.thresholds.get(k..k + 2) {
+            Some(&[lo, hi]) if lo <= x && x < hi => k,
+            _ => self.walk(x, k),
+        }
+    }
+
+    /// The bin of `x` from a wrong estimate `k`.
+    #[cold]
+    #[inline(never)]
+    fn walk(&self, x: f32, mut k: usize) -> usize {
+        let t = &self.thresholds;
         // The infinite ends stop both walks inside `t`.
-        while k > 0 && x < t[k] {
+        while k > 0 && t.get(k).is_some_and(|&t| x < t) {
             k -= 1;
         }
-        while k < last && x >= t[k + 1] {
+        while k < self.last && t.get(k + 1).is_some_and(|&t| x >= t) {
             k += 1;
         }
         k

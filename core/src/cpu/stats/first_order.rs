@@ -1,19 +1,24 @@
-//! The 18 IBSI intensity-based statistics.
+//! The 18 IBSI intensity-based statistics, and with them, on request, the histogram
+//! family's counts.
 //!
-//! Four O(n) reads of the values, in f64 with fixed-order lane accumulation, and no copy
+//! Three O(n) reads of the values, in f64 with fixed-order lane accumulation, and no copy
 //! for an unmasked map:
-//! - Σ x, Σ x², min and max (a non-finite value shows in the sums);
-//! - the order statistics p10, p25, median, p75, p90 by counting key buckets
-//!   ([`super::order`], two reads);
-//! - Σ x and count over the robust subset [p10, p90], then one read for the deviations
-//!   from the mean, the median and the robust mean.
+//! - Σ x, Σ x², min and max (a non-finite value shows in the sums), and the counts of
+//!   the values' key buckets ([`super::order`]);
+//! - the gather of the buckets that hold p10, p25, median, p75 and p90, and Σ x and count
+//!   over the robust subset [p10, p90] (exact for the buckets certainly inside it, the
+//!   rest from the gathered keys; zeros of the other sign than a bound at 0 are counted
+//!   in a pass of their own);
+//! - the deviations from the mean, the median and the robust mean, and the histogram's
+//!   bin counts over the now known min..max.
 
 use std::cell::RefCell;
 
 use ndarray::ArrayViewD;
 
-use super::order::Counting;
-use super::{non_finite, roi_values, StatsError};
+use super::histogram::{features_of_counts, histogram_levels, slow_counts, BinCounts, COUNT_LANES};
+use super::order::{Counting, RangeSum, Tally, BUCKETS};
+use super::{non_finite, roi_values, Discretisation, StatsError};
 
 /// Names of the [`first_order`] statistics, in output order.
 pub const FIRST_ORDER_NAMES: &[&str] = &[
@@ -34,22 +39,45 @@ pub fn first_order(
     values: ArrayViewD<'_, f32>,
     mask: Option<ArrayViewD<'_, bool>>,
 ) -> Result<Vec<(&'static str, f64)>, StatsError> {
+    Ok(with_histogram(values, mask, None)?.0)
+}
+
+/// Statistics of one family pass: the first-order statistics, and the histogram features
+/// when a discretisation was given.
+type Families = (Vec<(&'static str, f64)>, Option<Vec<(&'static str, f64)>>);
+
+/// [`first_order`] and, given a discretisation, [`super::histogram`] of the same values,
+/// from the same three reads.
+pub(crate) fn with_histogram(
+    values: ArrayViewD<'_, f32>,
+    mask: Option<ArrayViewD<'_, bool>>,
+    discretisation: Option<Discretisation>,
+) -> Result<Families, StatsError> {
     if mask.is_none() {
         if let Some(slice) = values.as_slice() {
             // The common case reads the map in place: no ROI copy.
             if slice.is_empty() {
                 return Err(StatsError::EmptyRoi);
             }
-            return with_scratch(|counting| {
-                stats_of(slice, counting).ok_or_else(|| {
-                    let bad = slice.iter().copied().find(|x| !x.is_finite());
-                    non_finite(&values, None, bad.unwrap_or(f32::NAN))
-                })
-            });
+            return with_scratch(|counting| stats_of(slice, counting, discretisation)).map_err(
+                |failure| match failure {
+                    Failure::NonFinite => {
+                        let bad = slice.iter().copied().find(|x| !x.is_finite());
+                        non_finite(&values, None, bad.unwrap_or(f32::NAN))
+                    }
+                    Failure::Stats(e) => e,
+                },
+            );
         }
     }
-    let mut roi = roi_values(&values, mask.as_ref())?;
-    Ok(first_order_of(&mut roi))
+    let roi = roi_values(&values, mask.as_ref())?;
+    with_scratch(|counting| stats_of(&roi, counting, discretisation)).map_err(|failure| {
+        match failure {
+            // roi_values let no such value through.
+            Failure::NonFinite => non_finite(&values, mask.as_ref(), f32::NAN),
+            Failure::Stats(e) => e,
+        }
+    })
 }
 
 thread_local! {
@@ -68,31 +96,74 @@ fn with_scratch<R>(f: impl FnOnce(&mut Counting) -> R) -> R {
 /// Lanes of independent accumulators: a fixed summation order that still vectorises.
 const LANES: usize = 8;
 
-/// The statistics of finite, non-empty values (left in their order).
-pub(super) fn first_order_of(values: &mut [f32]) -> Vec<(&'static str, f64)> {
-    with_scratch(|counting| stats_of(values, counting)).unwrap_or_default()
+/// Values per block of a fused pass: each loop over a block reads it from L1.
+const BLOCK: usize = 1024;
+
+/// Why [`stats_of`] gave no statistics.
+enum Failure {
+    /// A value is not finite.
+    NonFinite,
+    /// The discretisation does not fit the values.
+    Stats(StatsError),
 }
 
-/// The statistics of non-empty `values`, or `None` if one is not finite.
-fn stats_of(values: &[f32], counting: &mut Counting) -> Option<Vec<(&'static str, f64)>> {
+/// The statistics of non-empty `values`, and their histogram features under
+/// `discretisation` if given.
+fn stats_of(
+    values: &[f32],
+    counting: &mut Counting,
+    discretisation: Option<Discretisation>,
+) -> Result<Families, Failure> {
     let n = values.len() as f64;
-    let first = Moments::of(values)?;
+    let first = Moments::of(values, counting.counters()).ok_or(Failure::NonFinite)?;
+    let levels = discretisation
+        .map(|d| histogram_levels(values, first.min, first.max, d))
+        .transpose()
+        .map_err(Failure::Stats)?;
     let (minimum, maximum) = (f64::from(first.min), f64::from(first.max));
     let (sum, energy) = (first.sum, first.energy);
     let mean = sum / n;
 
     let mut quantiles = [0.0; 5];
-    counting.percentiles(values, &[10.0, 25.0, 50.0, 75.0, 90.0], &mut quantiles);
+    let robust = counting.percentiles_counted(
+        values,
+        &[10.0, 25.0, 50.0, 75.0, 90.0],
+        &mut quantiles,
+        Some((0, 4)),
+    );
     let [p10, p25, p50, p75, p90] = quantiles;
-
-    let (robust_sum, robust_count) = robust_sum(values, p10, p90);
+    let RangeSum {
+        sum: robust_sum,
+        count: robust_count,
+    } = robust.unwrap_or(RangeSum { sum: 0.0, count: 0 });
     let robust_mean = if robust_count > 0 {
         robust_sum / robust_count as f64
     } else {
         0.0
     };
-    let [m2, m3, m4, mad, medad, robust_deviation] =
-        deviations(values, mean, p50, robust_mean, p10, p90);
+
+    let centres = Centres {
+        mean,
+        median: p50,
+        robust_mean,
+        p10,
+        p90,
+    };
+    let mut bins = levels
+        .as_ref()
+        .and_then(|l| BinCounts::new(l, values.len()));
+    let [m2, m3, m4, mad, medad, robust_deviation] = match bins.as_mut() {
+        Some(bins) => deviations(values, &centres, bins),
+        None => deviations(values, &centres, &mut ()),
+    };
+    let histogram = levels.map(|levels| {
+        let counts = match bins {
+            Some(bins) => bins.counts(),
+            None => slow_counts(values, &levels),
+        };
+        features_of_counts(&counts, values.len())
+    });
+
     let [m2, m3, m4, mad, medad] = [m2, m3, m4, mad, medad].map(|s| s / n);
     let rmad = if robust_count > 0 {
         robust_deviation / robust_count as f64
@@ -135,7 +206,10 @@ fn stats_of(values: &[f32], counting: &mut Counting) -> Option<Vec<(&'static str
         energy,
         (energy / n).sqrt(),
     ];
-    Some(FIRST_ORDER_NAMES.iter().copied().zip(stats).collect())
+    Ok((
+        FIRST_ORDER_NAMES.iter().copied().zip(stats).collect(),
+        histogram,
+    ))
 }
 
 /// What the first pass gathers.
@@ -147,31 +221,44 @@ struct Moments {
 }
 
 impl Moments {
-    /// Σ x, Σ x², min and max of `values`; `None` if a value is not finite.
-    fn of(values: &[f32]) -> Option<Self> {
+    /// Σ x, Σ x², min and max of `values`, and the counts of their key buckets into
+    /// `counts`; `None` if a value is not finite.
+    #[inline(never)]
+    fn of(values: &[f32], counts: &mut [u32; BUCKETS]) -> Option<Self> {
         let mut sum = [0.0f64; LANES];
         let mut energy = [0.0f64; LANES];
         let mut lo = [f32::INFINITY; LANES];
         let mut hi = [f32::NEG_INFINITY; LANES];
-        let mut chunks = values.chunks_exact(LANES);
-        for chunk in &mut chunks {
-            for l in 0..LANES {
-                let x = chunk[l];
+        let mut tally = Tally::new();
+        // Block by block, the arithmetic in one loop that vectorises and the counting in
+        // another; a block starts on a lane boundary, so the lanes sum as in one loop.
+        for block in values.chunks(BLOCK) {
+            let mut chunks = block.chunks_exact(LANES);
+            for chunk in &mut chunks {
+                let Ok(chunk) = <&[f32; LANES]>::try_from(chunk) else {
+                    continue;
+                };
+                for l in 0..LANES {
+                    let x = chunk[l];
+                    lo[l] = if x < lo[l] { x } else { lo[l] };
+                    hi[l] = if x > hi[l] { x } else { hi[l] };
+                    let x = f64::from(x);
+                    sum[l] += x;
+                    energy[l] += x * x;
+                }
+            }
+            for (l, &x) in chunks.remainder().iter().enumerate() {
                 lo[l] = if x < lo[l] { x } else { lo[l] };
                 hi[l] = if x > hi[l] { x } else { hi[l] };
                 let x = f64::from(x);
                 sum[l] += x;
                 energy[l] += x * x;
             }
+            for &x in block {
+                tally.add(counts, x);
+            }
         }
-        let rest = chunks.remainder();
-        for (l, &x) in rest.iter().enumerate() {
-            lo[l] = if x < lo[l] { x } else { lo[l] };
-            hi[l] = if x > hi[l] { x } else { hi[l] };
-            let x = f64::from(x);
-            sum[l] += x;
-            energy[l] += x * x;
-        }
+        tally.finish(counts);
         let sum: f64 = sum.iter().sum();
         // f32 values cannot overflow an f64 sum of squares, so only a non-finite value
         // makes it non-finite.
@@ -188,37 +275,20 @@ impl Moments {
     }
 }
 
-/// Σ x and the count of the values in [p10, p90] (inclusive).
-fn robust_sum(values: &[f32], p10: f64, p90: f64) -> (f64, usize) {
-    let mut sum = [0.0f64; LANES];
-    let mut count = [0.0f64; LANES];
-    let mut chunks = values.chunks_exact(LANES);
-    let mut add = |l: usize, x: f32| {
-        let x = f64::from(x);
-        let weight = inside(x, p10, p90);
-        sum[l] += weight * x;
-        count[l] += weight;
-    };
-    for chunk in &mut chunks {
-        if let Ok(chunk) = <[f32; LANES]>::try_from(chunk) {
-            for (l, x) in chunk.into_iter().enumerate() {
-                add(l, x);
-            }
-        }
-    }
-    for (l, &x) in chunks.remainder().iter().enumerate() {
-        add(l, x);
-    }
-    // Counts below 2^53 are exact in f64.
-    (sum.iter().sum(), count.iter().sum::<f64>() as usize)
+/// The centres the deviations are taken from, and the robust subset's bounds.
+struct Centres {
+    mean: f64,
+    median: f64,
+    robust_mean: f64,
+    p10: f64,
+    p90: f64,
 }
 
 /// 1 for a value in [p10, p90], else 0: a weight keeps the lanes free of branches.
-#[inline]
+#[inline(always)]
 fn inside(x: f64, p10: f64, p90: f64) -> f64 {
-    let above = if x >= p10 { 1.0 } else { 0.0 };
-    if x <= p90 {
-        above
+    if (x >= p10) & (x <= p90) {
+        1.0
     } else {
         0.0
     }
@@ -229,64 +299,97 @@ const DEVIATION_LANES: usize = 2;
 
 type Pair = [f64; DEVIATION_LANES];
 
-/// Lane-wise `a += b`, written so that it becomes one vector addition.
-#[inline]
-fn accumulate(a: &mut Pair, b: Pair) {
-    a[0] += b[0];
-    a[1] += b[1];
+/// Pairs of values into the deviation sums, each of the two lanes in its order: the
+/// powers in one loop and the absolute deviations in another (on one block, from L1),
+/// few enough sums per loop for the compiler to vectorise across the lanes.
+#[inline(always)]
+fn add_pairs(lanes: &mut [Pair; 6], pairs: std::slice::ChunksExact<'_, f32>, c: &Centres) {
+    let [mut s2, mut s3, mut s4, mut s_mean, mut s_median, mut s_robust] = *lanes;
+    let (mean, median, robust_mean, p10, p90) = (c.mean, c.median, c.robust_mean, c.p10, c.p90);
+    for pair in pairs.clone() {
+        for (l, &x) in pair.iter().enumerate().take(DEVIATION_LANES) {
+            let d = f64::from(x) - mean;
+            let d2 = d * d;
+            s2[l] += d2;
+            s3[l] += d2 * d;
+            s4[l] += d2 * d2;
+        }
+    }
+    for pair in pairs {
+        for (l, &x) in pair.iter().enumerate().take(DEVIATION_LANES) {
+            let x = f64::from(x);
+            s_mean[l] += (x - mean).abs();
+            s_median[l] += (x - median).abs();
+            // A select, not a weight: 0 outside [p10, p90].
+            s_robust[l] += if (x >= p10) & (x <= p90) {
+                (x - robust_mean).abs()
+            } else {
+                0.0
+            };
+        }
+    }
+    *lanes = [s2, s3, s4, s_mean, s_median, s_robust];
+}
+
+/// Where the deviation pass hands its values on: the histogram's bin counts, or nowhere.
+trait Bins {
+    fn add(&mut self, xs: &[f32; COUNT_LANES]);
+    fn add_one(&mut self, x: f32);
+}
+
+impl Bins for () {
+    #[inline(always)]
+    fn add(&mut self, _: &[f32; COUNT_LANES]) {}
+    #[inline(always)]
+    fn add_one(&mut self, _: f32) {}
+}
+
+impl Bins for BinCounts {
+    #[inline(always)]
+    fn add(&mut self, xs: &[f32; COUNT_LANES]) {
+        BinCounts::add(self, xs);
+    }
+    #[inline(always)]
+    fn add_one(&mut self, x: f32) {
+        BinCounts::add_one(self, x);
+    }
 }
 
 /// Σ (x - mean)², Σ (x - mean)³, Σ (x - mean)⁴, Σ |x - mean|, Σ |x - median| and, over
-/// the values in [p10, p90], Σ |x - robust mean|.
-fn deviations(
-    values: &[f32],
-    mean: f64,
-    median: f64,
-    robust_mean: f64,
-    p10: f64,
-    p90: f64,
-) -> [f64; 6] {
+/// the values in [p10, p90], Σ |x - robust mean|; every value also goes to `bins`.
+#[inline(never)]
+fn deviations(values: &[f32], c: &Centres, bins: &mut impl Bins) -> [f64; 6] {
     let mut lanes = [[0.0f64; DEVIATION_LANES]; 6];
-    let mut add = |x: Pair| {
-        let d = [x[0] - mean, x[1] - mean];
-        let d2 = [d[0] * d[0], d[1] * d[1]];
-        let weight = [inside(x[0], p10, p90), inside(x[1], p10, p90)];
-        accumulate(&mut lanes[0], d2);
-        accumulate(&mut lanes[1], [d2[0] * d[0], d2[1] * d[1]]);
-        accumulate(&mut lanes[2], [d2[0] * d2[0], d2[1] * d2[1]]);
-        accumulate(&mut lanes[3], [d[0].abs(), d[1].abs()]);
-        accumulate(
-            &mut lanes[4],
-            [(x[0] - median).abs(), (x[1] - median).abs()],
-        );
-        accumulate(
-            &mut lanes[5],
-            [
-                weight[0] * (x[0] - robust_mean).abs(),
-                weight[1] * (x[1] - robust_mean).abs(),
-            ],
-        );
-    };
-    let mut chunks = values.chunks_exact(DEVIATION_LANES);
-    for chunk in &mut chunks {
-        if let Ok([a, b]) = <[f32; DEVIATION_LANES]>::try_from(chunk) {
-            add([f64::from(a), f64::from(b)]);
+    // Pairs in order, as the two lanes take them (a block holds whole pairs); the bins
+    // see four values at a time, in a loop of their own.
+    for block in values.chunks(BLOCK) {
+        let pairs = block.chunks_exact(DEVIATION_LANES);
+        let single = pairs.remainder();
+        add_pairs(&mut lanes, pairs, c);
+        if let [x] = single {
+            let x = f64::from(*x);
+            let d = x - c.mean;
+            let d2 = d * d;
+            let terms = [
+                d2,
+                d2 * d,
+                d2 * d2,
+                d.abs(),
+                (x - c.median).abs(),
+                inside(x, c.p10, c.p90) * (x - c.robust_mean).abs(),
+            ];
+            for (lane, t) in lanes.iter_mut().zip(terms) {
+                lane[0] += t;
+            }
         }
-    }
-    if let [x] = chunks.remainder() {
-        let x = f64::from(*x);
-        let d = x - mean;
-        let d2 = d * d;
-        let terms = [
-            d2,
-            d2 * d,
-            d2 * d2,
-            d.abs(),
-            (x - median).abs(),
-            inside(x, p10, p90) * (x - robust_mean).abs(),
-        ];
-        for (lane, t) in lanes.iter_mut().zip(terms) {
-            lane[0] += t;
+        let mut chunks = block.chunks_exact(COUNT_LANES);
+        for chunk in &mut chunks {
+            if let Ok(chunk) = <&[f32; COUNT_LANES]>::try_from(chunk) {
+                bins.add(chunk);
+            }
+        }
+        for &x in chunks.remainder() {
+            bins.add_one(x);
         }
     }
     lanes.map(|lane| lane[0] + lane[1])
@@ -295,6 +398,11 @@ fn deviations(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn first_order_of(values: &mut [f32]) -> Vec<(&'static str, f64)> {
+        let view = ArrayViewD::from_shape(vec![values.len()], values).expect("a 1-D view");
+        first_order(view, None).expect("finite, non-empty test input")
+    }
 
     fn stat(stats: &[(&str, f64)], name: &str) -> f64 {
         stats

@@ -2,7 +2,7 @@
 
 use ndarray::ArrayViewD;
 
-use super::discretise::{min_max, Levels};
+use super::discretise::{min_max, FastBins, Levels};
 use super::{non_finite, roi_values, Discretisation, StatsError};
 
 /// Names of the [`histogram`] features, in output order.
@@ -41,17 +41,13 @@ pub fn histogram(
 }
 
 /// The histogram features of finite, non-empty values.
-pub(super) fn histogram_of(
+fn histogram_of(
     roi: &[f32],
     discretisation: Discretisation,
 ) -> Result<Vec<(&'static str, f64)>, StatsError> {
     let (lo, hi, _) = min_max(roi);
     histogram_in_range(roi, lo, hi, discretisation)
 }
-
-/// Independent count arrays for short bin ranges: runs of equal bins (a clipped
-/// background) then do not wait on one counter.
-const COUNT_LANES: usize = 4;
 
 /// The histogram features of finite, non-empty values with minimum `lo` and maximum `hi`.
 fn histogram_in_range(
@@ -60,43 +56,130 @@ fn histogram_in_range(
     hi: f32,
     discretisation: Discretisation,
 ) -> Result<Vec<(&'static str, f64)>, StatsError> {
-    let levels = Levels::with_range(discretisation, roi, lo, hi, MAX_HISTOGRAM_BINS, "histogram")?;
-    let bins = levels.count();
-    let counts = match levels.fast_bins() {
-        Some(fast) if bins <= 4096 => {
-            let mut lanes = vec![0u64; COUNT_LANES * bins];
+    let levels = histogram_levels(roi, lo, hi, discretisation)?;
+    let counts = match BinCounts::new(&levels, roi.len()) {
+        Some(mut fast) => {
             let mut chunks = roi.chunks_exact(COUNT_LANES);
             for chunk in &mut chunks {
-                for (l, &x) in chunk.iter().enumerate() {
-                    if let Some(count) = lanes.get_mut(l * bins + fast.index(x)) {
-                        *count += 1;
-                    }
+                if let Ok(chunk) = chunk.try_into() {
+                    fast.add(chunk);
                 }
             }
             for &x in chunks.remainder() {
-                if let Some(count) = lanes.get_mut(fast.index(x)) {
-                    *count += 1;
-                }
+                fast.add_one(x);
             }
-            let mut counts = vec![0u64; bins];
-            for lane in lanes.chunks_exact(bins) {
-                for (c, l) in counts.iter_mut().zip(lane) {
-                    *c += l;
-                }
-            }
-            counts
+            fast.counts()
         }
-        _ => {
-            let mut counts = vec![0u64; bins];
-            for &x in roi {
-                if let Some(count) = counts.get_mut(levels.index(f64::from(x))) {
-                    *count += 1;
-                }
-            }
-            counts
-        }
+        None => slow_counts(roi, &levels),
     };
     Ok(features_of_counts(&counts, roi.len()))
+}
+
+/// The histogram's grey levels of finite, non-empty values with minimum `lo` and maximum
+/// `hi`.
+pub(super) fn histogram_levels(
+    roi: &[f32],
+    lo: f32,
+    hi: f32,
+    discretisation: Discretisation,
+) -> Result<Levels, StatsError> {
+    Levels::with_range(discretisation, roi, lo, hi, MAX_HISTOGRAM_BINS, "histogram")
+}
+
+/// Bin counts of `roi` under any `levels`, one f64 binning per value.
+pub(super) fn slow_counts(roi: &[f32], levels: &Levels) -> Vec<u64> {
+    let mut counts = vec![0u64; levels.count()];
+    for &x in roi {
+        if let Some(count) = counts.get_mut(levels.index(f64::from(x))) {
+            *count += 1;
+        }
+    }
+    counts
+}
+
+/// Values a [`BinCounts`] takes at once, each into its own count array: runs of equal
+/// bins (a clipped background) then do not wait on one counter.
+pub(super) const COUNT_LANES: usize = 4;
+
+/// Most bins a [`BinCounts`] takes.
+const FAST_BINS: usize = 4096;
+
+/// Counts of a fixed bin number over a non-empty range, for up to [`FAST_BINS`] bins,
+/// filled a few values at a time (possibly inside another pass over the values).
+///
+/// The bins of [`FastBins`] with fixed-size tables, so that a masked index needs no
+/// bounds check, and an estimate made without float-to-int saturation: `x·scale -
+/// offset`, clamped to `[0, last]`, rounded by adding 2^23. It is checked against the
+/// thresholds; a wrong estimate (rare) walks.
+pub(super) struct BinCounts {
+    fast: FastBins,
+    scale: f32,
+    offset: f32,
+    last: f32,
+    bins: usize,
+    /// `t[0..=n]` of [`FastBins`], then +inf.
+    thresholds: Box<[f32; FAST_BINS + 1]>,
+    /// Per bin, one counter per lane.
+    lanes: Box<[[u32; COUNT_LANES]; FAST_BINS]>,
+}
+
+impl BinCounts {
+    /// `None` when the levels are not a fixed bin number over a non-empty range, or too
+    /// many, or when `n` values could overflow a counter.
+    pub(super) fn new(levels: &Levels, n: usize) -> Option<Self> {
+        let bins = levels.count();
+        u32::try_from(n).ok()?;
+        let fast = levels.fast_bins().filter(|_| bins <= FAST_BINS)?;
+        let mut thresholds = Box::new([f32::INFINITY; FAST_BINS + 1]);
+        for (t, &edge) in thresholds.iter_mut().zip(fast.thresholds()) {
+            *t = edge;
+        }
+        let (min, scale) = fast.min_scale();
+        Some(Self {
+            scale,
+            // Rounding to nearest after subtracting one half estimates the floor.
+            offset: min * scale + 0.5,
+            last: (bins - 1) as f32,
+            bins,
+            thresholds,
+            lanes: Box::new([[0; COUNT_LANES]; FAST_BINS]),
+            fast,
+        })
+    }
+
+    #[inline(always)]
+    fn index(&self, x: f32) -> usize {
+        const ROUND: f32 = 8_388_608.0;
+        let estimate = (x * self.scale - self.offset).max(0.0).min(self.last);
+        let k = ((estimate + ROUND).to_bits() - ROUND.to_bits()) as usize & (FAST_BINS - 1);
+        if self.thresholds[k] <= x && x < self.thresholds[k + 1] {
+            k
+        } else {
+            self.fast.index(x) & (FAST_BINS - 1)
+        }
+    }
+
+    #[inline(always)]
+    pub(super) fn add(&mut self, xs: &[f32; COUNT_LANES]) {
+        for (l, &x) in xs.iter().enumerate() {
+            let k = self.index(x);
+            self.lanes[k][l] += 1;
+        }
+    }
+
+    pub(super) fn add_one(&mut self, x: f32) {
+        let k = self.index(x);
+        self.lanes[k][0] += 1;
+    }
+
+    /// The count of each bin.
+    pub(super) fn counts(self) -> Vec<u64> {
+        self.lanes
+            .iter()
+            .take(self.bins)
+            .map(|lanes| lanes.iter().map(|&c| u64::from(c)).sum())
+            .collect()
+    }
 }
 
 /// Entropy and uniformity of the bin `counts` of `n` values (shared with the GPU twin,
@@ -120,6 +203,47 @@ mod tests {
     fn constant_roi_has_one_bin() {
         let got = histogram_of(&[3.0; 10], Discretisation::Bins(64)).expect("valid test input");
         assert_eq!(got, vec![("entropy", 0.0), ("uniformity", 1.0)]);
+    }
+
+    #[test]
+    fn bin_counts_agree_with_the_edge_comparisons() {
+        let mut state = 0x9e37_79b9u32;
+        let mut uniform = move || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            f64::from(state) / f64::from(u32::MAX)
+        };
+        for (lo, hi) in [
+            (0.0f32, 1.0f32),
+            (-1024.0, 3071.0),
+            (1.0e6, 1.0e6 + 1.0),
+            (-3.0e38, 3.0e38),
+        ] {
+            for bins in [1u32, 3, 64, 4096] {
+                let mut roi = vec![lo, hi];
+                roi.extend(
+                    (0..5001).map(|_| {
+                        (f64::from(lo) + uniform() * (f64::from(hi) - f64::from(lo))) as f32
+                    }),
+                );
+                let levels = histogram_levels(&roi, lo, hi, Discretisation::Bins(bins))
+                    .expect("valid test input");
+                let mut fast = BinCounts::new(&levels, roi.len()).expect("a fast binning");
+                let mut chunks = roi.chunks_exact(COUNT_LANES);
+                for chunk in &mut chunks {
+                    fast.add(chunk.try_into().expect("a whole chunk"));
+                }
+                for &x in chunks.remainder() {
+                    fast.add_one(x);
+                }
+                assert_eq!(
+                    fast.counts(),
+                    slow_counts(&roi, &levels),
+                    "{bins} bins over [{lo:e}, {hi:e}]"
+                );
+            }
+        }
     }
 
     #[test]

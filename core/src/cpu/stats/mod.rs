@@ -36,6 +36,9 @@ pub use glcm::{glcm, GLCM_NAMES, MAX_GLCM_GREY_LEVELS};
 pub use histogram::{histogram, HISTOGRAM_NAMES, MAX_HISTOGRAM_BINS};
 pub use order::percentiles;
 
+/// The pipeline asks for both families of a map at once.
+pub(crate) use first_order::with_histogram;
+
 // The GPU twin bins and scores histograms with the same code.
 #[cfg(feature = "gpu")]
 pub(crate) use discretise::fixed_bins;
@@ -115,11 +118,8 @@ pub fn compute(
     mask: Option<ArrayViewD<'_, bool>>,
     discretisation: Discretisation,
 ) -> Result<Vec<(&'static str, f64)>, StatsError> {
-    let mut roi = roi_values(&values, mask.as_ref())?;
-    // The histogram first: first-order statistics reorder the ROI copy in place.
-    let hist = histogram::histogram_of(&roi, discretisation)?;
-    let mut out = first_order::first_order_of(&mut roi);
-    out.extend(hist);
+    let (mut out, hist) = with_histogram(values.view(), mask.clone(), Some(discretisation))?;
+    out.extend(hist.unwrap_or_default());
     if values.ndim() >= 2 {
         out.extend(glcm(values, mask, discretisation)?);
     }

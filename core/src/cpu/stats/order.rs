@@ -99,7 +99,7 @@ fn select(keys: &mut [u32], base: usize, ranks: &[usize], found: &mut [u32]) {
 
 /// Buckets of the counting selection: the top 16 bits of a key (sign, exponent and 7
 /// mantissa bits), so a bucket spans under 1% of its values' magnitude.
-const BUCKETS: usize = 1 << 16;
+pub(super) const BUCKETS: usize = 1 << 16;
 
 fn bucket(key: u32) -> usize {
     (key >> 16) as usize
@@ -109,12 +109,71 @@ fn bucket(key: u32) -> usize {
 /// scan finds the bucket of each wanted rank, a second pass gathers those buckets' keys
 /// (a small fraction of the values), and selection finishes within them. The values are
 /// read, never moved. Holds its scratch space, to be reused between calls.
+///
+/// The counting pass may be fused into a caller's own pass: [`Counting::counters`] hands
+/// out the zeroed counters, [`Tally`] fills them, [`Counting::percentiles_counted`]
+/// finishes.
 pub(super) struct Counting {
     counts: Box<[u32; BUCKETS]>,
     /// Per bucket, 0 or 1 + the gathered segment it fills; all 0 between calls.
     slots: Box<[u8; BUCKETS]>,
     gathered: Vec<u32>,
 }
+
+/// Counts keys into bucket counters. Runs of one bucket (a clipped background, a smooth
+/// map) are counted at once: one counter incremented value after value would wait on
+/// itself.
+pub(super) struct Tally {
+    bucket: usize,
+    run: u32,
+}
+
+impl Tally {
+    pub(super) fn new() -> Self {
+        Self { bucket: 0, run: 0 }
+    }
+
+    #[inline(always)]
+    pub(super) fn add(&mut self, counts: &mut [u32; BUCKETS], x: f32) {
+        let b = bucket(to_key(x.to_bits()));
+        // Wrapping: beyond u32::MAX values the counts go unused (selection on a copy).
+        if b == self.bucket {
+            self.run = self.run.wrapping_add(1);
+        } else {
+            counts[self.bucket] = counts[self.bucket].wrapping_add(self.run);
+            self.bucket = b;
+            self.run = 1;
+        }
+    }
+
+    pub(super) fn finish(self, counts: &mut [u32; BUCKETS]) {
+        counts[self.bucket] = counts[self.bucket].wrapping_add(self.run);
+    }
+}
+
+/// Σ x and the number of the values inside a range of percentiles.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct RangeSum {
+    pub(super) sum: f64,
+    pub(super) count: usize,
+}
+
+/// What the gather pass finds: the keys of the ranks, the gathered buckets in order with
+/// their segments of `Counting::gathered`, and the sum over the values whose bucket lies
+/// strictly between `open.0` and `open.1` (inside the range for certain).
+struct Found {
+    keys: Vec<u32>,
+    distinct: Vec<usize>,
+    starts: Vec<usize>,
+    open: (usize, usize),
+    inner: RangeSum,
+}
+
+/// Lanes of the gather pass's range sum.
+const LANES: usize = 8;
+
+/// Values per block of the gather pass: each of its two loops reads the block from L1.
+const GATHER_BLOCK: usize = 1024;
 
 impl Counting {
     pub(super) fn new() -> Self {
@@ -127,46 +186,109 @@ impl Counting {
 
     /// Percentiles `q` (in [0, 100]) of finite `values` into `out` (one per `q`), as
     /// [`percentiles_into`] computes them.
-    pub(super) fn percentiles(&mut self, values: &[f32], q: &[f64], out: &mut [f64]) {
-        let Some((positions, ranks)) = plan(values.len(), q) else {
-            out.fill(f64::NAN);
-            return;
-        };
-        let found = match self.order_statistics(values, &ranks) {
-            Some(found) => found,
-            None => {
-                // Beyond the counters' range: select on a copy.
-                let mut keys: Vec<u32> = values.iter().map(|x| to_key(x.to_bits())).collect();
-                let mut found = vec![0u32; ranks.len()];
-                select(&mut keys, 0, &ranks, &mut found);
-                found
-            }
-        };
-        interpolate(&positions, &ranks, &found, out);
+    #[cfg(test)]
+    fn percentiles(&mut self, values: &[f32], q: &[f64], out: &mut [f64]) {
+        let counts = self.counters();
+        let mut tally = Tally::new();
+        for &x in values {
+            tally.add(counts, x);
+        }
+        tally.finish(counts);
+        self.percentiles_counted(values, q, out, None);
     }
 
-    /// The keys of ascending, distinct `ranks` among `values`; `None` when the values or
-    /// the buckets the ranks fall in are too many for the counters.
-    fn order_statistics(&mut self, values: &[f32], ranks: &[usize]) -> Option<Vec<u32>> {
-        u32::try_from(values.len()).ok()?;
-        let counts = &mut *self.counts;
-        counts.fill(0);
-        // Runs of one bucket (a clipped background) are counted at once: one counter
-        // incremented value after value would wait on itself.
-        let mut run_bucket = 0;
-        let mut run = 0u32;
-        for &x in values {
-            let b = bucket(to_key(x.to_bits()));
-            if b == run_bucket {
-                run += 1;
+    /// The bucket counters, zeroed, for a pass that fills them with a [`Tally`].
+    pub(super) fn counters(&mut self) -> &mut [u32; BUCKETS] {
+        self.counts.fill(0);
+        &mut self.counts
+    }
+
+    /// [`Counting::percentiles`] once the counters hold every value of `values`. With
+    /// `range = Some((a, b))`, also Σ x and the count of the values in `[out[a], out[b]]`
+    /// (inclusive), found during the gather pass; `None` without `range`.
+    pub(super) fn percentiles_counted(
+        &mut self,
+        values: &[f32],
+        q: &[f64],
+        out: &mut [f64],
+        range: Option<(usize, usize)>,
+    ) -> Option<RangeSum> {
+        let Some((positions, ranks)) = plan(values.len(), q) else {
+            out.fill(f64::NAN);
+            return None;
+        };
+        // The ranks whose buckets bound the certain inside of the range: above the
+        // lower percentile's upper rank, below the upper percentile's lower rank.
+        let open = range.and_then(|(a, b)| {
+            let (lower, upper) = (positions.get(a)?, positions.get(b)?);
+            let upper_rank_of_lower = if lower.gamma > 0.0 {
+                lower.hi
             } else {
-                counts[run_bucket] += run;
-                run_bucket = b;
-                run = 1;
+                lower.lo
+            };
+            Some((
+                ranks.binary_search(&upper_rank_of_lower).ok()?,
+                ranks.binary_search(&upper.lo).ok()?,
+            ))
+        });
+        let found = self
+            .order_statistics(values, &ranks, open)
+            // Without the bounds of the certain inside, the range needs its own pass.
+            .filter(|_| range.is_none() || open.is_some());
+        let Some(found) = found else {
+            // Beyond the counters' range: select on a copy.
+            let mut keys: Vec<u32> = values.iter().map(|x| to_key(x.to_bits())).collect();
+            let mut found = vec![0u32; ranks.len()];
+            select(&mut keys, 0, &ranks, &mut found);
+            interpolate(&positions, &ranks, &found, out);
+            let (lo, hi) = range_bounds(out, range?)?;
+            let mut all = RangeSum { sum: 0.0, count: 0 };
+            for &x in values {
+                all.add_if_inside(f64::from(x), lo, hi);
+            }
+            return Some(all);
+        };
+        interpolate(&positions, &ranks, &found.keys, out);
+        let (lo, hi) = range_bounds(out, range?)?;
+        // The gathered buckets outside the certain inside hold the rest of the range...
+        let mut total = found.inner;
+        let inner = |b: usize| b > found.open.0 && b < found.open.1;
+        for (slot, &b) in found.distinct.iter().enumerate() {
+            if inner(b) {
+                continue;
+            }
+            let segment = *found.starts.get(slot)?..*found.starts.get(slot + 1)?;
+            for &key in self.gathered.get(segment)? {
+                total.add_if_inside(f64::from(f32::from_bits(from_key(key))), lo, hi);
             }
         }
-        counts[run_bucket] += run;
+        // ...but for the zeros: -0 and +0 are equal numbers and neighbouring keys, so a
+        // bound at 0 takes in the zeros of the other sign, which may lie in a bucket
+        // neither certainly inside nor gathered. They add nothing to the sum.
+        if lo <= 0.0 && hi >= 0.0 {
+            for zero in [(-0.0f32).to_bits(), 0.0f32.to_bits()] {
+                let b = bucket(to_key(zero));
+                if !inner(b) && !found.distinct.contains(&b) {
+                    total.count += values.iter().filter(|x| x.to_bits() == zero).count();
+                }
+            }
+        }
+        Some(total)
+    }
 
+    /// The keys of ascending, distinct `ranks` among `values`, and with `open = Some((i,
+    /// j))` the sum over the values whose buckets lie strictly between those of `ranks[i]`
+    /// and `ranks[j]`; `None` when the values or the buckets the ranks fall in are too
+    /// many for the counters. The counters hold the counts of `values`.
+    #[inline(never)]
+    fn order_statistics(
+        &mut self,
+        values: &[f32],
+        ranks: &[usize],
+        open: Option<(usize, usize)>,
+    ) -> Option<Found> {
+        u32::try_from(values.len()).ok()?;
+        let counts = &*self.counts;
         let targets = locate(counts, ranks);
         if targets.len() != ranks.len() {
             return None;
@@ -176,6 +298,10 @@ impl Counting {
         if distinct.len() >= usize::from(u8::MAX) {
             return None;
         }
+        let open = match open {
+            Some((i, j)) => (targets.get(i)?.0, targets.get(j)?.0),
+            None => (0, 0),
+        };
 
         // Segments of `gathered`, one per distinct bucket, in order.
         let mut starts = Vec::with_capacity(distinct.len() + 1);
@@ -189,21 +315,52 @@ impl Counting {
         self.gathered.clear();
         self.gathered.resize(total, 0);
         let mut fill = starts.clone();
-        for &x in values {
-            let key = to_key(x.to_bits());
-            let slot = self.slots[bucket(key)];
+        // Keys of the buckets strictly between the open bounds: lo <= key < lo + span.
+        let (lo, hi) = ((open.0 as u64 + 1) << 16, (open.1 as u64) << 16);
+        let span = hi.saturating_sub(lo) as u32;
+        let lo = lo.min(u64::from(u32::MAX)) as u32;
+        let mut sum = [0.0f64; LANES];
+        let mut count = [0u32; LANES];
+        let slots = &*self.slots;
+        let gathered = &mut self.gathered;
+        let mut gather = |key: u32| {
+            let slot = slots[bucket(key)];
             if slot != 0 {
                 if let Some(next) = fill.get_mut(usize::from(slot) - 1) {
-                    if let Some(g) = self.gathered.get_mut(*next) {
+                    if let Some(g) = gathered.get_mut(*next) {
                         *g = key;
                     }
                     *next += 1;
                 }
             }
+        };
+        // Block by block, the sum in one loop that vectorises and the gather in another;
+        // a block starts on a lane boundary, so the lanes sum as in one loop.
+        for block in values.chunks(GATHER_BLOCK) {
+            let mut chunks = block.chunks_exact(LANES);
+            for chunk in &mut chunks {
+                for l in 0..LANES {
+                    let inside = to_key(chunk[l].to_bits()).wrapping_sub(lo) < span;
+                    sum[l] += if inside { f64::from(chunk[l]) } else { 0.0 };
+                    count[l] += u32::from(inside);
+                }
+            }
+            for (l, &x) in chunks.remainder().iter().enumerate() {
+                let inside = to_key(x.to_bits()).wrapping_sub(lo) < span;
+                sum[l] += if inside { f64::from(x) } else { 0.0 };
+                count[l] += u32::from(inside);
+            }
+            for &x in block {
+                gather(to_key(x.to_bits()));
+            }
         }
         for &b in &distinct {
             self.slots[b] = 0;
         }
+        let inner = RangeSum {
+            sum: sum.iter().sum(),
+            count: count.iter().map(|&c| c as usize).sum(),
+        };
 
         let mut found = vec![0u32; ranks.len()];
         let mut first = 0;
@@ -227,8 +384,29 @@ impl Counting {
             }
             first = last;
         }
-        Some(found)
+        Some(Found {
+            keys: found,
+            distinct,
+            starts,
+            open,
+            inner,
+        })
     }
+}
+
+impl RangeSum {
+    #[inline]
+    fn add_if_inside(&mut self, x: f64, lo: f64, hi: f64) {
+        if x >= lo && x <= hi {
+            self.sum += x;
+            self.count += 1;
+        }
+    }
+}
+
+/// The percentile values `out[a]` and `out[b]` bounding a range.
+fn range_bounds(out: &[f64], (a, b): (usize, usize)) -> Option<(f64, f64)> {
+    Some((*out.get(a)?, *out.get(b)?))
 }
 
 /// Buckets scanned at once by [`locate`]: the running count stays in registers.
@@ -433,6 +611,34 @@ mod tests {
             counting.percentiles(&values, &q, &mut got);
             let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&got), bits(&want), "{} values", values.len());
+
+            // The range sum of the gather pass against a plain pass, for p10..p90 and
+            // for p25..median (ranges whose bounds share buckets or not).
+            for (a, b) in [(1, 6), (2, 4), (0, 8)] {
+                let counts = counting.counters();
+                let mut tally = Tally::new();
+                for &x in &values {
+                    tally.add(counts, x);
+                }
+                tally.finish(counts);
+                let range = counting
+                    .percentiles_counted(&values, &q, &mut got, Some((a, b)))
+                    .expect("a range sum");
+                let inside: Vec<f64> = values
+                    .iter()
+                    .map(|&x| f64::from(x))
+                    .filter(|&x| x >= got[a] && x <= got[b])
+                    .collect();
+                assert_eq!(range.count, inside.len(), "q {a}..{b}");
+                let sum: f64 = inside.iter().sum();
+                let scale: f64 = inside.iter().map(|x| x.abs()).sum();
+                // Only the order of the additions differs.
+                assert!(
+                    (range.sum - sum).abs() <= 1e-12 * scale,
+                    "q {a}..{b}: {} against {sum}",
+                    range.sum
+                );
+            }
         }
         assert!(counting.slots.iter().all(|&s| s == 0));
     }
