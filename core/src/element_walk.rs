@@ -216,6 +216,9 @@ struct Header {
     tag: (u16, u16),
     length: u32,
     sequence: bool,
+    /// Bytes per value of a binary VR (1 otherwise): a defined length must be a whole
+    /// number of them.
+    unit: u32,
 }
 
 struct Walker<'a> {
@@ -253,15 +256,18 @@ impl Walker<'_> {
                 tag,
                 length: self.u32()?,
                 sequence: false,
+                unit: 1,
             });
         }
         if !self.encoding.explicit_vr {
             // dicom-rs reads an implicit-VR element as a sequence when the dictionary
             // says SQ, so the walk must look inside it too.
+            let vr = dictionary_vr(tag);
             return Some(Header {
                 tag,
                 length: self.u32()?,
-                sequence: dictionary_sequence(tag),
+                sequence: vr == Some(VR::SQ),
+                unit: vr.map_or(1, |vr| value_unit(vr.to_bytes(), tag)),
             });
         }
         let vr: [u8; 2] = self.bytes.get(self.at..self.at + 2)?.try_into().ok()?;
@@ -304,6 +310,7 @@ impl Walker<'_> {
             tag,
             length,
             sequence: &vr == b"SQ",
+            unit: value_unit(vr, tag),
         })
     }
 
@@ -317,6 +324,17 @@ impl Walker<'_> {
             )));
         }
         if header.length != UNDEFINED {
+            if header.length % header.unit != 0 {
+                // dicom-rs reads length / unit values and goes on from there, inside the
+                // value: the rest of the walk would no longer be the parse it guards
+                // (found by fuzzing, a 1.4 GB length read from the middle of a UL).
+                let (group, element) = header.tag;
+                return Err(WalkError::Bad(format!(
+                    "({group:04X},{element:04X}) has {} bytes, not a whole number of its \
+                     {}-byte values",
+                    header.length, header.unit
+                )));
+            }
             let end = self.end_of(header)?;
             if header.sequence {
                 let mut inner = Walker {
@@ -398,11 +416,26 @@ fn too_long(header: &Header, remaining: u64) -> String {
     )
 }
 
-/// Whether the standard dictionary gives `tag` the VR SQ.
-fn dictionary_sequence((group, element): (u16, u16)) -> bool {
-    StandardDataDictionary
-        .by_tag(Tag(group, element))
-        .is_some_and(|entry| entry.vr == VirtualVr::Exact(VR::SQ))
+/// The VR the standard dictionary gives `tag`, when it gives exactly one.
+fn dictionary_vr((group, element): (u16, u16)) -> Option<VR> {
+    match StandardDataDictionary.by_tag(Tag(group, element))?.vr {
+        VirtualVr::Exact(vr) => Some(vr),
+        _ => None,
+    }
+}
+
+/// Bytes per value of the binary VRs, 1 for the others. Pixel Data is left to the
+/// pixel locator and the codecs, which check its length against the frame.
+fn value_unit(vr: [u8; 2], tag: (u16, u16)) -> u32 {
+    if tag == PIXEL_DATA {
+        return 1;
+    }
+    match &vr {
+        b"SS" | b"US" | b"OW" => 2,
+        b"AT" | b"FL" | b"SL" | b"UL" | b"OF" | b"OL" => 4,
+        b"FD" | b"SV" | b"UV" | b"OD" | b"OV" => 8,
+        _ => 1,
+    }
 }
 
 #[cfg(test)]

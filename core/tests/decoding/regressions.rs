@@ -120,3 +120,30 @@ fn the_meta_check_comes_before_the_deflate_probe() {
         }
     }
 }
+
+#[test]
+fn a_binary_value_of_a_length_its_values_do_not_divide_is_refused() {
+    // A multi-frame CT whose (0018,1100) inside a functional group sequence is written as
+    // UL with 6 bytes. dicom-rs reads one 4-byte value and goes on two bytes early, in the
+    // middle of the value, where it read a tag (2034,0018) with a 1.4 GB length, and
+    // allocated it before its read failed (1.4 GB resident, found by the fuzzer as a
+    // timeout). The walk that checks lengths stepped over the whole 6 bytes, so it never
+    // saw what dicom-rs saw.
+    let path = regression("ul_value_not_a_whole_number_of_values.dcm");
+    let (outcomes, largest) = largest_allocation(|| outcomes(&path));
+    assert!(
+        largest <= MAX_ALLOCATION,
+        "an allocation of {largest} bytes"
+    );
+    for outcome in outcomes {
+        let error = outcome.expect_err("the UL value is malformed");
+        match error.kind() {
+            ErrorKind::Malformed(message) => assert!(
+                message
+                    .contains("(0018,1100) has 6 bytes, not a whole number of its 4-byte values"),
+                "{message}"
+            ),
+            other => panic!("expected a malformed error, got {other:?}"),
+        }
+    }
+}
