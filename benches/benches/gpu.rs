@@ -24,7 +24,8 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
-use criterion::{Criterion, SamplingMode, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput};
 use medprep::cpu::stats::Discretisation;
 use medprep::cpu::{filters, resample, stats};
 use medprep::gpu::{self, GpuContext};
@@ -76,6 +77,13 @@ impl Inputs {
     }
 }
 
+/// Few samples and short warm-ups, so that a run on a software adapter stays in minutes.
+fn configure(group: &mut BenchmarkGroup<'_, WallTime>) {
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(5));
+}
+
 /// Bytes of f32 values, for `Throughput::Bytes`.
 fn f32_bytes(len: usize) -> Throughput {
     Throughput::Bytes((len * size_of::<f32>()) as u64)
@@ -83,8 +91,7 @@ fn f32_bytes(len: usize) -> Throughput {
 
 fn cpu_stages(c: &mut Criterion, inputs: &Inputs) {
     let mut group = c.benchmark_group("cpu");
-    group.sample_size(10);
-    group.measurement_time(Duration::from_secs(5));
+    configure(&mut group);
     group.throughput(f32_bytes(inputs.hu.len()));
     group.bench_function("window", |b| {
         b.iter(|| {
@@ -133,8 +140,7 @@ fn cpu_stages(c: &mut Criterion, inputs: &Inputs) {
 
 fn gpu_stages(c: &mut Criterion, inputs: &Inputs, ctx: &GpuContext) {
     let mut group = c.benchmark_group("gpu");
-    group.sample_size(10);
-    group.measurement_time(Duration::from_secs(5));
+    configure(&mut group);
     group.throughput(f32_bytes(inputs.hu.len()));
     group.bench_function("window/with-transfers", |b| {
         b.iter(|| {
@@ -185,8 +191,7 @@ fn pipelines(c: &mut Criterion, inputs: &Inputs, ctx: Option<&Arc<GpuContext>>) 
     let recipe = || Recipe::preset("ct-standard").expect("preset");
     let image = &inputs.image;
     let mut group = c.benchmark_group("pipeline/ct-standard");
-    group.sample_size(10);
-    group.measurement_time(Duration::from_secs(5));
+    configure(&mut group);
     group.throughput(Throughput::Elements(1));
     let cpu = Pipeline::with_device(recipe(), Device::Cpu).expect("pipeline");
     group.bench_function("cpu", |b| {
@@ -205,7 +210,6 @@ fn pipelines(c: &mut Criterion, inputs: &Inputs, ctx: Option<&Arc<GpuContext>>) 
     // One iteration is a whole batch: a few seconds on a software adapter, so a fixed
     // ten iterations rather than criterion's growing series.
     group.sampling_mode(SamplingMode::Flat);
-    group.warm_up_time(Duration::from_secs(1));
     group.throughput(Throughput::Elements(BATCH as u64));
     group.bench_function(format!("gpu-batch-{BATCH}/with-transfers"), |b| {
         b.iter(|| {
