@@ -13,7 +13,9 @@
 //! - `pipeline/ct-standard/gpu-per-frame/with-transfers`: `Pipeline::process` on the GPU
 //!   device (each GPU stage uploads its input and reads its output back);
 //! - `pipeline/ct-standard/gpu-batch-64/with-transfers`: `Pipeline::process_batch` over 64
-//!   slices (one upload, one readback), 64 elements per iteration.
+//!   slices (one upload, one readback, checked), 64 elements per iteration.
+//!
+//! After each end-to-end GPU benchmark a line gives its host↔device traffic per call.
 //!
 //! Stages report bytes/s of their f32 input (one image per iteration, so images/s is the
 //! reciprocal of the time); the pipelines report images/s (elem/s). Without a GPU adapter
@@ -28,7 +30,7 @@ use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput};
 use medprep::cpu::stats::Discretisation;
 use medprep::cpu::{filters, resample, stats};
-use medprep::gpu::{self, GpuContext};
+use medprep::gpu::{self, GpuContext, Transfers};
 use medprep::recipe::Family;
 use medprep::{Device, DicomFile, Frames, Image, Limits, Pipeline, Recipe, Window};
 use medprep_benches::synthetic_ct_slice;
@@ -203,22 +205,52 @@ fn pipelines(c: &mut Criterion, inputs: &Inputs, ctx: Option<&Arc<GpuContext>>) 
     };
     let device = Device::Gpu(Arc::clone(ctx));
     let gpu = Pipeline::with_device(recipe(), device).expect("pipeline");
+    let (before, mut calls) = (ctx.transfers(), 0);
     group.bench_function("gpu-per-frame/with-transfers", |b| {
-        b.iter(|| gpu.process("synthetic", black_box(image)).expect("process on the GPU"))
+        b.iter(|| {
+            calls += 1;
+            gpu.process("synthetic", black_box(image)).expect("process on the GPU")
+        })
     });
+    report_transfers("gpu-per-frame, per slice", ctx.transfers().since(&before), calls);
     let batch: Vec<(&str, &Image)> = vec![("synthetic", image); BATCH];
-    // One iteration is a whole batch: a few seconds on a software adapter, so a fixed
+    // One iteration is a whole batch (about 45 s on lavapipe on two cores), so a fixed
     // ten iterations rather than criterion's growing series.
     group.sampling_mode(SamplingMode::Flat);
     group.throughput(Throughput::Elements(BATCH as u64));
+    let (before, mut calls) = (ctx.transfers(), 0);
     group.bench_function(format!("gpu-batch-{BATCH}/with-transfers"), |b| {
         b.iter(|| {
+            calls += 1;
             let results = gpu.process_batch(black_box(&batch));
             assert!(results.iter().all(Result::is_ok), "a batched slice failed");
             results
         })
     });
+    let batched = ctx.transfers().since(&before);
+    report_transfers(&format!("gpu-batch-{BATCH}, per batch"), batched, calls);
+    // Otherwise the name would be wrong: some slices left the device path.
+    assert_eq!(
+        (batched.data_uploads, batched.readbacks),
+        (calls, calls),
+        "process_batch did not make one upload and one readback per batch"
+    );
     group.finish();
+}
+
+/// Prints the host↔device traffic of one call, averaged over `calls` (none when a filter
+/// left the benchmark out).
+fn report_transfers(what: &str, total: Transfers, calls: u64) {
+    if calls == 0 {
+        return;
+    }
+    println!(
+        "transfers of {what}: {} data uploads, {} bytes; {} readbacks, {} bytes",
+        total.data_uploads / calls,
+        total.data_upload_bytes / calls,
+        total.readbacks / calls,
+        total.readback_bytes / calls
+    );
 }
 
 fn main() {
