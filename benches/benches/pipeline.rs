@@ -111,7 +111,9 @@ fn statistics_of_maps(maps: &[Array2<f32>]) -> Vec<Vec<(&'static str, f64)>> {
         .map(|map| {
             let v = map.view().into_dyn();
             let mut out = stats::first_order(v.clone(), None).expect("stats");
-            out.extend(stats::histogram(v, None, stats::Discretisation::Bins(64)).expect("histogram"));
+            out.extend(
+                stats::histogram(v, None, stats::Discretisation::Bins(64)).expect("histogram"),
+            );
             out
         })
         .collect()
@@ -123,7 +125,10 @@ fn statistics_of_maps(maps: &[Array2<f32>]) -> Vec<Vec<(&'static str, f64)>> {
 fn fused_statistics_of_maps(maps: &[Array2<f32>]) -> Vec<Vec<(&'static str, f64)>> {
     maps.iter()
         .map(|map| {
-            let flat = map.view().into_shape_with_order(map.len()).expect("contiguous map");
+            let flat = map
+                .view()
+                .into_shape_with_order(map.len())
+                .expect("contiguous map");
             stats::compute(flat.into_dyn(), None, stats::Discretisation::Bins(64)).expect("stats")
         })
         .collect()
