@@ -10,7 +10,8 @@
 //!   the CPU.
 //! - The stages so far: [`window::window`] (twin of [`Window::apply`](crate::Window::apply))
 //!   and [`window::modality_window`] (stored integers through rescale and window),
-//!   [`filters::gaussian`], [`filters::gaussian_laplace`], [`filters::sobel_magnitude`]
+//!   [`filters::gaussian`], [`filters::gaussian_laplace`], [`filters::sobel_magnitude`],
+//!   [`filters::correlate`] (any kernel up to 255 × 255), [`filters::gabor_magnitude`]
 //!   and [`resample::resample`]
 //!   (all interpolators); [`stats::statistics`] (the 18 first-order statistics and the
 //!   histogram features of a batch of maps: exact percentiles by radix selection, shifted
@@ -56,6 +57,7 @@
 //! ```
 
 mod context;
+mod correlate;
 mod error;
 pub mod filters;
 mod pool;
@@ -112,6 +114,16 @@ mod tests {
             [rows, cols, _pad0, _pad1]
         );
         assert_layout!(
+            super::correlate::CorrelateParams,
+            shaders::CORRELATE,
+            [rows, cols, taps, _pad0, above, below, left, right]
+        );
+        assert_layout!(
+            super::correlate::HypotParams,
+            shaders::HYPOT,
+            [len, _pad0, _pad1, _pad2]
+        );
+        assert_layout!(
             super::resample::Params,
             shaders::RESAMPLE,
             [rows_in, cols_in, rows_out, cols_out, taps, col_table, filled, fill]
@@ -164,7 +176,7 @@ mod tests {
 
     #[test]
     fn every_stage_is_reflected_with_its_uniform_first() {
-        assert_eq!(shaders::ALL.len(), 14);
+        assert_eq!(shaders::ALL.len(), 16);
         for shader in shaders::ALL {
             assert_eq!(
                 shader.bindings.first(),
