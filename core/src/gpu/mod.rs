@@ -17,7 +17,8 @@
 //!   histogram features of a batch of maps: exact percentiles by radix selection, shifted
 //!   moments and deviations, counts over device-built edges), [`stats::moments`]
 //!   (minimum, maximum, Σ x, Σ x² by workgroup reductions) and [`stats::histogram`]
-//!   (entropy and uniformity over fixed bins, counted with workgroup atomics). Each
+//!   (entropy and uniformity over fixed bins, counted with workgroup atomics) and
+//!   [`stats::glcm`] (co-occurrences counted with atomics, features on the host). Each
 //!   uploads its input, records its dispatches in one encoder and reads the result (or
 //!   only the partial sums, keys and counts) back in one submission. Each is a thin
 //!   wrapper of a crate-internal `record_*` twin that takes and returns device buffers
@@ -162,6 +163,11 @@ mod tests {
             );
         }
         assert_layout!(
+            super::stats::GlcmParams,
+            shaders::GLCM,
+            [rows, cols, levels, _pad0]
+        );
+        assert_layout!(
             super::stats::HistogramParams,
             shaders::HISTOGRAM,
             [len, per_group, bins, _pad0, low, scale, _pad1, _pad2]
@@ -176,7 +182,7 @@ mod tests {
 
     #[test]
     fn every_stage_is_reflected_with_its_uniform_first() {
-        assert_eq!(shaders::ALL.len(), 16);
+        assert_eq!(shaders::ALL.len(), 17);
         for shader in shaders::ALL {
             assert_eq!(
                 shader.bindings.first(),
