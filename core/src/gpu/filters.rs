@@ -1,8 +1,10 @@
 //! Filters on the GPU, twins of [`cpu::filters`](crate::cpu::filters): the separable
 //! correlation pass (`shaders/separable.wgsl`) that makes [`gaussian`] and
 //! [`gaussian_laplace`] (whose two terms `shaders/add.wgsl` adds), and
-//! [`sobel_magnitude`] (`shaders/sobel_magnitude.wgsl`). Same boundary (`reflect`), taps
-//! and order of sums as the CPU, with f32 sums where the CPU uses f64.
+//! [`sobel_magnitude`] (`shaders/sobel_magnitude.wgsl`), [`correlate`] with any 2-D
+//! kernel (`shaders/correlate.wgsl`, or two separable passes for a rank-1 kernel) and
+//! [`gabor_magnitude`] (`shaders/hypot.wgsl` over two correlations). Same boundary
+//! (`reflect`), taps and order of sums as the CPU, with f32 sums where the CPU uses f64.
 
 use bytemuck::{Pod, Zeroable};
 use ndarray::{Array2, ArrayView2};
@@ -11,6 +13,9 @@ use super::context::{Job, Slot};
 use super::shaders::{ADD, SEPARABLE, SOBEL_MAGNITUDE};
 use super::{GpuContext, GpuError};
 use crate::cpu::filters::{gaussian_taps, Symmetry, Taps};
+
+pub(crate) use super::correlate::record_correlate;
+pub use super::correlate::{correlate, gabor_magnitude, MAX_GPU_KERNEL_SIDE};
 
 /// Mirrors `Params` in `shaders/separable.wgsl`.
 #[repr(C)]
@@ -236,7 +241,7 @@ pub(crate) fn record_sobel_magnitude(
 }
 
 /// Records one 1-D correlation of `taps` along `axis` from `input` into `output`.
-fn separable_pass(
+pub(super) fn separable_pass(
     job: &mut Job<'_>,
     [rows, cols]: [usize; 2],
     axis: u32,

@@ -10,13 +10,15 @@
 //!   the CPU.
 //! - The stages so far: [`window::window`] (twin of [`Window::apply`](crate::Window::apply))
 //!   and [`window::modality_window`] (stored integers through rescale and window),
-//!   [`filters::gaussian`], [`filters::gaussian_laplace`], [`filters::sobel_magnitude`]
+//!   [`filters::gaussian`], [`filters::gaussian_laplace`], [`filters::sobel_magnitude`],
+//!   [`filters::correlate`] (any kernel up to 255 × 255), [`filters::gabor_magnitude`]
 //!   and [`resample::resample`]
 //!   (all interpolators); [`stats::statistics`] (the 18 first-order statistics and the
 //!   histogram features of a batch of maps: exact percentiles by radix selection, shifted
 //!   moments and deviations, counts over device-built edges), [`stats::moments`]
 //!   (minimum, maximum, Σ x, Σ x² by workgroup reductions) and [`stats::histogram`]
-//!   (entropy and uniformity over fixed bins, counted with workgroup atomics). Each
+//!   (entropy and uniformity over fixed bins, counted with workgroup atomics) and
+//!   [`stats::glcm`] (co-occurrences counted with atomics, features on the host). Each
 //!   uploads its input, records its dispatches in one encoder and reads the result (or
 //!   only the partial sums, keys and counts) back in one submission. Each is a thin
 //!   wrapper of a crate-internal `record_*` twin that takes and returns device buffers
@@ -56,6 +58,7 @@
 //! ```
 
 mod context;
+mod correlate;
 mod error;
 pub mod filters;
 mod pool;
@@ -112,6 +115,16 @@ mod tests {
             [rows, cols, _pad0, _pad1]
         );
         assert_layout!(
+            super::correlate::CorrelateParams,
+            shaders::CORRELATE,
+            [rows, cols, taps, _pad0, above, below, left, right]
+        );
+        assert_layout!(
+            super::correlate::HypotParams,
+            shaders::HYPOT,
+            [len, _pad0, _pad1, _pad2]
+        );
+        assert_layout!(
             super::resample::Params,
             shaders::RESAMPLE,
             [rows_in, cols_in, rows_out, cols_out, taps, col_table, filled, fill]
@@ -150,6 +163,11 @@ mod tests {
             );
         }
         assert_layout!(
+            super::stats::GlcmParams,
+            shaders::GLCM,
+            [rows, cols, levels, _pad0]
+        );
+        assert_layout!(
             super::stats::HistogramParams,
             shaders::HISTOGRAM,
             [len, per_group, bins, _pad0, low, scale, _pad1, _pad2]
@@ -164,7 +182,7 @@ mod tests {
 
     #[test]
     fn every_stage_is_reflected_with_its_uniform_first() {
-        assert_eq!(shaders::ALL.len(), 14);
+        assert_eq!(shaders::ALL.len(), 17);
         for shader in shaders::ALL {
             assert_eq!(
                 shader.bindings.first(),

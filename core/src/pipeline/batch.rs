@@ -139,7 +139,8 @@ pub(super) fn process(
 }
 
 /// Whether the recipe's stages all have a GPU twin: a window, resampling (anti-aliasing
-/// is decided per frame), original, Gaussian, LoG and Sobel maps, first-order statistics
+/// is decided per frame), original, Gaussian, LoG, Sobel, Gabor and kernel maps
+/// (kernels up to 255 × 255), first-order statistics
 /// and histograms of at most [`MAX_GPU_BINS`] bins.
 fn on_device(pipeline: &Pipeline) -> bool {
     let features = &pipeline.recipe.features;

@@ -2,9 +2,9 @@
 //!
 //! A Gaussian and a Laplacian of Gaussian of the same sigma share their 1-D passes, so
 //! the plan groups them into one job; jobs run in parallel and fill their map slots.
-//! [`MapPlan::compute_on`] runs the Gaussian, LoG and Sobel jobs on a GPU and the others
-//! (original, Gabor and kernel maps) on the CPU. [`MapPlan::record`] records every map
-//! on the device for the batched path, when all of them have a GPU twin.
+//! [`MapPlan::compute_on`] runs the Gaussian, LoG, Sobel, Gabor and kernel jobs on a GPU
+//! (the original map is the image itself). [`MapPlan::record`] records every map on the
+//! device for the batched path, when all of them have a GPU twin.
 
 use ndarray::{Array2, ArrayView2, CowArray, Ix2};
 use rayon::prelude::*;
@@ -165,13 +165,17 @@ impl MapPlan {
         Ok(self.in_slots(computed.into_iter().flatten().collect()))
     }
 
-    /// Whether every map has a GPU twin (the original, Gaussian, LoG and Sobel maps), so
+    /// Whether every map has a GPU twin (the original, Gaussian, LoG, Sobel, and Gabor
+    /// and kernel maps of kernels up to [`gpu::filters::MAX_GPU_KERNEL_SIDE`]), so
     /// [`Self::record`] can compute them on the device.
     #[cfg(feature = "gpu")]
     pub(super) fn on_device(&self) -> bool {
-        self.jobs
-            .iter()
-            .all(|job| !matches!(job, Job::Kernel { .. }))
+        self.jobs.iter().all(|job| match job {
+            Job::Kernel { kernel, .. } => {
+                kernel.nrows().max(kernel.ncols()) <= gpu::filters::MAX_GPU_KERNEL_SIDE
+            }
+            _ => true,
+        })
     }
 
     /// Records every map of the `[rows, cols]` image (not empty) in `image` into one new
@@ -230,10 +234,10 @@ impl MapPlan {
                         job.recycle(map);
                     }
                 }
-                Job::Kernel { .. } => {
-                    return Err(GpuError::Unsupported {
-                        what: "Gabor and kernel maps in a device batch".into(),
-                    })
+                Job::Kernel { slot, kernel } => {
+                    let map = gpu::filters::record_correlate(job, image, shape, &kernel.view())?;
+                    job.copy(&map, &maps, at(*slot))?;
+                    job.recycle(map);
                 }
             }
         }
@@ -276,7 +280,8 @@ impl Job {
         }
     }
 
-    /// [`Self::run`] on `ctx` for Gaussian, LoG and Sobel maps, on the CPU for the rest.
+    /// [`Self::run`] on `ctx`, but for the original map (the image itself) and kernels
+    /// beyond [`gpu::filters::MAX_GPU_KERNEL_SIDE`], which stay on the CPU.
     #[cfg(feature = "gpu")]
     fn run_on<'a>(
         &self,
@@ -284,6 +289,14 @@ impl Job {
         image: ArrayView2<'a, f32>,
     ) -> Result<Slotted<'a>, GpuError> {
         Ok(match self {
+            Self::Kernel { slot, kernel }
+                if kernel.nrows().max(kernel.ncols()) <= gpu::filters::MAX_GPU_KERNEL_SIDE =>
+            {
+                vec![(
+                    *slot,
+                    gpu::filters::correlate(ctx, image, kernel.view())?.into(),
+                )]
+            }
             Self::Original { .. } | Self::Kernel { .. } => self.run(image),
             Self::Sobel { slot } => {
                 vec![(*slot, gpu::filters::sobel_magnitude(ctx, image)?.into())]

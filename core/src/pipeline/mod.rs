@@ -7,8 +7,8 @@
 //!
 //! [`Pipeline::with_device`] with [`Device::Gpu`] runs the stages that have a GPU twin on
 //! the GPU, per frame: the window (when the recipe normalises with one), resampling
-//! (unless it anti-aliases, which runs on the CPU) and the Gaussian, LoG and Sobel maps.
-//! Other normalisations, Gabor and kernel maps and every statistic run on the CPU. The
+//! (unless it anti-aliases, which runs on the CPU) and the Gaussian, LoG, Sobel, Gabor and
+//! kernel maps. Other normalisations and every statistic run on the CPU. The
 //! features agree with the CPU's within the GPU stages' tolerances (see `docs/gpu.md`),
 //! not bit for bit. A GPU failure (device lost, an image too large for the device) fails
 //! that image with [`ErrorKind::Pipeline`]: a silent switch to the CPU would make the
@@ -149,8 +149,7 @@ impl Pipeline {
     /// recipe parts all have a GPU twin go to the device in batches of up to
     /// [`Pipeline::GPU_BATCH_FRAMES`]: one upload of their stored integer samples, every
     /// stage recorded in one command encoder, one readback. Other images (normalisation
-    /// other than a window, anti-aliased resampling, Gabor or kernel maps, GLCM
-    /// statistics, colour frames, values that are not integers of at most 32 bits under
+    /// other than a window, anti-aliased resampling, GLCM statistics, colour frames, values that are not integers of at most 32 bits under
     /// the identity or the header's rescale, frames beyond one storage binding) run
     /// through `process`. An image's error
     /// (such as a missing pixel spacing) fails only that image; a device failure fails

@@ -1,7 +1,8 @@
 //! `Pipeline::process_batch` on the GPU device: the features of a batch of 64 CT slices
 //! against the CPU's `process` (the tolerance of `pipeline`), the host↔device traffic of
 //! that batch (one upload of the stored samples, one readback of statistics' partials),
-//! and an image that cannot be processed failing alone.
+//! a batch with Gabor maps kept on the device, and an image that cannot be processed
+//! failing alone.
 //!
 //! The recipe is ct-standard at 2 mm (the 128 × 128 slices at 2.8 mm become 179 × 179)
 //! so that 64 slices stay quick on a software adapter.
@@ -91,10 +92,11 @@ fn compare(
     compared
 }
 
-/// The recipe on a device of its own (so no other test's traffic is counted), with the
+/// `recipe` on a device of its own (so no other test's traffic is counted), with the
 /// traffic of one `process_batch` over `images`.
 fn run_batch(
     ctx: &GpuContext,
+    recipe: Recipe,
     images: &[(String, Image)],
 ) -> (Vec<Result<Vec<FrameResult>, medprep::Error>>, Transfers) {
     let device = device_of(ctx);
@@ -102,7 +104,7 @@ fn run_batch(
         unreachable!("device_of gives a GPU device")
     };
     let own = std::sync::Arc::clone(own);
-    let pipeline = Pipeline::with_device(recipe(), device).unwrap();
+    let pipeline = Pipeline::with_device(recipe, device).unwrap();
     let inputs: Vec<(&str, &Image)> = images.iter().map(|(n, i)| (n.as_str(), i)).collect();
     let before = own.transfers();
     let results = pipeline.process_batch(&inputs);
@@ -122,7 +124,7 @@ fn a_batch_of_64_slices_matches_the_cpu_with_one_pixel_upload_and_one_readback()
         .map(|(k, image)| (format!("slice {k}"), image))
         .collect();
     let start = std::time::Instant::now();
-    let (results, traffic) = run_batch(ctx, &images);
+    let (results, traffic) = run_batch(ctx, recipe(), &images);
     println!(
         "64 slices on the device in {:.1?}: {traffic:?}",
         start.elapsed()
@@ -167,7 +169,7 @@ fn an_image_without_pixel_spacing_fails_alone() {
     let mut bad = synthetic(96, 80, [0.8, 0.8], 31);
     bad.meta.geometry.pixel_spacing = None;
     images.insert(1, ("no spacing".into(), bad));
-    let (results, traffic) = run_batch(ctx, &images);
+    let (results, traffic) = run_batch(ctx, recipe(), &images);
     let error = results[1].as_ref().unwrap_err();
     assert_eq!(error.input(), "no spacing");
     assert!(
@@ -190,6 +192,31 @@ fn an_image_without_pixel_spacing_fails_alone() {
         .map(|(_, r)| r)
         .collect();
     compare(&cpu, &good, &good_results);
+}
+
+#[test]
+fn gabor_maps_stay_on_the_device() {
+    let Some(ctx) = context("gabor_maps_stay_on_the_device") else {
+        return;
+    };
+    let mut gabor = recipe();
+    // 0° factors into two 1-D passes; 60° and 120° are correlated directly.
+    gabor.maps = vec![medprep::recipe::MapSpec::Gabor {
+        orientations: 3,
+        wavelengths: vec![4.0],
+        sigma_per_wavelength: 0.56,
+    }];
+    let images: Vec<(String, Image)> = slices(4)
+        .into_iter()
+        .enumerate()
+        .map(|(k, image)| (format!("slice {k}"), image))
+        .collect();
+    let (results, traffic) = run_batch(ctx, gabor.clone(), &images);
+    // The whole batch in one readback: the Gabor maps no longer send it through `process`.
+    assert_eq!(traffic.readbacks, 1, "{traffic:?}");
+    assert_eq!(traffic.data_uploads, 1, "{traffic:?}");
+    let cpu = Pipeline::new(gabor).unwrap();
+    assert!(compare(&cpu, &images, &results) > 0);
 }
 
 /// Largest |gpu - cpu| of an output image (window values in [0, 1], linear resampling:

@@ -1,5 +1,5 @@
 //! The GPU backend: every stage against its CPU twin on random and real images
-//! (`parity`, `stats`), the pipeline on the GPU device against the CPU pipeline
+//! (`parity`, `correlate`, `stats`), the pipeline on the GPU device against the CPU pipeline
 //! (`pipeline`), the batched pipeline with its host↔device traffic (`batch`), the device
 //! limits (`limits`), and the build-time shader validation (`shaders`).
 //!
@@ -11,6 +11,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod batch;
+mod correlate;
 #[path = "../common/feature_tolerance.rs"]
 mod feature_tolerance;
 mod limits;

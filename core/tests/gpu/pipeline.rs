@@ -58,7 +58,11 @@ pub fn synthetic(rows: usize, cols: usize, spacing: [f64; 2], seed: u64) -> Imag
 /// Runs `preset` on both devices over every input; fails on any feature beyond the
 /// tolerance after writing both feature vectors of the failing frames.
 fn compare_preset(ctx: &'static GpuContext, preset: &str) {
-    let recipe = Recipe::preset(preset).unwrap();
+    compare_recipe(ctx, preset, Recipe::preset(preset).unwrap());
+}
+
+/// Runs `recipe`, called `preset` in messages, as [`compare_preset`].
+fn compare_recipe(ctx: &'static GpuContext, preset: &str, recipe: Recipe) {
     let cpu = Pipeline::new(recipe.clone()).unwrap();
     let gpu = Pipeline::with_device(recipe, device_of(ctx)).unwrap();
     assert_eq!(gpu.device().name(), "gpu");
@@ -181,4 +185,22 @@ fn mr_zscore_with_cpu_normalisation_on_the_gpu_matches_the_cpu() {
         return;
     };
     compare_preset(ctx, "mr-zscore");
+}
+
+#[test]
+fn gabor_maps_on_the_gpu_match_the_cpu() {
+    let Some(ctx) = context("gabor_maps_on_the_gpu_match_the_cpu") else {
+        return;
+    };
+    let mut recipe = Recipe::preset("ct-standard").unwrap();
+    // 0° and 90° factor into 1-D passes, 45° and 135° are correlated directly.
+    recipe.maps = vec![
+        medprep::recipe::MapSpec::Original,
+        medprep::recipe::MapSpec::Gabor {
+            orientations: 4,
+            wavelengths: vec![4.0],
+            sigma_per_wavelength: 0.56,
+        },
+    ];
+    compare_recipe(ctx, "ct-standard with Gabor maps", recipe);
 }

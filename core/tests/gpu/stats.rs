@@ -1,6 +1,7 @@
 //! Statistics on the GPU against the CPU's IBSI statistics: the moments behind mean,
 //! energy, minimum and maximum, the histogram features over fixed bins, and every
-//! first-order and histogram statistic of batches of maps kept on the device.
+//! first-order and histogram statistic of batches of maps kept on the device, and the
+//! GLCM features from co-occurrences counted on the device.
 
 use medprep::cpu::stats::{
     first_order, histogram, Discretisation, StatsError, FIRST_ORDER_NAMES, HISTOGRAM_NAMES,
@@ -442,4 +443,70 @@ fn non_finite_maps_and_glcm_are_typed_errors() {
         stats::statistics(ctx, &[], &BOTH, Discretisation::Bins(16)).unwrap(),
         vec![]
     );
+}
+
+#[test]
+fn glcm_is_exactly_the_cpus() {
+    let Some(ctx) = context("glcm_is_exactly_the_cpus") else {
+        return;
+    };
+    // The grey levels are the CPU's (computed on the host) and the counts integers, so
+    // every feature must be equal bit for bit, whatever the values.
+    let integers = random(67, 45, 51, 0.0, 12.0).mapv(f32::floor);
+    let cases = [
+        (
+            "integers, no discretisation",
+            integers.clone(),
+            Discretisation::None,
+        ),
+        ("integers, 5 bins", integers, Discretisation::Bins(5)),
+        (
+            "random 97x130, 32 bins",
+            random(97, 130, 52, -1000.0, 2000.0),
+            Discretisation::Bins(32),
+        ),
+        (
+            "random 1x9, width 0.5",
+            random(1, 9, 53, 0.0, 4.0),
+            Discretisation::BinWidth(0.5),
+        ),
+        (
+            "constant 4x4",
+            Array2::from_elem((4, 4), 3.0f32),
+            Discretisation::Bins(8),
+        ),
+        (
+            "ct_slice.dcm, 64 bins",
+            ct_slice(),
+            Discretisation::Bins(64),
+        ),
+        (
+            "ct_slice.dcm, width 25",
+            ct_slice(),
+            Discretisation::BinWidth(25.0),
+        ),
+    ];
+    for (case, values, discretisation) in cases {
+        let cpu =
+            medprep::cpu::stats::glcm(values.view().into_dyn(), None, discretisation).unwrap();
+        let gpu = stats::glcm(ctx, values.view(), discretisation)
+            .unwrap_or_else(|e| panic!("{case}: {e}"));
+        assert_eq!(cpu.len(), gpu.len(), "{case}");
+        for ((name, c), (gname, g)) in cpu.iter().zip(&gpu) {
+            assert_eq!(name, gname, "{case}");
+            assert!(
+                c.to_bits() == g.to_bits() || (c.is_nan() && g.is_nan()),
+                "{case} {name}: gpu {g} cpu {c}"
+            );
+        }
+    }
+    // The CPU's errors come back as typed errors.
+    let mut bad = random(5, 5, 54, 0.0, 1.0);
+    bad[[2, 2]] = f32::NAN;
+    for values in [bad, Array2::zeros((0, 3))] {
+        assert!(matches!(
+            stats::glcm(ctx, values.view(), Discretisation::Bins(4)),
+            Err(GpuError::Unsupported { .. })
+        ));
+    }
 }

@@ -30,8 +30,9 @@ pub fn correlate(input: ArrayView2<'_, f32>, kernel: ArrayView2<'_, f32>) -> Arr
     }
 }
 
-/// `(u, v)` with `kernel ≈ u vᵀ`, when the kernel is rank 1.
-fn rank_one(kernel: ArrayView2<'_, f32>) -> Option<(Taps, Taps)> {
+/// `(u, v)` with `kernel ≈ u vᵀ`, when the kernel is rank 1 (the GPU twin takes the
+/// same two passes).
+pub(crate) fn rank_one(kernel: ArrayView2<'_, f32>) -> Option<(Taps, Taps)> {
     let (mut p, mut q, mut peak) = (0, 0, 0.0f32);
     for ((i, j), &k) in kernel.indexed_iter() {
         if !k.is_finite() {
@@ -58,6 +59,17 @@ fn rank_one(kernel: ArrayView2<'_, f32>) -> Option<(Taps, Taps)> {
     fits.then(|| (Taps::new(u), Taps::new(v)))
 }
 
+/// The kernel's taps `(row, column, weight)` in row-major order, without the weights
+/// within DBL_EPSILON of zero, which scipy drops from the footprint (the GPU twin sums
+/// the same taps in the same order).
+pub(crate) fn footprint(kernel: ArrayView2<'_, f32>) -> Vec<(usize, usize, f64)> {
+    kernel
+        .indexed_iter()
+        .map(|((a, b), &w)| (a, b, f64::from(w)))
+        .filter(|&(_, _, w)| w.abs() > f64::EPSILON)
+        .collect()
+}
+
 /// Direct 2-D correlation: every output sums `w · sample` over the kernel's non-zero
 /// entries in row-major order, starting from 0, as scipy's `NI_Correlate` does.
 fn direct(input: ArrayView2<'_, f32>, kernel: ArrayView2<'_, f32>) -> Array2<f32> {
@@ -76,12 +88,7 @@ fn direct(input: ArrayView2<'_, f32>, kernel: ArrayView2<'_, f32>) -> Array2<f32
             pad_line(line, cw, cols);
         }
     }
-    // scipy drops weights within DBL_EPSILON of zero from the footprint.
-    let taps: Vec<(usize, usize, f64)> = kernel
-        .indexed_iter()
-        .map(|((a, b), &w)| (a, b, f64::from(w)))
-        .filter(|&(_, _, w)| w.abs() > f64::EPSILON)
-        .collect();
+    let taps = footprint(kernel);
     let mut out = for_each_row(
         (rows, cols),
         1,

@@ -42,6 +42,8 @@ pub use sobel::sobel_magnitude;
 
 // The GPU twin builds the same taps.
 #[cfg(feature = "gpu")]
+pub(crate) use correlate::{footprint, rank_one};
+#[cfg(feature = "gpu")]
 pub(crate) use gaussian::gaussian_taps;
 #[cfg(feature = "gpu")]
 pub(crate) use separable::{Symmetry, Taps};

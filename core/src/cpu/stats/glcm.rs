@@ -47,7 +47,7 @@ pub const MAX_GLCM_GREY_LEVELS: u32 = 1024;
 
 /// Neighbour offsets (rows, cols) for 0°, 45°, 90° and 135°. A symmetric matrix counts
 /// each pair both ways, so the opposite offsets would give the same matrices.
-const DIRECTIONS: [(isize, isize); 4] = [(0, 1), (-1, 1), (-1, 0), (-1, -1)];
+pub(crate) const DIRECTIONS: [(isize, isize); 4] = [(0, 1), (-1, 1), (-1, 0), (-1, -1)];
 
 /// Marks voxels outside the ROI in the grey level image.
 const OUTSIDE: u32 = u32::MAX;
@@ -107,6 +107,11 @@ pub fn glcm(
         })
         .collect();
 
+    Ok(average(&per_matrix))
+}
+
+/// The average of the matrices' features, in matrix order (NaN when none has a pair).
+fn average(per_matrix: &[Option<[f64; FEATURES]>]) -> Vec<(&'static str, f64)> {
     let mut sum = [0.0; FEATURES];
     let mut matrices = 0usize;
     for features in per_matrix.iter().flatten() {
@@ -122,7 +127,39 @@ pub fn glcm(
             f64::NAN
         }
     });
-    Ok(GLCM_NAMES.iter().copied().zip(average).collect())
+    GLCM_NAMES.iter().copied().zip(average).collect()
+}
+
+/// [`glcm`] of a 2-D map without a mask with the co-occurrences counted by `count`: it
+/// gets the grey level index of every pixel (row-major) and the number of levels, and
+/// returns the symmetric `levels × levels` counts of the four directions in
+/// `DIRECTIONS` order, as the CPU counts them. Same levels, features and average
+/// as [`glcm`], so equal counts give the same bits.
+#[cfg(feature = "gpu")]
+pub(crate) fn glcm_counted<E: From<StatsError>>(
+    values: ndarray::ArrayView2<'_, f32>,
+    discretisation: Discretisation,
+    count: impl FnOnce(&[u32], usize) -> Result<Vec<Vec<u64>>, E>,
+) -> Result<Vec<(&'static str, f64)>, E> {
+    let values = values.into_dyn();
+    let levels = {
+        let roi = roi_values(&values, None)?;
+        Levels::new(discretisation, &roi, MAX_GLCM_GREY_LEVELS, "GLCM")?
+    };
+    let grey_image: Vec<u32> = values
+        .iter()
+        .map(|&x| levels.index(f64::from(x)) as u32)
+        .collect();
+    let ng = levels.count();
+    let per_matrix: Vec<Option<[f64; FEATURES]>> = count(&grey_image, ng)?
+        .iter()
+        .map(|counts| {
+            // Each pair adds 2 to the symmetric matrix.
+            let pairs = counts.iter().sum::<u64>() / 2;
+            (pairs > 0 && counts.len() == ng * ng).then(|| features(counts, pairs, &levels))
+        })
+        .collect();
+    Ok(average(&per_matrix))
 }
 
 /// Symmetric co-occurrence counts (row-major `ng × ng`) of one plane for one offset, and

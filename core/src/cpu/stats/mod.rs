@@ -33,6 +33,9 @@ use serde::{Deserialize, Serialize};
 
 pub use first_order::{first_order, FIRST_ORDER_NAMES};
 pub use glcm::{glcm, GLCM_NAMES, MAX_GLCM_GREY_LEVELS};
+// The GPU twin counts the co-occurrences; the rest is the CPU's.
+#[cfg(feature = "gpu")]
+pub(crate) use glcm::{glcm_counted, DIRECTIONS as GLCM_DIRECTIONS};
 pub use histogram::{histogram, HISTOGRAM_NAMES, MAX_HISTOGRAM_BINS};
 pub use order::percentiles;
 

@@ -6,7 +6,9 @@
 //! - [`moments`]: minimum, maximum, Σ x, Σ x² by workgroup reductions
 //!   (`shaders/moments.wgsl`);
 //! - [`histogram`]: the fixed-bin-number histogram features on thresholds built on the
-//!   host (`shaders/histogram.wgsl`).
+//!   host (`shaders/histogram.wgsl`);
+//! - [`glcm`]: the GLCM features from co-occurrences counted on the device
+//!   (`shaders/glcm.wgsl`), finished by the CPU's own code.
 //!
 //! Only per-workgroup partials, keys and counts come back; the host finishes in f64 in a
 //! fixed order.
@@ -15,9 +17,13 @@ pub(crate) mod batch;
 
 use bytemuck::{Pod, Zeroable};
 
-use super::shaders::{HISTOGRAM, MOMENTS};
+use ndarray::ArrayView2;
+
+use super::shaders::{GLCM, HISTOGRAM, MOMENTS};
 use super::{GpuContext, GpuError};
-use crate::cpu::stats::{features_of_counts, fixed_bins, Discretisation};
+use crate::cpu::stats::{
+    features_of_counts, fixed_bins, glcm_counted, Discretisation, StatsError, GLCM_DIRECTIONS,
+};
 use crate::recipe::Family;
 pub use batch::MapStatistics;
 use batch::{record_statistics, MOMENT_WORDS};
@@ -260,4 +266,82 @@ fn tile_len(max_elements: usize) -> usize {
     (max_elements / PER_GROUP * PER_GROUP)
         .max(PER_GROUP.min(max_elements))
         .max(1)
+}
+
+/// Mirrors `Params` in `shaders/glcm.wgsl`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, Pod, Zeroable)]
+pub(crate) struct GlcmParams {
+    pub(crate) rows: u32,
+    pub(crate) cols: u32,
+    pub(crate) levels: u32,
+    pub(crate) _pad0: u32,
+}
+
+const _: () = assert!(size_of::<GlcmParams>() == GLCM.params_size as usize);
+
+/// Why [`glcm`] failed: the statistics' own error or the device's.
+enum GlcmFailure {
+    Stats(StatsError),
+    Gpu(GpuError),
+}
+
+impl From<StatsError> for GlcmFailure {
+    fn from(e: StatsError) -> Self {
+        Self::Stats(e)
+    }
+}
+
+/// The 25 GLCM features of `values` (one 2-D map, no mask) as
+/// [`cpu::stats::glcm`](crate::cpu::stats::glcm) computes them: the co-occurrences of
+/// the four directions counted on the device (`shaders/glcm.wgsl`, exact integer counts),
+/// the grey levels, features and average by the CPU's own code, so the result is the
+/// CPU's bit for bit. The CPU's errors (an empty map, a non-finite value, more than
+/// [`MAX_GLCM_GREY_LEVELS`](crate::cpu::stats::MAX_GLCM_GREY_LEVELS) levels) come back
+/// as [`GpuError::Unsupported`] with their message.
+pub fn glcm(
+    ctx: &GpuContext,
+    values: ArrayView2<'_, f32>,
+    discretisation: Discretisation,
+) -> Result<Vec<(&'static str, f64)>, GpuError> {
+    let (rows, cols) = values.dim();
+    let counted = glcm_counted(values, discretisation, |grey: &[u32], levels: usize| {
+        let cells = levels * levels;
+        let counts: Vec<u32> = ctx
+            .run("glcm", |job| {
+                let offsets: Vec<i32> = GLCM_DIRECTIONS
+                    .iter()
+                    .flat_map(|&(dr, dc)| [dr as i32, dc as i32])
+                    .collect();
+                let offsets = job.constant("GLCM directions", &offsets)?;
+                let image = job.upload("GLCM grey levels", grey)?;
+                let counts = job.zeroed("GLCM counts", GLCM_DIRECTIONS.len() * cells)?;
+                let params = job.params(
+                    &GLCM,
+                    &GlcmParams {
+                        rows: rows as u32,
+                        cols: cols as u32,
+                        levels: levels as u32,
+                        _pad0: 0,
+                    },
+                )?;
+                job.dispatch(
+                    &GLCM,
+                    &[&params, &offsets, &image, &counts],
+                    grey.len() as u64,
+                )?;
+                job.read(&[&counts])
+            })
+            .map_err(GlcmFailure::Gpu)?;
+        Ok(counts
+            .chunks_exact(cells.max(1))
+            .map(|m| m.iter().map(|&c| u64::from(c)).collect())
+            .collect())
+    });
+    counted.map_err(|failure| match failure {
+        GlcmFailure::Gpu(e) => e,
+        GlcmFailure::Stats(e) => GpuError::Unsupported {
+            what: format!("GLCM: {e}"),
+        },
+    })
 }
