@@ -407,7 +407,8 @@ fn run_checked(args: Args) -> Result<(), Stop> {
                 let work = Arc::clone(&work);
                 move |stub: Option<Record>, elapsed: Duration| {
                     let (pipeline, layout, pool) = &*work;
-                    *pool.lock().unwrap_or_else(PoisonError::into_inner) = Arc::new(thread_pool(jobs)?);
+                    *pool.lock().unwrap_or_else(PoisonError::into_inner) =
+                        Arc::new(thread_pool(jobs)?);
                     let mut record = stub.ok_or_else(|| anyhow!("reading stdin took too long"))?;
                     if let Payload::Invalid { error, .. } = &mut record.payload {
                         *error = format!(
@@ -497,10 +498,7 @@ fn run_checked(args: Args) -> Result<(), Stop> {
                 }
             },
             deadline,
-            |done: Vec<Result<Handled>>| {
-                done.into_iter()
-                    .try_for_each(|handled| emit(handled?))
-            },
+            |done: Vec<Result<Handled>>| done.into_iter().try_for_each(|handled| emit(handled?)),
         )
     };
     reporter.finish();
@@ -634,9 +632,7 @@ fn handle_batch(
                 let (prepared, work) = prepare(record, layout);
                 let decoded = match work {
                     Work::Done(outcome) => Err(outcome),
-                    Work::Path { path, name } => {
-                        decode(Source::Path(&path), &name, &layout.limits)
-                    }
+                    Work::Path { path, name } => decode(Source::Path(&path), &name, &layout.limits),
                     Work::Bytes { bytes, name } => {
                         decode(Source::Bytes(bytes), &name, &layout.limits)
                     }
@@ -715,10 +711,7 @@ fn prepare(record: Record, layout: &Layout) -> (Prepared, Work) {
                 Some(base) if path.is_relative() => base.join(path),
                 _ => path,
             };
-            (
-                Some(name.clone()),
-                Work::Path { path, name },
-            )
+            (Some(name.clone()), Work::Path { path, name })
         }
         (_, Payload::Bytes(bytes)) => {
             // The key names the image in the side tables (`medprep pack` keys are paths).

@@ -378,7 +378,10 @@ mod tests {
     #[test]
     fn batches_keep_order_and_end_at_their_size_or_at_a_marked_item() {
         let grouped: Vec<Vec<u32>> = batches(1..=10, 4, |_| false).collect();
-        assert_eq!(grouped, vec![vec![1, 2, 3, 4], vec![5, 6, 7, 8], vec![9, 10]]);
+        assert_eq!(
+            grouped,
+            vec![vec![1, 2, 3, 4], vec![5, 6, 7, 8], vec![9, 10]]
+        );
         let grouped: Vec<Vec<u32>> = batches(1..=7, 4, |&i| i == 2).collect();
         assert_eq!(grouped, vec![vec![1, 2], vec![3, 4, 5, 6], vec![7]]);
         assert_eq!(batches(0..0, 4, |_: &u32| false).count(), 0);

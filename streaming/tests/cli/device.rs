@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::fs::File;
-use std::path::Path;
 use std::io::Write;
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use arrow_array::{Array, Float64Array, Int32Array, StringArray};
@@ -297,7 +297,10 @@ fn the_mapper_on_the_gpu_gives_the_rows_of_the_cpu_in_order() {
             }
             let (g, w) = (number(got, name), number(want, name));
             if !agree(g, w) {
-                failures.push(format!("row {row} ({}) {name}: gpu {g} cpu {w}", want["image_path"]));
+                failures.push(format!(
+                    "row {row} ({}) {name}: gpu {g} cpu {w}",
+                    want["image_path"]
+                ));
             }
         }
     }
