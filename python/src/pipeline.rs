@@ -1,9 +1,10 @@
-//! `Pipeline`: a recipe run over many inputs on a rayon pool, without the GIL.
+//! `Pipeline`: a recipe run over many inputs on a rayon pool, without the GIL. On a GPU
+//! the inputs go through `medprep::Pipeline::process_batch`, a batch at a time.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use medprep::{Frames, Limits, Recipe};
+use medprep::{Frames, Image, Limits, Recipe};
 use ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyArray2};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -80,21 +81,71 @@ impl Pipeline {
         source: &Source,
         name: &str,
     ) -> Result<Vec<Row>, medprep::Error> {
-        let image = source
-            .open(name)
-            .and_then(|f| f.image(Frames::All, &Limits::default()))?;
+        let image = decode(source, name)?;
         let results = self.inner.process(name, &image)?;
-        Ok(results
-            .into_iter()
-            .map(|r| Row {
-                item: index,
-                sop_instance_uid: image.meta.sop_instance_uid.clone(),
-                patient_id: image.meta.patient_id.clone(),
-                frame: r.frame,
-                features: r.features,
-            })
-            .collect())
+        Ok(rows(index, &image, results))
     }
+
+    /// [`Pipeline::process`] of every input on a GPU: batches of
+    /// [`medprep::Pipeline::GPU_BATCH_FRAMES`] consecutive inputs are decoded in
+    /// parallel and go through one `process_batch` call each, so that their frames stay
+    /// on the device from upload to statistics. The results are those of `process`.
+    fn process_batches(
+        &self,
+        sources: &[Source],
+        names: &[String],
+    ) -> Vec<Result<Vec<Row>, medprep::Error>> {
+        let size = medprep::Pipeline::GPU_BATCH_FRAMES;
+        let mut out = Vec::with_capacity(sources.len());
+        for (batch, chunk) in sources.chunks(size).enumerate() {
+            let start = batch * size;
+            let names = &names[start..start + chunk.len()];
+            let decoded: Vec<_> = chunk
+                .par_iter()
+                .zip(names)
+                .map(|(source, name)| decode(source, name))
+                .collect();
+            let results = {
+                let ready: Vec<(&str, &Image)> = decoded
+                    .iter()
+                    .zip(names)
+                    .filter_map(|(image, name)| Some((name.as_str(), image.as_ref().ok()?)))
+                    .collect();
+                self.inner.process_batch(&ready)
+            };
+            let mut results = results.into_iter();
+            for (k, (image, name)) in decoded.into_iter().zip(names).enumerate() {
+                out.push(image.and_then(|image| {
+                    let frames = results
+                        .next()
+                        .unwrap_or_else(|| self.inner.process(name, &image))?;
+                    Ok(rows(start + k, &image, frames))
+                }));
+            }
+        }
+        out
+    }
+}
+
+/// Reads and decodes one input.
+fn decode(source: &Source, name: &str) -> Result<Image, medprep::Error> {
+    source
+        .open(name)
+        .and_then(|f| f.image(Frames::All, &Limits::default()))
+}
+
+/// The rows of input `index`, one per frame.
+fn rows(index: usize, image: &Image, results: Vec<medprep::FrameResult>) -> Vec<Row> {
+    results
+        .into_iter()
+        .map(|r| Row {
+            item: index,
+            sop_instance_uid: image.meta.sop_instance_uid.clone(),
+            patient_id: image.meta.patient_id.clone(),
+            frame: r.frame,
+            features: r.features,
+        })
+        .collect()
 }
 
 #[pymethods]
@@ -154,6 +205,9 @@ impl Pipeline {
         }
         let pool = crate::pool::get(jobs)?;
         let work = || -> Vec<Result<Vec<Row>, medprep::Error>> {
+            if self.device == "gpu" {
+                return self.process_batches(&sources, &names);
+            }
             let each = |(i, s): (usize, &Source)| self.process(i, s, &names[i]);
             sources.par_iter().enumerate().map(each).collect()
         };

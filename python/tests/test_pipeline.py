@@ -169,7 +169,7 @@ def _ill_conditioned(name: str, row: dict) -> bool:
     return False
 
 
-def test_gpu_pipeline_matches_the_cpu():
+def _gpu_pipeline() -> "medprep.Pipeline":
     try:
         gpu = medprep.Pipeline("ct-standard", device="gpu")
     except ValueError as error:
@@ -178,13 +178,14 @@ def test_gpu_pipeline_matches_the_cpu():
         pytest.skip(f"no GPU: {error} (MEDPREP_REQUIRE_GPU=1 makes this a failure)")
     assert gpu.device == "gpu"
     assert gpu.device_note.startswith("device gpu (")
-    cpu = medprep.Pipeline("ct-standard", device="cpu")
-    got = gpu.run([CT_SLICE, MULTIFRAME]).to_pylist()
-    want = cpu.run([CT_SLICE, MULTIFRAME]).to_pylist()
-    assert len(got) == len(want) == 5
+    return gpu
+
+
+def _disagreements(got: list, want: list, names: list) -> tuple:
+    """Features of `got` beyond the tolerance of `want`'s, and how many were compared."""
     failures, compared = [], 0
     for g, w in zip(got, want):
-        for name in cpu.feature_names:
+        for name in names:
             if _ill_conditioned(name, w):
                 continue
             compared += 1
@@ -192,5 +193,42 @@ def test_gpu_pipeline_matches_the_cpu():
             if not (abs(g[name] - w[name]) <= ABS + REL * abs(w[name]) or both_nan):
                 failures.append(f"{w['image_path']} frame {w['frame']} {name}: "
                                 f"gpu {g[name]} cpu {w[name]}")
+    return failures, compared
+
+
+def test_gpu_device_pipeline_matches_the_cpu():
+    gpu = _gpu_pipeline()
+    cpu = medprep.Pipeline("ct-standard", device="cpu")
+    got = gpu.run([CT_SLICE, MULTIFRAME]).to_pylist()
+    want = cpu.run([CT_SLICE, MULTIFRAME]).to_pylist()
+    assert len(got) == len(want) == 5
+    failures, compared = _disagreements(got, want, cpu.feature_names)
     assert compared > 700
     assert not failures, "\n".join(failures)
+
+
+def test_gpu_device_batches_keep_input_order_and_failures(tmp_path):
+    """On the GPU, run() decodes the inputs and runs them through one batch: rows in
+    input order, the same failures as the CPU, bytes inputs too."""
+    gpu = _gpu_pipeline()
+    cpu = medprep.Pipeline("ct-standard", device="cpu")
+    missing = str(tmp_path / "missing.dcm")
+    items = [str(CT_SLICE), missing, str(MULTIFRAME), CT_SLICE.read_bytes(), str(RGB)]
+    got = gpu.run(items, errors="skip")
+    got_errors = gpu.errors
+    want = cpu.run(items, errors="skip")
+    assert got.column("image_path").to_pylist() == want.column("image_path").to_pylist()
+    assert got.column("frame").to_pylist() == want.column("frame").to_pylist()
+    assert got.column("image_path").to_pylist()[:2] == [str(CT_SLICE), str(MULTIFRAME)]
+    assert got.num_rows == 6
+    assert got_errors == cpu.errors
+    assert [(f.index, f.image_path) for f in got_errors] == [(1, missing), (4, str(RGB))]
+    failures, compared = _disagreements(got.to_pylist(), want.to_pylist(), cpu.feature_names)
+    assert compared > 800
+    assert not failures, "\n".join(failures)
+    # errors="raise" raises what the CPU raises: the first failure in input order.
+    with pytest.raises(medprep.MedprepError) as on_gpu:
+        gpu.run(items)
+    with pytest.raises(medprep.MedprepError) as on_cpu:
+        cpu.run(items)
+    assert (type(on_gpu.value), str(on_gpu.value)) == (type(on_cpu.value), str(on_cpu.value))

@@ -7,7 +7,10 @@
 //! images), as tab-separated text, JSON lines or typed bytes ([`columns`]). A record
 //! that fails becomes an error row; stderr speaks Hadoop's reporter protocol
 //! ([`reporter`]). Memory holds at most `2 × jobs` records in flight, whatever the
-//! length of the stream.
+//! length of the stream. On a GPU the queue carries batches of up to
+//! [`Pipeline::GPU_BATCH_FRAMES`] consecutive records instead, two in flight, each
+//! decoded in parallel and run through one [`Pipeline::process_batch`] call; the
+//! `--record-timeout` budget then applies per batch.
 //!
 //! Exit status: 0 when every record was handled (failed records included), 2 for a
 //! bad command line or recipe, 1 when reading stdin or writing stdout fails, a typed
@@ -30,6 +33,7 @@ use anyhow::{anyhow, Context, Result};
 use clap::Parser;
 use medprep::recipe::ImageFormat;
 use medprep::{Limits, Pipeline, Recipe};
+use rayon::prelude::*;
 
 use self::columns::{Cell, Column};
 use self::records::{Key, Line, Payload, Record};
@@ -37,7 +41,7 @@ use self::reporter::Reporter;
 use self::side::{SideOutputs, SideRows};
 use crate::base64;
 use crate::device::DeviceArg;
-use crate::process::{process, Outcome, Source};
+use crate::process::{decode, process, process_decoded, Decoded, Outcome, Source};
 use crate::pseudonym::Pseudonymizer;
 use crate::queue;
 use crate::typedbytes::{self, Value};
@@ -129,7 +133,9 @@ pub struct Args {
     /// past it becomes a `timeout` error row and the stream goes on; its thread is
     /// left behind. More than --jobs such records end the task with exit status 1, so
     /// that Hadoop retries it elsewhere. The default stays below Hadoop's 600 s task
-    /// timeout.
+    /// timeout. On a GPU, records go through in batches of up to 64 and the limit
+    /// applies to a batch as a whole: each record of a batch past it becomes a
+    /// `timeout` row, and the batch counts once towards the --jobs limit.
     #[arg(long, default_value_t = 300.0, value_parser = parse_seconds)]
     record_timeout: f64,
     /// Print the output column names, one per line, and exit.
@@ -382,55 +388,119 @@ fn run_checked(args: Args) -> Result<(), Stop> {
     let budget = (args.record_timeout > 0.0).then(|| Duration::from_secs_f64(args.record_timeout));
     // An abandoned record keeps a thread of the pool busy, so a timeout swaps in a
     // fresh pool for the records after it; the old one ends with its last job.
+    let pipeline_on_cpu = pipeline.device().name() == "cpu";
     let work = Arc::new((pipeline, layout, Mutex::new(Arc::new(pool))));
-    let deadline = queue::Deadline {
-        budget,
-        max_abandoned: jobs,
-        describe: |item: &Result<Record>| item.as_ref().ok().map(Record::timeout_stub),
-        on_timeout: {
-            let work = Arc::clone(&work);
-            move |stub: Option<Record>, elapsed: Duration| {
-                let (pipeline, layout, pool) = &*work;
-                *pool.lock().unwrap_or_else(PoisonError::into_inner) = Arc::new(thread_pool(jobs)?);
-                let mut record = stub.ok_or_else(|| anyhow!("reading stdin took too long"))?;
-                if let Payload::Invalid { error, .. } = &mut record.payload {
-                    *error = format!(
-                        "processing took longer than the --record-timeout of {} s; \
-                         abandoned after {:.3} s",
-                        args.record_timeout,
-                        elapsed.as_secs_f64()
-                    );
-                }
-                Ok(handle(record, pipeline, layout))
-            }
-        },
+    let mut emit = |handled: Handled| -> Result<()> {
+        if let (Some(side), Some(rows)) = (&mut side, handled.side) {
+            side.write(rows).context("cannot write the side outputs")?;
+        }
+        write_out(&mut stdout, &handled.bytes)?;
+        reporter.record(handled.error_kind.as_deref(), handled.bytes_read);
+        Ok(())
     };
-    let outcome = queue::run_ordered_with_deadline(
-        items,
-        jobs,
-        2 * jobs,
-        {
-            let work = Arc::clone(&work);
-            move |item| {
-                let (pipeline, layout, pool) = &*work;
-                let pool = Arc::clone(&pool.lock().unwrap_or_else(PoisonError::into_inner));
-                match item {
-                    Ok(record) => Ok(pool.install(|| handle(record, pipeline, layout))),
-                    Err(error) => Err(error),
+    let outcome = if pipeline_on_cpu {
+        let deadline = queue::Deadline {
+            budget,
+            max_abandoned: jobs,
+            describe: |item: &Result<Record>| item.as_ref().ok().map(Record::timeout_stub),
+            on_timeout: {
+                let work = Arc::clone(&work);
+                move |stub: Option<Record>, elapsed: Duration| {
+                    let (pipeline, layout, pool) = &*work;
+                    *pool.lock().unwrap_or_else(PoisonError::into_inner) =
+                        Arc::new(thread_pool(jobs)?);
+                    let mut record = stub.ok_or_else(|| anyhow!("reading stdin took too long"))?;
+                    if let Payload::Invalid { error, .. } = &mut record.payload {
+                        *error = format!(
+                            "processing took longer than the --record-timeout of {} s; \
+                             abandoned after {:.3} s",
+                            args.record_timeout,
+                            elapsed.as_secs_f64()
+                        );
+                    }
+                    Ok(handle(record, pipeline, layout))
                 }
-            }
-        },
-        deadline,
-        |done: Result<Handled>| {
-            let handled = done?;
-            if let (Some(side), Some(rows)) = (&mut side, handled.side) {
-                side.write(rows).context("cannot write the side outputs")?;
-            }
-            write_out(&mut stdout, &handled.bytes)?;
-            reporter.record(handled.error_kind.as_deref(), handled.bytes_read);
-            Ok(())
-        },
-    );
+            },
+        };
+        queue::run_ordered_with_deadline(
+            items,
+            jobs,
+            2 * jobs,
+            {
+                let work = Arc::clone(&work);
+                move |item| {
+                    let (pipeline, layout, pool) = &*work;
+                    let pool = Arc::clone(&pool.lock().unwrap_or_else(PoisonError::into_inner));
+                    match item {
+                        Ok(record) => Ok(pool.install(|| handle(record, pipeline, layout))),
+                        Err(error) => Err(error),
+                    }
+                }
+            },
+            deadline,
+            |done: Result<Handled>| emit(done?),
+        )
+    } else {
+        // On a GPU the queue carries batches of consecutive records, two at a time, and
+        // the time budget applies to a batch as a whole. A stdin error ends its batch so
+        // that the records before it are not held back.
+        let batches = queue::batches(items, Pipeline::GPU_BATCH_FRAMES, Result::is_err);
+        let deadline = queue::Deadline {
+            budget,
+            max_abandoned: jobs,
+            describe: |batch: &Vec<Result<Record>>| {
+                batch
+                    .iter()
+                    .map(|item| item.as_ref().ok().map(Record::timeout_stub))
+                    .collect::<Vec<_>>()
+            },
+            on_timeout: {
+                let work = Arc::clone(&work);
+                move |stubs: Vec<Option<Record>>, elapsed: Duration| {
+                    let (pipeline, layout, pool) = &*work;
+                    match thread_pool(jobs) {
+                        Ok(fresh) => {
+                            *pool.lock().unwrap_or_else(PoisonError::into_inner) = Arc::new(fresh)
+                        }
+                        Err(error) => return vec![Err(error)],
+                    }
+                    let records = stubs.len();
+                    stubs
+                        .into_iter()
+                        .map(|stub| {
+                            let mut record =
+                                stub.ok_or_else(|| anyhow!("reading stdin took too long"))?;
+                            if let Payload::Invalid { error, .. } = &mut record.payload {
+                                *error = format!(
+                                    "processing its batch of {records} records on the GPU took \
+                                     longer than the --record-timeout of {} s; abandoned after \
+                                     {:.3} s",
+                                    args.record_timeout,
+                                    elapsed.as_secs_f64()
+                                );
+                            }
+                            Ok(handle(record, pipeline, layout))
+                        })
+                        .collect()
+                }
+            },
+        };
+        queue::run_ordered_with_deadline(
+            batches,
+            2,
+            2,
+            {
+                let work = Arc::clone(&work);
+                move |batch| {
+                    let (pipeline, layout, pool) = &*work;
+                    let pool = Arc::clone(&pool.lock().unwrap_or_else(PoisonError::into_inner));
+                    pool.install(|| handle_batch(batch, pipeline, layout))
+                }
+            },
+            deadline,
+            |done: Vec<Result<Handled>>| done.into_iter().try_for_each(|handled| emit(handled?)),
+        )
+    };
     reporter.finish();
     let outcome = outcome.and_then(|()| match side {
         Some(side) => side.finish().context("cannot finish the side outputs"),
@@ -525,8 +595,104 @@ struct Handled {
 
 /// Processes one record and renders its rows.
 fn handle(record: Record, pipeline: &Pipeline, layout: &Layout) -> Handled {
+    let (prepared, work) = prepare(record, layout);
+    let outcome = match work {
+        Work::Done(outcome) => outcome,
+        Work::Path { path, name } => process(
+            Source::Path(&path),
+            &name,
+            pipeline,
+            layout.images,
+            &layout.limits,
+        ),
+        Work::Bytes { bytes, name } => process(
+            Source::Bytes(bytes),
+            &name,
+            pipeline,
+            layout.images,
+            &layout.limits,
+        ),
+    };
+    prepared.render(outcome, layout)
+}
+
+/// Processes a batch of records: their images are decoded in
+/// parallel on the current pool and go through the pipeline in one
+/// [`Pipeline::process_batch`] call; each record's rows are those [`handle`] gives it. A
+/// failure to read a record from stdin stays in its place.
+fn handle_batch(
+    batch: Vec<Result<Record>>,
+    pipeline: &Pipeline,
+    layout: &Layout,
+) -> Vec<Result<Handled>> {
+    let decoded: Vec<Result<(Prepared, Result<Decoded, Outcome>)>> = batch
+        .into_par_iter()
+        .map(|item| {
+            item.map(|record| {
+                let (prepared, work) = prepare(record, layout);
+                let decoded = match work {
+                    Work::Done(outcome) => Err(outcome),
+                    Work::Path { path, name } => decode(Source::Path(&path), &name, &layout.limits),
+                    Work::Bytes { bytes, name } => {
+                        decode(Source::Bytes(bytes), &name, &layout.limits)
+                    }
+                };
+                (prepared, decoded)
+            })
+        })
+        .collect();
+    let mut prepared = Vec::with_capacity(decoded.len());
+    let mut inputs = Vec::with_capacity(decoded.len());
+    for item in decoded {
+        match item {
+            Ok((record, input)) => {
+                prepared.push(Ok(record));
+                inputs.push(input);
+            }
+            Err(error) => prepared.push(Err(error)),
+        }
+    }
+    let mut outcomes = process_decoded(inputs, pipeline, layout.images).into_iter();
+    let paired: Vec<_> = prepared
+        .into_iter()
+        .map(|item| item.map(|record| (record, outcomes.next())))
+        .collect();
+    paired
+        .into_par_iter()
+        .map(|item| {
+            let (record, outcome) = item?;
+            let outcome = outcome.unwrap_or_else(|| {
+                Outcome::failed("internal", "internal error: a batch lost a record")
+            });
+            Ok(record.render(outcome, layout))
+        })
+        .collect()
+}
+
+/// What a record asks for, before its image is processed.
+enum Work {
+    /// Nothing to process: the record's outcome is known (a bad record).
+    Done(Outcome),
+    /// The image at `path`, named `name`.
+    Path {
+        path: std::path::PathBuf,
+        name: String,
+    },
+    /// The image in `bytes`, named `name`.
+    Bytes { bytes: Vec<u8>, name: String },
+}
+
+/// A record's key and image path, which its rows carry whatever its outcome.
+struct Prepared {
+    key: Key,
+    fields: Vec<Vec<u8>>,
+    image_path: Option<String>,
+}
+
+/// Splits a record into what its rows carry and the work it asks for.
+fn prepare(record: Record, layout: &Layout) -> (Prepared, Work) {
     let mut key = record.key.fields();
-    let (image_path, outcome) = match (layout.key_columns, record.payload) {
+    let (image_path, work) = match (layout.key_columns, record.payload) {
         (Some(declared), payload) if declared != key.len() => {
             let path = match payload {
                 Payload::Path { name, .. } => Some(name),
@@ -538,21 +704,14 @@ fn handle(record: Record, pipeline: &Pipeline, layout: &Layout) -> Handled {
                 key.len()
             );
             key.resize(declared, Vec::new());
-            (path, Outcome::failed("bad_record", error))
+            (path, Work::Done(Outcome::failed("bad_record", error)))
         }
         (_, Payload::Path { path, name }) => {
             let path = match &layout.base {
                 Some(base) if path.is_relative() => base.join(path),
                 _ => path,
             };
-            let outcome = process(
-                Source::Path(&path),
-                &name,
-                pipeline,
-                layout.images,
-                &layout.limits,
-            );
-            (Some(name), outcome)
+            (Some(name.clone()), Work::Path { path, name })
         }
         (_, Payload::Bytes(bytes)) => {
             // The key names the image in the side tables (`medprep pack` keys are paths).
@@ -561,104 +720,116 @@ fn handle(record: Record, pipeline: &Pipeline, layout: &Layout) -> Handled {
                 .map(|k| String::from_utf8_lossy(k))
                 .collect::<Vec<_>>()
                 .join("\t");
-            (
-                None,
-                process(
-                    Source::Bytes(bytes),
-                    &name,
-                    pipeline,
-                    layout.images,
-                    &layout.limits,
-                ),
-            )
+            (None, Work::Bytes { bytes, name })
         }
-        (_, Payload::Invalid { name, kind, error }) => (name, Outcome::failed(kind, error)),
+        (_, Payload::Invalid { name, kind, error }) => {
+            (name, Work::Done(Outcome::failed(kind, error)))
+        }
     };
-    let outcome = match &layout.pseudonyms {
-        Some(pseudonyms) => pseudonyms.outcome(outcome),
-        None => outcome,
-    };
-    let key_cells: Vec<Cell<'_>> = key
-        .iter()
-        .map(|k| Cell::Text(k.as_slice().into()))
-        .collect();
-    let path_cell = image_path.as_deref().map_or(Cell::Null, Cell::text);
-    let mut rows: Vec<Vec<Cell<'_>>> = Vec::new();
-    let (error_kind, bytes_read) = match &outcome {
-        Outcome::Done {
-            scan,
-            frames,
-            bytes_read,
-            ..
-        } => {
-            let metadata = columns::metadata_cells(scan);
-            for frame in frames {
-                let mut row = key_cells.clone();
-                row.push(Cell::text("ok"));
-                row.push(path_cell.clone());
-                row.push(Cell::Int(frame.frame.into()));
-                row.extend(metadata.iter().cloned());
-                row.extend(frame.features.iter().map(|&v| Cell::Double(v)));
-                if layout.emit_image {
-                    row.push(frame.image.as_deref().map_or(Cell::Null, |b| {
-                        Cell::Text(base64::encode(b).into_bytes().into())
-                    }));
+    (
+        Prepared {
+            key: record.key,
+            fields: key,
+            image_path,
+        },
+        work,
+    )
+}
+
+impl Prepared {
+    /// The record's rows for `outcome`.
+    fn render(self, outcome: Outcome, layout: &Layout) -> Handled {
+        let Self {
+            key: record_key,
+            fields: key,
+            image_path,
+        } = self;
+        let outcome = match &layout.pseudonyms {
+            Some(pseudonyms) => pseudonyms.outcome(outcome),
+            None => outcome,
+        };
+        let key_cells: Vec<Cell<'_>> = key
+            .iter()
+            .map(|k| Cell::Text(k.as_slice().into()))
+            .collect();
+        let path_cell = image_path.as_deref().map_or(Cell::Null, Cell::text);
+        let mut rows: Vec<Vec<Cell<'_>>> = Vec::new();
+        let (error_kind, bytes_read) = match &outcome {
+            Outcome::Done {
+                scan,
+                frames,
+                bytes_read,
+                ..
+            } => {
+                let metadata = columns::metadata_cells(scan);
+                for frame in frames {
+                    let mut row = key_cells.clone();
+                    row.push(Cell::text("ok"));
+                    row.push(path_cell.clone());
+                    row.push(Cell::Int(frame.frame.into()));
+                    row.extend(metadata.iter().cloned());
+                    row.extend(frame.features.iter().map(|&v| Cell::Double(v)));
+                    if layout.emit_image {
+                        row.push(frame.image.as_deref().map_or(Cell::Null, |b| {
+                            Cell::Text(base64::encode(b).into_bytes().into())
+                        }));
+                    }
+                    row.push(Cell::Null);
+                    row.push(Cell::Null);
+                    rows.push(row);
                 }
+                (None, *bytes_read)
+            }
+            Outcome::Failed {
+                kind,
+                error,
+                bytes_read,
+            } => {
+                let mut row = key_cells.clone();
+                row.push(Cell::text("error"));
+                row.push(path_cell.clone());
                 row.push(Cell::Null);
-                row.push(Cell::Null);
+                row.extend(columns::null_metadata());
+                row.extend(std::iter::repeat_n(Cell::Null, layout.features));
+                if layout.emit_image {
+                    row.push(Cell::Null);
+                }
+                row.push(Cell::text(kind));
+                row.push(Cell::text(error));
                 rows.push(row);
+                (Some(kind.clone()), *bytes_read)
             }
-            (None, *bytes_read)
+        };
+        let keys = key_cells.len();
+        let mut bytes = Vec::new();
+        for row in &rows {
+            render(&mut bytes, &record_key, row, keys, layout);
         }
-        Outcome::Failed {
-            kind,
-            error,
+        drop(rows);
+        let side = match outcome {
+            Outcome::Done {
+                scan,
+                frames,
+                stem,
+                multi_frame,
+                ..
+            } if layout.side => Some(SideRows {
+                scan,
+                frames: frames
+                    .into_iter()
+                    .map(|f| (f.frame, f.features, f.image))
+                    .collect(),
+                stem,
+                multi_frame,
+            }),
+            _ => None,
+        };
+        Handled {
+            bytes,
+            side,
+            error_kind,
             bytes_read,
-        } => {
-            let mut row = key_cells.clone();
-            row.push(Cell::text("error"));
-            row.push(path_cell.clone());
-            row.push(Cell::Null);
-            row.extend(columns::null_metadata());
-            row.extend(std::iter::repeat_n(Cell::Null, layout.features));
-            if layout.emit_image {
-                row.push(Cell::Null);
-            }
-            row.push(Cell::text(kind));
-            row.push(Cell::text(error));
-            rows.push(row);
-            (Some(kind.clone()), *bytes_read)
         }
-    };
-    let keys = key_cells.len();
-    let mut bytes = Vec::new();
-    for row in &rows {
-        render(&mut bytes, &record.key, row, keys, layout);
-    }
-    drop(rows);
-    let side = match outcome {
-        Outcome::Done {
-            scan,
-            frames,
-            stem,
-            multi_frame,
-            ..
-        } if layout.side => Some(SideRows {
-            scan,
-            frames: frames
-                .into_iter()
-                .map(|f| (f.frame, f.features, f.image))
-                .collect(),
-            stem,
-            multi_frame,
-        }),
-        _ => None,
-    };
-    Handled {
-        bytes,
-        side,
-        error_kind,
-        bytes_read,
     }
 }
 

@@ -2,13 +2,18 @@
 //! mapper: the outcome is either the rows of the image (metadata and per-frame
 //! features, encoded preprocessed images) or an error kind and message. Never panics:
 //! a bug costs one input, not the batch.
+//!
+//! [`process`] does it all for one input; [`decode`] and [`process_decoded`] split it
+//! so that many decoded inputs go through the pipeline in one
+//! [`Pipeline::process_batch`] call, with the same outcomes.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
 use anyhow::Result;
 use medprep::recipe::ImageFormat;
-use medprep::{DicomFile, Frames, Limits, OutputImage, Pipeline};
+use medprep::{DicomFile, FrameResult, Frames, Image, Limits, OutputImage, Pipeline};
+use rayon::prelude::*;
 
 use crate::sinks::parquet::ScanRow;
 use crate::sinks::{npy, png};
@@ -72,6 +77,16 @@ pub struct FrameOut {
     pub image: Option<Vec<u8>>,
 }
 
+/// An input decoded and waiting for the pipeline: see [`decode`] and [`process_decoded`].
+#[derive(Debug)]
+pub struct Decoded {
+    /// The input's name (its `image_path`).
+    name: String,
+    image: Image,
+    /// Bytes of DICOM read.
+    bytes_read: u64,
+}
+
 /// Decodes one input named `name` (its `image_path`) and runs the pipeline on it,
 /// within `limits`. A path that is not a regular file (a folder, a FIFO) fails without
 /// being opened, so a FIFO cannot block the run.
@@ -82,83 +97,172 @@ pub fn process(
     images: ImageFormat,
     limits: &Limits,
 ) -> Outcome {
+    match decode(source, name, limits) {
+        Ok(decoded) => guarded(decoded.bytes_read, || {
+            let results = pipeline.process(name, &decoded.image);
+            outcome(&decoded, results, pipeline, images)
+        }),
+        Err(outcome) => outcome,
+    }
+}
+
+/// The first half of [`process`]: reads and decodes one input, or gives the outcome of
+/// its failure (the one `process` gives).
+pub fn decode(source: Source<'_>, name: &str, limits: &Limits) -> Result<Decoded, Outcome> {
     let mut bytes_read = 0;
-    let work = || -> Outcome {
+    let work = || -> Result<Decoded, Outcome> {
         let bytes = match source {
             Source::Path(path) => match medprep::read_file(path, limits) {
                 Ok(bytes) => bytes,
-                Err(e) => return Outcome::failed(e.kind().label(), e.kind().to_string()),
+                Err(e) => return Err(Outcome::failed(e.kind().label(), e.kind().to_string())),
             },
             Source::Bytes(bytes) => bytes,
         };
         bytes_read = bytes.len() as u64;
-        let failed = |kind: &str, error: String| Outcome::Failed {
-            kind: kind.to_owned(),
-            error,
-            bytes_read,
-        };
-        let image = match DicomFile::from_vec_with_limits(name, bytes, limits)
+        match DicomFile::from_vec_with_limits(name, bytes, limits)
             .and_then(|f| f.image(Frames::All, limits))
         {
-            Ok(image) => image,
-            Err(e) => return failed(e.kind().label(), e.kind().to_string()),
-        };
-        let results = match pipeline.process(name, &image) {
-            Ok(results) => results,
-            Err(e) => return failed(e.kind().label(), e.kind().to_string()),
-        };
-        let mut frames = Vec::with_capacity(results.len());
-        for result in results {
-            if result.features.len() != pipeline.feature_names().len() {
-                return failed(
-                    "internal",
-                    "the pipeline returned the wrong number of features".into(),
-                );
-            }
-            let image = match (&result.image, images) {
-                (Some(img), ImageFormat::Png) => png::to_bytes(img).map(Some),
-                (Some(img), ImageFormat::Npy) => npy_bytes(img).map(Some),
-                _ => Ok(None),
-            };
-            let image = match image {
-                Ok(image) => image,
-                Err(e) => return failed("output", format!("{e:#}")),
-            };
-            frames.push(FrameOut {
-                frame: result.frame,
-                features: result.features,
+            Ok(image) => Ok(Decoded {
+                name: name.to_owned(),
                 image,
-            });
-        }
-        let stem = image.meta.sop_instance_uid.clone().unwrap_or_else(|| {
-            Path::new(name)
-                .file_stem()
-                .map_or_else(|| "image".into(), |s| s.to_string_lossy().into_owned())
-        });
-        Outcome::Done {
-            scan: Box::new(ScanRow::new(
-                name.to_owned(),
-                &image.meta,
-                &pipeline.recipe().name,
-            )),
-            frames,
-            multi_frame: image.meta.frames > 1,
-            stem,
-            bytes_read,
+                bytes_read,
+            }),
+            Err(e) => Err(Outcome::Failed {
+                kind: e.kind().label().to_owned(),
+                error: e.kind().to_string(),
+                bytes_read,
+            }),
         }
     };
-    catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|panic| {
-        let message = panic
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into());
-        Outcome::Failed {
-            kind: "internal".into(),
-            error: format!("internal error: {message}"),
-            bytes_read,
+    match catch_unwind(AssertUnwindSafe(work)) {
+        Ok(decoded) => decoded,
+        Err(panic) => Err(internal(panic.as_ref(), bytes_read)),
+    }
+}
+
+/// The second half of [`process`] for many decoded inputs at once: their images go
+/// through one [`Pipeline::process_batch`] call (on a GPU, frames stay on the device
+/// from upload to statistics) and each outcome is the one `process` gives that input.
+/// Should the batch call panic, each image is run again through `Pipeline::process`,
+/// so that a bug costs one input, as in `process`. Runs its encoding on the current
+/// rayon pool.
+pub fn process_decoded(
+    inputs: Vec<Result<Decoded, Outcome>>,
+    pipeline: &Pipeline,
+    images: ImageFormat,
+) -> Vec<Outcome> {
+    let ready: Vec<(&str, &Image)> = inputs
+        .iter()
+        .filter_map(|input| input.as_ref().ok())
+        .map(|d| (d.name.as_str(), &d.image))
+        .collect();
+    let batch = catch_unwind(AssertUnwindSafe(|| pipeline.process_batch(&ready))).ok();
+    drop(ready);
+    let mut batch = batch.map(Vec::into_iter);
+    let paired: Vec<_> = inputs
+        .into_iter()
+        .map(|input| {
+            let result = match (&input, batch.as_mut()) {
+                (Ok(_), Some(results)) => results.next(),
+                _ => None,
+            };
+            (input, result)
+        })
+        .collect();
+    paired
+        .into_par_iter()
+        .map(|(input, result)| match input {
+            Ok(decoded) => guarded(decoded.bytes_read, || {
+                let results =
+                    result.unwrap_or_else(|| pipeline.process(&decoded.name, &decoded.image));
+                outcome(&decoded, results, pipeline, images)
+            }),
+            Err(outcome) => outcome,
+        })
+        .collect()
+}
+
+/// `work`, or an `internal` failure should it panic.
+fn guarded(bytes_read: u64, work: impl FnOnce() -> Outcome) -> Outcome {
+    catch_unwind(AssertUnwindSafe(work))
+        .unwrap_or_else(|panic| internal(panic.as_ref(), bytes_read))
+}
+
+/// The failure of an input whose processing panicked.
+fn internal(panic: &(dyn std::any::Any + Send), bytes_read: u64) -> Outcome {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    Outcome::Failed {
+        kind: "internal".into(),
+        error: format!("internal error: {message}"),
+        bytes_read,
+    }
+}
+
+/// The outcome of a decoded input given the pipeline's results for it.
+fn outcome(
+    decoded: &Decoded,
+    results: medprep::Result<Vec<FrameResult>>,
+    pipeline: &Pipeline,
+    images: ImageFormat,
+) -> Outcome {
+    let Decoded {
+        name,
+        image,
+        bytes_read,
+    } = decoded;
+    let bytes_read = *bytes_read;
+    let failed = |kind: &str, error: String| Outcome::Failed {
+        kind: kind.to_owned(),
+        error,
+        bytes_read,
+    };
+    let results = match results {
+        Ok(results) => results,
+        Err(e) => return failed(e.kind().label(), e.kind().to_string()),
+    };
+    let mut frames = Vec::with_capacity(results.len());
+    for result in results {
+        if result.features.len() != pipeline.feature_names().len() {
+            return failed(
+                "internal",
+                "the pipeline returned the wrong number of features".into(),
+            );
         }
-    })
+        let image = match (&result.image, images) {
+            (Some(img), ImageFormat::Png) => png::to_bytes(img).map(Some),
+            (Some(img), ImageFormat::Npy) => npy_bytes(img).map(Some),
+            _ => Ok(None),
+        };
+        let image = match image {
+            Ok(image) => image,
+            Err(e) => return failed("output", format!("{e:#}")),
+        };
+        frames.push(FrameOut {
+            frame: result.frame,
+            features: result.features,
+            image,
+        });
+    }
+    let stem = image.meta.sop_instance_uid.clone().unwrap_or_else(|| {
+        Path::new(name)
+            .file_stem()
+            .map_or_else(|| "image".into(), |s| s.to_string_lossy().into_owned())
+    });
+    Outcome::Done {
+        scan: Box::new(ScanRow::new(
+            name.clone(),
+            &image.meta,
+            &pipeline.recipe().name,
+        )),
+        frames,
+        multi_frame: image.meta.frames > 1,
+        stem,
+        bytes_read,
+    }
 }
 
 /// The `.npy` bytes of a preprocessed image.

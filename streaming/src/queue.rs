@@ -78,6 +78,46 @@ where
     })
 }
 
+/// Groups consecutive items into batches of at most `size` (the last may be smaller);
+/// an item for which `ends` holds closes its batch, so that a batch ends at it rather
+/// than waiting for items after it.
+pub fn batches<I, F>(items: I, size: usize, ends: F) -> Batches<I::IntoIter, F>
+where
+    I: IntoIterator,
+    F: Fn(&I::Item) -> bool,
+{
+    Batches {
+        items: items.into_iter(),
+        size: size.max(1),
+        ends,
+    }
+}
+
+/// The iterator of [`batches`].
+#[derive(Debug)]
+pub struct Batches<I, F> {
+    items: I,
+    size: usize,
+    ends: F,
+}
+
+impl<I: Iterator, F: Fn(&I::Item) -> bool> Iterator for Batches<I, F> {
+    type Item = Vec<I::Item>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut batch = Vec::new();
+        while batch.len() < self.size {
+            let Some(item) = self.items.next() else { break };
+            let last = (self.ends)(&item);
+            batch.push(item);
+            if last {
+                break;
+            }
+        }
+        (!batch.is_empty()).then_some(batch)
+    }
+}
+
 fn consume_in_order<R>(
     done: Receiver<(usize, R)>,
     credits: Sender<()>,
@@ -334,6 +374,18 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
+
+    #[test]
+    fn batches_keep_order_and_end_at_their_size_or_at_a_marked_item() {
+        let grouped: Vec<Vec<u32>> = batches(1..=10, 4, |_| false).collect();
+        assert_eq!(
+            grouped,
+            vec![vec![1, 2, 3, 4], vec![5, 6, 7, 8], vec![9, 10]]
+        );
+        let grouped: Vec<Vec<u32>> = batches(1..=7, 4, |&i| i == 2).collect();
+        assert_eq!(grouped, vec![vec![1, 2], vec![3, 4, 5, 6], vec![7]]);
+        assert_eq!(batches(0..0, 4, |_: &u32| false).count(), 0);
+    }
 
     #[test]
     fn results_come_in_input_order_whatever_the_timing() {

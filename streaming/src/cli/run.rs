@@ -2,7 +2,9 @@
 //!
 //! Inputs are discovered up front (paths only), then streamed through a bounded work
 //! queue ([`queue`]): `--jobs` workers decode and run the recipe, one writer appends
-//! rows in input order. Memory holds the in-flight images and one row group per table,
+//! rows in input order. On a GPU the queue carries batches of up to
+//! [`Pipeline::GPU_BATCH_FRAMES`] consecutive inputs instead: each is decoded in
+//! parallel and run through one [`Pipeline::process_batch`] call, two batches at a time. Memory holds the in-flight images and one row group per table,
 //! whatever the number of files; the bytes written do not depend on `--jobs`.
 //!
 //! Every output is written as `NAME.partial` and renamed when complete; `manifest.json`
@@ -20,13 +22,14 @@ use anyhow::{anyhow, bail, Context, Result};
 use indicatif::ProgressBar;
 use medprep::recipe::ImageFormat;
 use medprep::{Limits, Pipeline, Recipe};
+use rayon::prelude::*;
 
 use self::manifest::{Entry, Manifest, Stamp, Status};
 use super::discover::discover;
 use super::usage;
 use crate::device::DeviceArg;
 use crate::names::Namer;
-use crate::process::{process, FrameOut, Outcome, Source};
+use crate::process::{decode, process, process_decoded, FrameOut, Outcome, Source};
 use crate::pseudonym::Pseudonymizer;
 use crate::queue;
 use crate::sinks::errors::{ErrorRecord, ErrorsWriter};
@@ -261,32 +264,68 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .map_err(usage)?;
     let images = recipe.output.images;
     let processing = Instant::now();
-    queue::run_ordered(
-        todo.iter().copied(),
-        jobs,
-        2 * jobs,
-        |index| {
-            (
-                index,
-                pool.install(|| {
-                    let input = &inputs[index];
-                    let outcome = process(
-                        Source::Path(&input.path),
-                        &input.name,
-                        &pipeline,
-                        images,
-                        &limits,
-                    );
-                    match &pseudonyms {
-                        Some(p) => p.outcome(outcome),
-                        None => outcome,
-                    }
-                }),
-            )
-        },
-        |(index, outcome)| writer.write(index, outcome),
-    )
-    .map_err(usage)?;
+    let pseudonymize = |outcome: Outcome| match &pseudonyms {
+        Some(p) => p.outcome(outcome),
+        None => outcome,
+    };
+    let done = if pipeline.device().name() == "cpu" {
+        queue::run_ordered(
+            todo.iter().copied(),
+            jobs,
+            2 * jobs,
+            |index| {
+                (
+                    index,
+                    pool.install(|| {
+                        let input = &inputs[index];
+                        let outcome = process(
+                            Source::Path(&input.path),
+                            &input.name,
+                            &pipeline,
+                            images,
+                            &limits,
+                        );
+                        match &pseudonyms {
+                            Some(p) => p.outcome(outcome),
+                            None => outcome,
+                        }
+                    }),
+                )
+            },
+            |(index, outcome)| writer.write(index, outcome),
+        )
+    } else {
+        // On a GPU, consecutive inputs are decoded in parallel and their frames go
+        // through the pipeline together; two batches in flight let one decode while the
+        // other is on the device.
+        queue::run_ordered(
+            queue::batches(todo.iter().copied(), Pipeline::GPU_BATCH_FRAMES, |_| false),
+            2,
+            2,
+            |batch: Vec<usize>| {
+                let outcomes = pool.install(|| {
+                    let decoded = batch
+                        .par_iter()
+                        .map(|&index| {
+                            let input = &inputs[index];
+                            decode(Source::Path(&input.path), &input.name, &limits)
+                        })
+                        .collect();
+                    process_decoded(decoded, &pipeline, images)
+                });
+                batch
+                    .into_iter()
+                    .zip(outcomes.into_iter().map(pseudonymize))
+                    .collect::<Vec<_>>()
+            },
+            |outcomes: Vec<(usize, Outcome)>| {
+                outcomes
+                    .into_iter()
+                    .try_for_each(|(index, outcome)| writer.write(index, outcome))
+            },
+        )
+    };
+    done.map_err(usage)?;
     let processing = processing.elapsed();
     let counts = writer
         .finish(key_id, &scans_table, &features_table)

@@ -7,8 +7,9 @@
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::fs::File;
+use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use arrow_array::{Array, Float64Array, Int32Array, StringArray};
 use medprep::{Pipeline, Recipe};
@@ -179,6 +180,135 @@ fn the_benchmark_corpus_on_the_gpu_matches_the_cpu() {
         assert_eq!(rows, 12);
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The mapper's rows for `stdin` on `device`, as maps of column name to field; `None`
+/// when `--device gpu` finds no GPU (a skip notice, or a failure under
+/// `MEDPREP_REQUIRE_GPU=1`).
+fn mapper_rows(device: &str, stdin: &str, test: &str) -> Option<Vec<BTreeMap<String, String>>> {
+    let mapper = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_preprocess_image"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("preprocess_image starts");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("stdin written");
+        child.wait_with_output().expect("preprocess_image ends")
+    };
+    let schema = mapper(&["--schema"], "");
+    let columns: Vec<String> = String::from_utf8_lossy(&schema.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let done = mapper(&["--device", device, "--jobs", "2"], stdin);
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    if device == "gpu" && done.status.code() == Some(2) && stderr.contains(NO_GPU) {
+        let required =
+            std::env::var("MEDPREP_REQUIRE_GPU").is_ok_and(|v| !v.is_empty() && v != "0");
+        assert!(
+            !required,
+            "MEDPREP_REQUIRE_GPU is set but there is no usable GPU: {stderr}"
+        );
+        eprintln!("SKIPPED gpu test {test}: {stderr} (MEDPREP_REQUIRE_GPU=1 makes this a failure)");
+        return None;
+    }
+    assert_eq!(done.status.code(), Some(0), "{stderr}");
+    if device == "gpu" {
+        assert!(
+            stderr.contains("reporter:status:medprep device gpu ("),
+            "{stderr}"
+        );
+    }
+    let rows = String::from_utf8_lossy(&done.stdout)
+        .lines()
+        .map(|line| {
+            let fields: Vec<&str> = line.split('\t').collect();
+            assert_eq!(fields.len(), columns.len(), "{line}");
+            columns
+                .iter()
+                .cloned()
+                .zip(fields.into_iter().map(str::to_owned))
+                .collect()
+        })
+        .collect();
+    Some(rows)
+}
+
+/// The mapper on the GPU (records in batches through `Pipeline::process_batch`) gives
+/// the rows of the CPU: same order, same metadata and error rows, features within the
+/// feature tolerance; a missing file in the middle stays an error row in its place.
+#[test]
+fn the_mapper_on_the_gpu_gives_the_rows_of_the_cpu_in_order() {
+    let test = "the_mapper_on_the_gpu_gives_the_rows_of_the_cpu_in_order";
+    let missing = fixture("no_such_file.dcm");
+    let inputs = [
+        fixture("ct_slice.dcm"),
+        fixture("ct_rle.dcm"),
+        missing.clone(),
+        fixture("multiframe_ct.dcm"),
+        fixture("ct_12bit.dcm"),
+    ];
+    let stdin: String = inputs
+        .iter()
+        .map(|p| format!("{}\n", p.display()))
+        .collect();
+    let Some(gpu) = mapper_rows("gpu", &stdin, test) else {
+        return;
+    };
+    let cpu = mapper_rows("cpu", &stdin, test).expect("the CPU always runs");
+    let pipeline = Pipeline::new(Recipe::preset("ct-standard").expect("preset")).expect("pipeline");
+    let names = pipeline.feature_names();
+    assert_eq!(gpu.len(), cpu.len(), "the same number of rows");
+    let paths: Vec<&str> = cpu.iter().map(|r| r["image_path"].as_str()).collect();
+    let missing = missing.display().to_string();
+    let at = paths
+        .iter()
+        .position(|p| *p == missing)
+        .expect("an error row for the missing file");
+    assert_eq!(cpu[at]["status"], "error");
+    assert!(at >= 2 && at + 2 < paths.len(), "in the middle: {paths:?}");
+    let mut failures = Vec::new();
+    for (row, (got, want)) in gpu.iter().zip(&cpu).enumerate() {
+        for (column, value) in want {
+            if !names.contains(column) {
+                assert_eq!(&got[column], value, "row {row}, column {column}");
+            }
+        }
+        if want["status"] != "ok" {
+            continue;
+        }
+        let number = |r: &BTreeMap<String, String>, name: &str| -> f64 {
+            match r[name].as_str() {
+                "NaN" => f64::NAN,
+                text => text.parse().expect("a number"),
+            }
+        };
+        let by_name = |name: &str| number(want, name);
+        for name in names {
+            if ill_conditioned(name, by_name) {
+                continue;
+            }
+            let (g, w) = (number(got, name), number(want, name));
+            if !agree(g, w) {
+                failures.push(format!(
+                    "row {row} ({}) {name}: gpu {g} cpu {w}",
+                    want["image_path"]
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "features beyond {ABS} + {REL} |cpu|:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
