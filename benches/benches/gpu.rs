@@ -182,8 +182,13 @@ fn gpu_stages(c: &mut Criterion, inputs: &Inputs, ctx: &GpuContext) {
     let families = [Family::FirstOrder, Family::Histogram];
     group.bench_function("statistics/with-transfers", |b| {
         b.iter(|| {
-            gpu::stats::statistics(ctx, &[black_box(values)], &families, Discretisation::Bins(BINS))
-                .expect("GPU statistics")
+            gpu::stats::statistics(
+                ctx,
+                &[black_box(values)],
+                &families,
+                Discretisation::Bins(BINS),
+            )
+            .expect("GPU statistics")
         })
     });
     group.finish();
@@ -209,10 +214,15 @@ fn pipelines(c: &mut Criterion, inputs: &Inputs, ctx: Option<&Arc<GpuContext>>) 
     group.bench_function("gpu-per-frame/with-transfers", |b| {
         b.iter(|| {
             calls += 1;
-            gpu.process("synthetic", black_box(image)).expect("process on the GPU")
+            gpu.process("synthetic", black_box(image))
+                .expect("process on the GPU")
         })
     });
-    report_transfers("gpu-per-frame, per slice", ctx.transfers().since(&before), calls);
+    report_transfers(
+        "gpu-per-frame, per slice",
+        ctx.transfers().since(&before),
+        calls,
+    );
     let batch: Vec<(&str, &Image)> = vec![("synthetic", image); BATCH];
     // One iteration is a whole batch (about 45 s on lavapipe on two cores), so a fixed
     // ten iterations rather than criterion's growing series.
@@ -281,6 +291,9 @@ fn main() {
     pipelines(&mut c, &inputs, ctx.as_ref());
     c.final_summary();
     if let Some(ctx) = ctx.filter(|ctx| ctx.is_software()) {
-        println!("GPU benchmarks ran on {}\n{SOFTWARE_WARNING}", ctx.adapter_info());
+        println!(
+            "GPU benchmarks ran on {}\n{SOFTWARE_WARNING}",
+            ctx.adapter_info()
+        );
     }
 }

@@ -324,7 +324,7 @@ impl Walker<'_> {
             )));
         }
         if header.length != UNDEFINED {
-            if header.length % header.unit != 0 {
+            if !header.length.is_multiple_of(header.unit) {
                 // dicom-rs reads length / unit values and goes on from there, inside the
                 // value: the rest of the walk would no longer be the parse it guards
                 // (found by fuzzing, a 1.4 GB length read from the middle of a UL).
