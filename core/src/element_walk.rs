@@ -106,6 +106,7 @@ pub(crate) fn check_meta_lengths(part10: &[u8]) -> Result<(), String> {
         if header.length == UNDEFINED {
             return Ok(());
         }
+        whole_values(&header).map_err(WalkError::message)?;
         walker.at = walker.end_of(&header).map_err(WalkError::message)?;
         read = read.saturating_add((walker.at - start) as u32);
     }
@@ -324,17 +325,7 @@ impl Walker<'_> {
             )));
         }
         if header.length != UNDEFINED {
-            if !header.length.is_multiple_of(header.unit) {
-                // dicom-rs reads length / unit values and goes on from there, inside the
-                // value: the rest of the walk would no longer be the parse it guards
-                // (found by fuzzing, a 1.4 GB length read from the middle of a UL).
-                let (group, element) = header.tag;
-                return Err(WalkError::Bad(format!(
-                    "({group:04X},{element:04X}) has {} bytes, not a whole number of its \
-                     {}-byte values",
-                    header.length, header.unit
-                )));
-            }
+            whole_values(header)?;
             let end = self.end_of(header)?;
             if header.sequence {
                 let mut inner = Walker {
@@ -414,6 +405,22 @@ fn too_long(header: &Header, remaining: u64) -> String {
         "element ({group:04X},{element:04X}) declares {} bytes but only {remaining} remain",
         header.length
     )
+}
+
+/// Refuses a defined length that is not a whole number of the VR's values: dicom-rs
+/// reads length / unit values and goes on from there, inside the value, so the rest of
+/// the walk would no longer be the parse it guards (found by fuzzing: a 1.4 GB length
+/// read from the middle of a UL in a functional group, and from the middle of an FD in
+/// the meta group).
+fn whole_values(header: &Header) -> Result<(), WalkError> {
+    if header.length.is_multiple_of(header.unit) {
+        return Ok(());
+    }
+    let (group, element) = header.tag;
+    Err(WalkError::Bad(format!(
+        "({group:04X},{element:04X}) has {} bytes, not a whole number of its {}-byte values",
+        header.length, header.unit
+    )))
 }
 
 /// The VR the standard dictionary gives `tag`, when it gives exactly one.

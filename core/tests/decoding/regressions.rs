@@ -147,3 +147,27 @@ fn a_binary_value_of_a_length_its_values_do_not_divide_is_refused() {
         }
     }
 }
+
+#[test]
+fn a_meta_element_of_a_length_its_values_do_not_divide_is_refused() {
+    // The same misreading in the meta group: (0002,0012) written as FD with 44 bytes.
+    // dicom-rs read five 8-byte values and went on inside the value, and later read a
+    // tag (3239,3631) with a length of 1.2 GB out of a date, in an 860-byte file.
+    let path = regression("meta_fd_value_not_a_whole_number_of_values.dcm");
+    let (outcomes, largest) = largest_allocation(|| outcomes(&path));
+    assert!(
+        largest <= MAX_ALLOCATION,
+        "an allocation of {largest} bytes"
+    );
+    for outcome in outcomes {
+        let error = outcome.expect_err("the FD value is malformed");
+        match error.kind() {
+            ErrorKind::Malformed(message) => assert!(
+                message
+                    .contains("(0002,0012) has 44 bytes, not a whole number of its 8-byte values"),
+                "{message}"
+            ),
+            other => panic!("expected a malformed error, got {other:?}"),
+        }
+    }
+}
