@@ -124,8 +124,7 @@ impl DicomFile {
             let start = part10_start(&prefix).map_err(wrap)?;
             // Refuse meta lengths past the end before dicom-rs allocates them (see
             // `prescan`); a meta group longer than the prefix is refused with them.
-            element_walk::check_meta_lengths(&prefix[start..])
-                .map_err(|e| wrap(ErrorKind::Malformed(e)))?;
+            element_walk::meta_end(&prefix[start..]).map_err(|e| wrap(ErrorKind::Malformed(e)))?;
             if deflated(&prefix[start..]) {
                 file.read_to_end(&mut prefix).map_err(|e| wrap(e.into()))?;
                 let object = parse_deflated(&prefix[start..], &limits)
@@ -227,8 +226,7 @@ impl DicomFile {
 /// data that can be decoded in place. Deflated data sets, and meta groups dicom-rs will
 /// reject, are left to dicom-rs.
 fn prescan(part10: &[u8]) -> Result<Option<Range<usize>>, ErrorKind> {
-    element_walk::check_meta_lengths(part10).map_err(ErrorKind::Malformed)?;
-    let Some(start) = element_walk::dataset_start(part10) else {
+    let Some(start) = element_walk::meta_end(part10).map_err(ErrorKind::Malformed)? else {
         return Ok(None);
     };
     let Ok(meta) = FileMetaTable::from_reader(part10) else {
@@ -268,8 +266,7 @@ fn deflated(part10: &[u8]) -> bool {
 /// get the same checks as any other data set. `None` when the syntax is not deflated.
 fn parse_deflated(part10: &[u8], limits: &Limits) -> Result<Option<DefaultDicomObject>, ErrorKind> {
     // Reading the meta group to learn the syntax is already a dicom-rs parse.
-    element_walk::check_meta_lengths(part10).map_err(ErrorKind::Malformed)?;
-    let Some(start) = element_walk::dataset_start(part10) else {
+    let Some(start) = element_walk::meta_end(part10).map_err(ErrorKind::Malformed)? else {
         return Ok(None);
     };
     let Ok(meta) = FileMetaTable::from_reader(part10) else {
@@ -311,8 +308,9 @@ fn parse_deflated(part10: &[u8], limits: &Limits) -> Result<Option<DefaultDicomO
 /// long; `false` when more bytes are needed to see where it ends.
 fn header_checked(part10: &[u8], total: u64) -> Result<bool, ErrorKind> {
     let complete = part10.len() as u64 >= total;
-    let Some(start) = element_walk::dataset_start(part10) else {
-        return Ok(complete);
+    let Some(start) = element_walk::meta_end(part10).map_err(ErrorKind::Malformed)? else {
+        // More bytes may finish a torn header; a meta group dicom-rs rejects, it reports.
+        return Ok(complete || FileMetaTable::from_reader(part10).is_err());
     };
     let Ok(meta) = FileMetaTable::from_reader(part10) else {
         return Ok(true); // dicom-rs reports the broken meta group

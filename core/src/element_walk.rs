@@ -59,58 +59,51 @@ pub(crate) struct Encoding {
     pub big_endian: bool,
 }
 
-/// Where the data set starts in Part 10 bytes that begin at `DICM`: after the file meta
-/// group, found by walking its elements rather than trusting its group length.
-pub(crate) fn dataset_start(part10: &[u8]) -> Option<usize> {
-    let mut walker = Walker {
-        bytes: part10,
-        at: 4,
-        encoding: META,
-    };
-    loop {
-        let group = u16::from_le_bytes(part10.get(walker.at..walker.at + 2)?.try_into().ok()?);
-        if group != 0x0002 {
-            return Some(walker.at);
-        }
-        let header = walker.header()?;
-        walker.skip_value(&header, 0).ok()?;
-    }
-}
-
-/// Checks the file meta group of Part 10 bytes that begin at `DICM` the way dicom-rs
-/// reads it: elements of any group until (0002,0000)'s group length is used up. dicom-rs
-/// allocates and zeroes each value's declared length before reading it, so a length past
-/// the end of the bytes costs up to 4 GiB and seconds before the read fails (found by
-/// fuzzing); this refuses it first. Anything else dicom-rs rejects cheaply is left to it.
-pub(crate) fn check_meta_lengths(part10: &[u8]) -> Result<(), String> {
+/// Where dicom-rs starts reading the data set of Part 10 bytes that begin at `DICM`,
+/// checking the file meta group on the way. dicom-rs reads elements of any group until
+/// (0002,0000)'s group length is used up, each element whole, and allocates and zeroes
+/// each value's declared length before reading it, so a length past the end of the bytes
+/// costs up to 4 GiB and seconds before the read fails. Refused here first: such a
+/// length, a binary value that is not a whole number of values, and a group length that
+/// ends inside an element, after which dicom-rs would start the data set somewhere other
+/// than where the data set checks start (all found by fuzzing). `Ok(None)` when dicom-rs
+/// will reject the meta group itself (no group length first, an undefined length) or the
+/// bytes end inside an element header; dicom-rs then reports the error.
+pub(crate) fn meta_end(part10: &[u8]) -> Result<Option<usize>, String> {
     let mut walker = Walker {
         bytes: part10,
         at: 4,
         encoding: META,
     };
     let Some(header) = walker.header() else {
-        return Ok(());
+        return Ok(None);
     };
     if header.tag != (0x0002, 0x0000) || header.length != 4 {
-        return Ok(());
+        return Ok(None);
     }
     let Some(group_length) = walker.u32() else {
-        return Ok(());
+        return Ok(None);
     };
-    let mut read: u32 = 0;
-    while read < group_length {
-        let start = walker.at;
+    let group_start = walker.at;
+    let group_end = group_start as u64 + u64::from(group_length);
+    while (walker.at as u64) < group_end {
         let Some(header) = walker.header() else {
-            return Ok(());
+            return Ok(None);
         };
         if header.length == UNDEFINED {
-            return Ok(());
+            return Ok(None);
         }
         whole_values(&header).map_err(WalkError::message)?;
         walker.at = walker.end_of(&header).map_err(WalkError::message)?;
-        read = read.saturating_add((walker.at - start) as u32);
+        if walker.at as u64 > group_end {
+            let (group, element) = header.tag;
+            return Err(format!(
+                "the file meta group length (0002,0000) of {group_length} bytes ends inside \
+                 element ({group:04X},{element:04X})"
+            ));
+        }
     }
-    Ok(())
+    Ok(Some(walker.at))
 }
 
 /// The file meta group's encoding, whatever the transfer syntax.

@@ -58,42 +58,46 @@ fn every_regression_input_gives_an_error_or_an_image_without_panicking() {
     assert!(count >= 1, "the reproducers are present");
 }
 
-#[test]
-fn a_meta_element_with_an_undefined_vr_and_a_huge_length_is_refused_before_allocation() {
-    // (0002,0010) with VR "@@" and, read as dicom-rs reads an unknown VR (UN: 32-bit
-    // length), a length of 0x40404040 in a 512-byte file. dicom-rs allocated and zeroed
-    // that gigabyte before failing; the walk must refuse it first, naming the element.
-    let path = regression("meta_undefined_vr_huge_length.dcm");
-    for outcome in outcomes(&path) {
-        let error = outcome.expect_err("the file is truncated");
+/// Reads the reproducer `name` through every entry point: each must refuse it as
+/// malformed with a message containing `expected`, and no allocation may exceed
+/// [`MAX_ALLOCATION`] on the way.
+fn assert_refused_everywhere(name: &str, expected: &str) {
+    let path = regression(name);
+    let (outcomes, largest) = largest_allocation(|| outcomes(&path));
+    assert!(
+        largest <= MAX_ALLOCATION,
+        "{name}: an allocation of {largest} bytes"
+    );
+    for outcome in outcomes {
+        let error = outcome.expect_err(name);
         match error.kind() {
-            ErrorKind::Malformed(message) => assert!(
-                message.contains("(0002,0010) declares 1077952576 bytes"),
-                "{message}"
-            ),
-            other => panic!("expected a malformed error, got {other:?}"),
+            ErrorKind::Malformed(message) => assert!(message.contains(expected), "{message}"),
+            other => panic!("{name}: expected a malformed error, got {other:?}"),
         }
     }
 }
 
 #[test]
+fn a_meta_element_with_an_undefined_vr_and_a_huge_length_is_refused_before_allocation() {
+    // (0002,0010) with VR "@@" and, read as dicom-rs reads an unknown VR (UN: 32-bit
+    // length), a length of 0x40404040 in a 512-byte file. dicom-rs allocated and zeroed
+    // that gigabyte before failing; the walk must refuse it first, naming the element.
+    assert_refused_everywhere(
+        "meta_undefined_vr_huge_length.dcm",
+        "(0002,0010) declares 1077952576 bytes",
+    );
+}
+
+#[test]
 fn a_huge_element_inside_the_meta_group_length_is_refused_before_allocation() {
     // (0002,0000) says the group runs on for 16 MiB. Within it come an element of group
-    // 0000 (which dicom-rs reads as part of the meta group, and where the walk that finds
-    // the data set stops), then (0002,0002) with the undefined VR "0U" and a 32-bit length
-    // of 841888000 bytes, which dicom-rs zeroed before its read failed (a 10 s timeout
-    // under the fuzzer).
-    let path = regression("meta_group_length_covers_huge_element.dcm");
-    for outcome in outcomes(&path) {
-        let error = outcome.expect_err("the file is truncated");
-        match error.kind() {
-            ErrorKind::Malformed(message) => assert!(
-                message.contains("(0002,0002) declares 841888000 bytes"),
-                "{message}"
-            ),
-            other => panic!("expected a malformed error, got {other:?}"),
-        }
-    }
+    // 0000 (which dicom-rs reads as part of the meta group), then (0002,0002) with the
+    // undefined VR "0U" and a 32-bit length of 841888000 bytes, which dicom-rs zeroed
+    // before its read failed (a 10 s timeout under the fuzzer).
+    assert_refused_everywhere(
+        "meta_group_length_covers_huge_element.dcm",
+        "(0002,0002) declares 841888000 bytes",
+    );
 }
 
 #[test]
@@ -103,22 +107,10 @@ fn the_meta_check_comes_before_the_deflate_probe() {
     // the meta group with dicom-rs before the meta lengths were checked, on the paths
     // that parse from bytes, and dicom-rs allocated the 4 GiB before its read failed
     // (found by the fuzzer).
-    let path = regression("meta_check_skipped_by_the_deflate_probe.dcm");
-    let (outcomes, largest) = largest_allocation(|| outcomes(&path));
-    assert!(
-        largest <= MAX_ALLOCATION,
-        "an allocation of {largest} bytes for a {} byte file",
-        std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)
+    assert_refused_everywhere(
+        "meta_check_skipped_by_the_deflate_probe.dcm",
+        "(0002,0002) declares",
     );
-    for outcome in outcomes {
-        let error = outcome.expect_err("the file is truncated");
-        match error.kind() {
-            ErrorKind::Malformed(message) => {
-                assert!(message.contains("(0002,0002) declares"), "{message}")
-            }
-            other => panic!("expected a malformed error, got {other:?}"),
-        }
-    }
 }
 
 #[test]
@@ -129,23 +121,10 @@ fn a_binary_value_of_a_length_its_values_do_not_divide_is_refused() {
     // allocated it before its read failed (1.4 GB resident, found by the fuzzer as a
     // timeout). The walk that checks lengths stepped over the whole 6 bytes, so it never
     // saw what dicom-rs saw.
-    let path = regression("ul_value_not_a_whole_number_of_values.dcm");
-    let (outcomes, largest) = largest_allocation(|| outcomes(&path));
-    assert!(
-        largest <= MAX_ALLOCATION,
-        "an allocation of {largest} bytes"
+    assert_refused_everywhere(
+        "ul_value_not_a_whole_number_of_values.dcm",
+        "(0018,1100) has 6 bytes, not a whole number of its 4-byte values",
     );
-    for outcome in outcomes {
-        let error = outcome.expect_err("the UL value is malformed");
-        match error.kind() {
-            ErrorKind::Malformed(message) => assert!(
-                message
-                    .contains("(0018,1100) has 6 bytes, not a whole number of its 4-byte values"),
-                "{message}"
-            ),
-            other => panic!("expected a malformed error, got {other:?}"),
-        }
-    }
 }
 
 #[test]
@@ -153,21 +132,22 @@ fn a_meta_element_of_a_length_its_values_do_not_divide_is_refused() {
     // The same misreading in the meta group: (0002,0012) written as FD with 44 bytes.
     // dicom-rs read five 8-byte values and went on inside the value, and later read a
     // tag (3239,3631) with a length of 1.2 GB out of a date, in an 860-byte file.
-    let path = regression("meta_fd_value_not_a_whole_number_of_values.dcm");
-    let (outcomes, largest) = largest_allocation(|| outcomes(&path));
-    assert!(
-        largest <= MAX_ALLOCATION,
-        "an allocation of {largest} bytes"
+    assert_refused_everywhere(
+        "meta_fd_value_not_a_whole_number_of_values.dcm",
+        "(0002,0012) has 44 bytes, not a whole number of its 8-byte values",
     );
-    for outcome in outcomes {
-        let error = outcome.expect_err("the FD value is malformed");
-        match error.kind() {
-            ErrorKind::Malformed(message) => assert!(
-                message
-                    .contains("(0002,0012) has 44 bytes, not a whole number of its 8-byte values"),
-                "{message}"
-            ),
-            other => panic!("expected a malformed error, got {other:?}"),
-        }
-    }
+}
+
+#[test]
+fn a_group_length_that_ends_inside_an_element_is_refused() {
+    // An implicit VR file whose meta group, after (0002,0010), holds zero-filled elements
+    // of group 0000 with the undefined VR "\0\0"; the last one runs past the end that
+    // (0002,0000) gives. dicom-rs reads that element whole and starts the data set after
+    // it, the length checks started where the group length ends, and dicom-rs then read
+    // a (0000,0000) with a length of 2,801,795,072 and allocated it (found by the fuzzer
+    // in a 516-byte file).
+    assert_refused_everywhere(
+        "meta_group_length_ends_inside_an_element.dcm",
+        "the file meta group length (0002,0000) of 202 bytes ends inside element (0000,0000)",
+    );
 }
