@@ -10,7 +10,7 @@ with the same number of workers J (--jobs, default "1,2"):
            writing both Parquet files.
   scipy    pydicom + numpy + scipy.ndimage, the pipeline of DESIGN §3 exactly (the
            stages of core/tests/reference/ct_standard.py, the parity reference of the
-           test suite), J worker processes (multiprocessing, fork), one thread each.
+           test suite), J worker processes (multiprocessing, spawn), one thread each.
   opencv   pydicom + OpenCV, the fast idiom people write: cv2.resize (INTER_LINEAR,
            pixel edges aligned rather than the ITK grid), GaussianBlur, a 3x3 Laplacian
            of the blurred image, Sobel; the same statistics. Faster than scipy but not
@@ -27,8 +27,19 @@ Allocator: every side runs with glibc told to keep freed buffers
 itself with them): without it, numpy returns each multi-MiB array to the kernel and
 faults it in again, which costs the Python sides far more than the arithmetic.
 
-Timing: one untimed warm-up over the first 10 files, then --passes timed passes over
-all files; images/s = files / median pass time.
+Timing: one untimed warm-up per side (medprep: a whole run; Python: the first 10 files
+per worker), then --passes timed passes over all files, the sides taking turns pass by
+pass (the first side rotates) so that a drift in the machine's speed touches all alike;
+images/s = files / median pass time.
+
+  medprep gpu  the same run with --device gpu, when medprep finds a hardware adapter
+               (--no-gpu skips it). A software adapter (lavapipe) is a CPU emulating a
+               GPU: it is skipped unless --software-gpu asks for it, and then named as
+               such, since its numbers say nothing about GPU speed.
+
+Peak memory: medprep's is the peak resident size (VmHWM) each run reports with
+MEDPREP_REPORT_PEAK_MEMORY=1, the largest over the passes; a Python side's is the peak resident size
+(VmHWM) of its J worker processes, summed, since each holds its own copy of everything.
 
 Agreement: medprep's features.parquet against the scipy side's features, per feature,
 max |difference| and whether every value is within 1e-4 + 1e-3 |scipy|; ratios that are
@@ -45,6 +56,7 @@ import datetime as _dt
 import importlib.util
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -157,38 +169,130 @@ def init_worker() -> None:
         cv2.setNumThreads(1)
 
 
-def time_python(side: str, files: list[str], jobs: int, passes: int):
-    import multiprocessing as mp
-    fn = SIDES[side]
-    with mp.get_context("fork").Pool(jobs, initializer=init_worker) as pool:
-        chunk = max(1, len(files) // (8 * jobs))
-        pool.map(fn, files[:WARMUP] * jobs, chunksize=1)
-        times, results = [], None
-        for _ in range(passes):
-            start = time.perf_counter()
-            results = pool.map(fn, files, chunksize=chunk)
-            times.append(time.perf_counter() - start)
-    return len(files) / statistics.median(times), dict(results)
+class PythonSide:
+    """One Python side: a pool of `jobs` worker processes kept for all its passes."""
+
+    def __init__(self, side: str, jobs: int):
+        import multiprocessing as mp
+        self.name, self.fn = side, SIDES[side]
+        # spawn, not fork: a forked worker's resident size would count the pages it
+        # shares with this process (pyarrow and all), inflating its peak memory.
+        self.pool = mp.get_context("spawn").Pool(jobs, initializer=init_worker)
+        self.jobs = jobs
+
+    def warm_up(self, files: list[str]) -> None:
+        self.pool.map(self.fn, files[:WARMUP] * self.jobs, chunksize=1)
+
+    def one_pass(self, files: list[str]) -> tuple[float, dict[str, list[float]]]:
+        chunk = max(1, len(files) // (8 * self.jobs))
+        start = time.perf_counter()
+        results = self.pool.map(self.fn, files, chunksize=chunk)
+        return time.perf_counter() - start, dict(results)
+
+    def peak_rss_kib(self) -> int:
+        """The workers' peak resident memory (VmHWM), summed: each is its own process."""
+        return sum(vm_hwm_kib(worker.pid) for worker in self.pool._pool)
+
+    def close(self) -> None:
+        self.pool.terminate()
+        self.pool.join()
 
 
-def time_medprep(exe: Path, corpus_dir: Path, jobs: int, passes: int, keep: Path):
-    def run(out: Path) -> float:
+def vm_hwm_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+class MedprepSide:
+    """`medprep run` on one device; every pass is a fresh process into a fresh folder."""
+
+    def __init__(self, exe: Path, corpus_dir: Path, device: str, jobs: int, scratch: Path):
+        self.exe, self.corpus_dir, self.device, self.jobs = exe, corpus_dir, device, jobs
+        self.name = f"medprep {device}"
+        self.scratch = scratch
+        self.peak_kib = 0
+        self.last_out: Path | None = None
+        self.runs = 0
+
+    def run(self, out: Path) -> tuple[float, str]:
         if out.exists():
             shutil.rmtree(out)
         start = time.perf_counter()
-        subprocess.run([str(exe), "run", str(corpus_dir), "--out", str(out), "--recipe", "ct-standard",
-                        "--device", "cpu", "--jobs", str(jobs), "--quiet"], check=True,
-                       stdout=subprocess.DEVNULL)
-        return time.perf_counter() - start
+        # The process reports its own VmHWM: a child's ru_maxrss from wait4 would include
+        # this Python process's resident size, which the forked child held before exec.
+        run = subprocess.run([str(self.exe), "run", str(self.corpus_dir), "--out", str(out),
+                              "--recipe", "ct-standard", "--device", self.device,
+                              "--jobs", str(self.jobs), "--quiet"],
+                             env=dict(os.environ, MEDPREP_REPORT_PEAK_MEMORY="1"),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        seconds = time.perf_counter() - start
+        if run.returncode != 0:
+            raise MedprepFailed(run.returncode, run.stderr)
+        match = re.search(r"peak memory \(VmHWM\) (\d+) kB", run.stderr)
+        if not match:
+            sys.exit(f"no peak memory line in:\n{run.stderr}")
+        self.peak_kib = max(self.peak_kib, int(match.group(1)))
+        self.last_out = out
+        return seconds, run.stderr
 
-    with tempfile.TemporaryDirectory() as tmp:
-        run(Path(tmp) / "warm")
-        times = [run(Path(tmp) / f"pass{i}") for i in range(passes)]
-        if keep.exists():
-            shutil.rmtree(keep)
-        shutil.copytree(Path(tmp) / "pass0", keep)
-    n = len(list(corpus_dir.rglob("*.dcm")))
-    return n / statistics.median(times)
+    def warm_up(self, files: list[str]) -> str:
+        return self.run(self.scratch / f"{self.device}-warm")[1]
+
+    def one_pass(self, files: list[str]) -> tuple[float, None]:
+        self.runs += 1
+        out = self.scratch / f"{self.device}-jobs{self.jobs}-pass{self.runs}"
+        if self.last_out is not None and self.last_out.exists():
+            shutil.rmtree(self.last_out)
+        return self.run(out)[0], None
+
+    def peak_rss_kib(self) -> int:
+        return self.peak_kib
+
+    def close(self) -> None:
+        pass
+
+
+class MedprepFailed(Exception):
+    def __init__(self, code: int, stderr: str):
+        super().__init__(f"medprep run exited with {code}:\n{stderr}")
+        self.code, self.stderr = code, stderr
+
+
+NO_GPU = "needs a GPU and none is usable"
+# wgpu's device type in medprep's status line for an adapter that runs on the CPU.
+SOFTWARE_ADAPTER = "Cpu,"
+
+
+def gpu_side(exe: Path, corpus_dir: Path, jobs: int, scratch: Path, files: list[str], software: bool):
+    """The GPU side and the adapter's description, or (None, why) without a GPU to time."""
+    side = MedprepSide(exe, corpus_dir, "gpu", jobs, scratch)
+    try:
+        stderr = side.warm_up(files)
+    except MedprepFailed as failed:
+        if failed.code == 2 and NO_GPU in failed.stderr:
+            return None, "no usable GPU"
+        raise
+    adapter = next((line.split("device gpu", 1)[1].strip() for line in stderr.splitlines()
+                    if "medprep: device gpu" in line), "unknown adapter")
+    if SOFTWARE_ADAPTER in adapter and not software:
+        return None, f"{adapter}, a software adapter: skipped (--software-gpu times it)"
+    return side, adapter
+
+
+def timed_passes(sides: list, files: list[str], passes: int):
+    """Alternates the sides pass by pass (the first side rotates), so that a drift in the
+    machine's speed touches every side alike; returns each side's median pass time."""
+    times: dict[str, list[float]] = {side.name: [] for side in sides}
+    results: dict[str, dict] = {}
+    for p in range(passes):
+        for side in sides[p % len(sides):] + sides[:p % len(sides)]:
+            seconds, result = side.one_pass(files)
+            times[side.name].append(seconds)
+            if result is not None:
+                results[side.name] = result
+    return {name: statistics.median(t) for name, t in times.items()}, results
 
 
 # --------------------------------------------------------------------------- agreement
@@ -235,6 +339,9 @@ def main() -> int:
     parser.add_argument("--jobs", default="1,2", help="comma-separated worker counts")
     parser.add_argument("--passes", type=int, default=3)
     parser.add_argument("--no-build", action="store_true")
+    parser.add_argument("--no-gpu", action="store_true", help="skip the medprep --device gpu side")
+    parser.add_argument("--software-gpu", action="store_true",
+                        help="time the GPU side on a software adapter too (lavapipe: not GPU speed)")
     parser.add_argument("--write", type=Path, default=None, metavar="RESULTS_MD")
     args = parser.parse_args()
 
@@ -245,44 +352,74 @@ def main() -> int:
     exe = (Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target")) / "release" / "medprep"
            if args.no_build else build_medprep())
     jobs_list = [int(j) for j in args.jobs.split(",")]
-    sides = ["scipy"] + (["opencv"] if importlib.util.find_spec("cv2") else [])
-    if "opencv" not in sides:
+    if not importlib.util.find_spec("cv2"):
         log("cv2 not installed: the opencv side is skipped (pip install -r benches/compare/requirements.txt)")
     init_worker()
     check_fast_statistics(files[0])
     names = [f"{m}_{s}" for m in REF.MAPS for s in REF.STATS]
 
+    peers = ["scipy"] + (["opencv"] if importlib.util.find_spec("cv2") else [])
     rates: dict[tuple[str, int], float] = {}
-    reference = None
-    with tempfile.TemporaryDirectory() as keep_root:
-        medprep_out = Path(keep_root) / "medprep"
+    peaks: dict[tuple[str, int], int] = {}
+    agreements: dict[str, tuple] = {}
+    adapter = "not tried (--no-gpu)"
+    with tempfile.TemporaryDirectory() as scratch_root:
+        scratch = Path(scratch_root)
         for jobs in jobs_list:
-            rates[("medprep", jobs)] = time_medprep(exe, corpus_dir, jobs, args.passes, medprep_out)
-            log(f"medprep  jobs={jobs}: {rates[('medprep', jobs)]:.1f} images/s")
-            for side in sides:
-                rate, results = time_python(side, files, jobs, args.passes)
-                rates[(side, jobs)] = rate
-                if side == "scipy":
-                    reference = results
-                log(f"{side:<8} jobs={jobs}: {rate:.1f} images/s")
-        worst, failing, exempt, rows = agreement(medprep_out / "features.parquet", reference, names)
+            sides: list = [MedprepSide(exe, corpus_dir, "cpu", jobs, scratch)]
+            if not args.no_gpu:
+                gpu, adapter = gpu_side(exe, corpus_dir, jobs, scratch, files, args.software_gpu)
+                sides += [gpu] if gpu else []
+            sides += [PythonSide(peer, jobs) for peer in peers]
+            try:
+                for side in sides:
+                    side.warm_up(files)
+                medians, results = timed_passes(sides, files, args.passes)
+                for side in sides:
+                    rates[(side.name, jobs)] = len(files) / medians[side.name]
+                    peaks[(side.name, jobs)] = side.peak_rss_kib()
+                    log(f"{side.name:<12} jobs={jobs}: {rates[(side.name, jobs)]:.1f} images/s, "
+                        f"peak RSS {peaks[(side.name, jobs)] / 1024:.0f} MiB")
+                for side in sides:
+                    if isinstance(side, MedprepSide):
+                        agreements[side.name] = agreement(side.last_out / "features.parquet",
+                                                          results["scipy"], names)
+            finally:
+                for side in sides:
+                    side.close()
 
-    header = "| workers | " + " | ".join(f"{s} images/s" for s in ["medprep"] + sides) + \
-             " | " + " | ".join(f"medprep / {s}" for s in sides) + " |"
-    lines = [header, "| ---: |" + " ---: |" * (1 + 2 * len(sides))]
+    names_in_order = [n for n in ("medprep cpu", "medprep gpu") if (n, jobs_list[0]) in rates] + peers
+    speed = ["| workers | " + " | ".join(f"{n} images/s" for n in names_in_order) + " | "
+             + " | ".join(f"medprep cpu / {p}" for p in peers) + " |",
+             "| ---: |" + " ---: |" * (len(names_in_order) + len(peers))]
+    memory = ["| workers | " + " | ".join(f"{n} peak RSS, MiB" for n in names_in_order) + " |",
+              "| ---: |" + " ---: |" * len(names_in_order)]
     for jobs in jobs_list:
-        m = rates[("medprep", jobs)]
-        cells = [f"{m:.1f}"] + [f"{rates[(s, jobs)]:.1f}" for s in sides] + \
-                [f"{m / rates[(s, jobs)]:.1f}x" for s in sides]
-        lines.append(f"| {jobs} | " + " | ".join(cells) + " |")
-    table = "\n".join(lines)
-    biggest = sorted(((v, k) for k, v in worst.items() if k not in exempt), reverse=True)[:3]
-    agree_text = (f"all {len(names) - len(exempt)} compared features within 1e-4 + 1e-3 |scipy| on all {rows} slices"
-                  if not failing else f"OUTSIDE tolerance: {', '.join(failing)}")
+        m = rates[("medprep cpu", jobs)]
+        speed.append(f"| {jobs} | " + " | ".join(f"{rates[(n, jobs)]:.1f}" for n in names_in_order) + " | "
+                     + " | ".join(f"{m / rates[(p, jobs)]:.1f}x" for p in peers) + " |")
+        memory.append(f"| {jobs} | " + " | ".join(f"{peaks[(n, jobs)] / 1024:.1f}" for n in names_in_order) + " |")
+    table = "\n".join(speed) + "\n\nPeak resident memory (medprep: the process; Python: its J workers, summed):\n\n" \
+        + "\n".join(memory)
+    agree_lines = []
+    failing_any = False
+    for name, (worst, failing, exempt, rows) in agreements.items():
+        failing_any |= bool(failing)
+        biggest = sorted(((v, k) for k, v in worst.items() if k not in exempt), reverse=True)[:3]
+        verdict = (f"all {len(names) - len(exempt)} compared features within 1e-4 + 1e-3 |scipy| on all {rows} slices"
+                   if not failing else f"OUTSIDE tolerance: {', '.join(failing)}")
+        agree_lines.append(
+            f"- {name} against scipy: {verdict}. Largest absolute differences: "
+            + ", ".join(f"`{k}` {v:.2g}" for v, k in biggest)
+            + (f". Not compared, ill-conditioned ratios of zero-mean maps: {', '.join(f'`{e}`' for e in exempt)}."
+               if exempt else "."))
+    agree_text = "\n".join(agree_lines)
+    gpu_text = (f"GPU side: {adapter}." + (" This is a software adapter (a CPU emulating a GPU): its numbers "
+                                          "say nothing about GPU speed." if args.software_gpu and SOFTWARE_ADAPTER in adapter else ""))
     print(table)
-    print(f"\nagreement with scipy: {agree_text}; largest |difference|: "
-          + ", ".join(f"{k} {v:.2g}" for v, k in biggest)
-          + (f"; not compared (ill-conditioned): {', '.join(exempt)}" if exempt else ""))
+    print()
+    print(agree_text)
+    print(gpu_text)
 
     if args.write:
         versions = {d: version_of(d) for d in ("numpy", "scipy", "pydicom", "opencv-python-headless")}
@@ -290,7 +427,8 @@ def main() -> int:
 
 {len(files)} CT slices of 512x512, 0.7 mm pixels ({display_path(corpus_dir)}, made by
 `scripts/gen_corpus.py --n {args.n} --size 512`), from files on disk to the 160
-ct-standard features, median of {args.passes} passes after a warm-up. medprep is the
+ct-standard features, median of {args.passes} passes after a warm-up, the sides taking
+turns pass by pass. medprep is the
 whole `medprep run ... --jobs J` process (discovery, decode, pipeline, Parquet writing);
 the Python sides are J worker processes of one thread each
 (`benches/compare/pipeline_vs_peers.py` describes them). All sides run with glibc's
@@ -299,8 +437,11 @@ MALLOC_TRIM_THRESHOLD_=1073741824`), which the Python sides need to be fast.
 
 {table}
 
-Agreement of medprep with the scipy side: {agree_text}. Largest absolute differences:
-{", ".join(f"`{k}` {v:.2g}" for v, k in biggest)}.{f" Not compared, ill-conditioned ratios of zero-mean maps: {', '.join(f'`{e}`' for e in exempt)}." if exempt else ""}
+Agreement of each medprep side's features.parquet with the scipy side's features:
+
+{agree_text}
+
+{gpu_text}
 
 Measured {_dt.datetime.now(_dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} on:
 - CPU: {cpu_model()}, {os.cpu_count()} logical cores
@@ -312,7 +453,7 @@ Rerun: `PY=$(scripts/python-env.sh | tail -1); "$PY" benches/compare/pipeline_vs
 """
         write_section(args.write if args.write.is_absolute() else Path.cwd() / args.write,
                       "ct-standard pipeline", section)
-    return 0 if not failing else 1
+    return 0 if not failing_any else 1
 
 
 if __name__ == "__main__":

@@ -131,7 +131,7 @@ fn stats_of(
         &mut quantiles,
         Some((0, 4)),
     );
-    let [p10, p25, p50, p75, p90] = quantiles;
+    let [p10, _, p50, _, p90] = quantiles;
     let RangeSum {
         sum: robust_sum,
         count: robust_count,
@@ -171,45 +171,92 @@ fn stats_of(
         0.0
     };
 
-    let (skewness, kurtosis) = if m2 > 0.0 {
-        (m3 / m2.powf(1.5), m4 / (m2 * m2) - 3.0)
-    } else {
-        (0.0, 0.0)
-    };
-    let cov = if mean != 0.0 {
-        m2.sqrt() / mean
-    } else {
-        f64::NAN
-    };
-    let qcod = if p75 + p25 != 0.0 {
-        (p75 - p25) / (p75 + p25)
-    } else {
-        f64::NAN
-    };
-    let stats = [
+    let stats = FirstOrderParts {
+        n,
         mean,
-        m2,
-        skewness,
-        kurtosis,
-        p50,
+        central: [m2, m3, m4],
+        quantiles,
         minimum,
-        p10,
-        p90,
         maximum,
-        p75 - p25,
-        maximum - minimum,
-        mad,
-        rmad,
-        medad,
-        cov,
-        qcod,
+        deviations: [mad, rmad, medad],
         energy,
-        (energy / n).sqrt(),
-    ];
+    }
+    .values();
     Ok((
         FIRST_ORDER_NAMES.iter().copied().zip(stats).collect(),
         histogram,
     ))
+}
+
+/// What every backend knows of a map once its passes are done. The 18 first-order
+/// statistics are derived from it here only, with their zero guards and their order, so
+/// the CPU and GPU paths cannot drift apart.
+pub(crate) struct FirstOrderParts {
+    /// The number of values.
+    pub n: f64,
+    pub mean: f64,
+    /// The second, third and fourth central moments (divided by `n`).
+    pub central: [f64; 3],
+    /// Percentiles 10, 25, 50, 75 and 90.
+    pub quantiles: [f64; 5],
+    pub minimum: f64,
+    pub maximum: f64,
+    /// Mean absolute deviation from the mean, robust (10th–90th percentile) mean
+    /// absolute deviation, and mean absolute deviation from the median.
+    pub deviations: [f64; 3],
+    /// Σ x².
+    pub energy: f64,
+}
+
+impl FirstOrderParts {
+    /// The statistics in [`FIRST_ORDER_NAMES`] order.
+    pub(crate) fn values(&self) -> [f64; 18] {
+        let Self {
+            n,
+            mean,
+            central: [m2, m3, m4],
+            quantiles: [p10, p25, p50, p75, p90],
+            minimum,
+            maximum,
+            deviations: [mad, rmad, medad],
+            energy,
+        } = *self;
+        let (skewness, kurtosis) = if m2 > 0.0 {
+            (m3 / m2.powf(1.5), m4 / (m2 * m2) - 3.0)
+        } else {
+            (0.0, 0.0)
+        };
+        let cov = if mean != 0.0 {
+            m2.sqrt() / mean
+        } else {
+            f64::NAN
+        };
+        let qcod = if p75 + p25 != 0.0 {
+            (p75 - p25) / (p75 + p25)
+        } else {
+            f64::NAN
+        };
+        [
+            mean,
+            m2,
+            skewness,
+            kurtosis,
+            p50,
+            minimum,
+            p10,
+            p90,
+            maximum,
+            p75 - p25,
+            maximum - minimum,
+            mad,
+            rmad,
+            medad,
+            cov,
+            qcod,
+            energy,
+            (energy / n).sqrt(),
+        ]
+    }
 }
 
 /// What the first pass gathers.

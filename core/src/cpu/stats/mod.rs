@@ -42,6 +42,10 @@ pub use order::percentiles;
 /// The pipeline asks for both families of a map at once.
 pub(crate) use first_order::with_histogram;
 
+// The GPU twin derives the first-order statistics with the same code.
+#[cfg(feature = "gpu")]
+pub(crate) use first_order::FirstOrderParts;
+
 // The GPU twin bins and scores histograms with the same code.
 #[cfg(feature = "gpu")]
 pub(crate) use discretise::fixed_bins;

@@ -34,8 +34,8 @@
 
 use super::{StatsParams, MAX_GPU_BINS, PER_GROUP};
 use crate::cpu::stats::{
-    features_of_counts, from_key, interpolate, plan, Discretisation, Position, StatsError,
-    FIRST_ORDER_NAMES,
+    features_of_counts, from_key, interpolate, plan, Discretisation, FirstOrderParts, Position,
+    StatsError,
 };
 use crate::gpu::context::{Job, Slot};
 use crate::gpu::shaders::{
@@ -287,7 +287,7 @@ impl PendingStatistics {
 
     /// The statistics of each map from the `words` read back from
     /// [`PendingStatistics::slots`] (concatenated): the families' values in the CPU's order
-    /// ([`FIRST_ORDER_NAMES`], then `HISTOGRAM_NAMES`, per family asked). A map with a
+    /// ([`FIRST_ORDER_NAMES`](crate::cpu::stats::FIRST_ORDER_NAMES), then `HISTOGRAM_NAMES`, per family asked). A map with a
     /// NaN or infinite value is [`StatsError::NonFinite`] (its first one, as on the CPU);
     /// maps of no values are [`StatsError::EmptyRoi`].
     ///
@@ -401,7 +401,7 @@ impl PendingStatistics {
         Ok(Ok(values))
     }
 
-    /// The 18 first-order statistics, in [`FIRST_ORDER_NAMES`] order.
+    /// The 18 first-order statistics, in [`FIRST_ORDER_NAMES`](crate::cpu::stats::FIRST_ORDER_NAMES) order.
     fn first_order(&self, map: &MapWords<'_>, first: &Moments) -> Result<Vec<f64>, GpuError> {
         let n = self.map_len as f64;
         let summary =
@@ -412,7 +412,7 @@ impl PendingStatistics {
         let found: Vec<u32> = (0..self.ranks.len()).map(key).collect();
         let mut quantiles = [0.0; 5];
         interpolate(&self.positions, &self.ranks, &found, &mut quantiles);
-        let [p10, p25, p50, p75, p90] = quantiles;
+        let [p10, _, p50, _, p90] = quantiles;
 
         let Sums([s1, s2, s3, s4, abs_m, above_m, core_sum, core, at_lo, at_hi]) =
             Sums::<DEVIATION_WORDS>::of(map.deviations);
@@ -455,43 +455,18 @@ impl PendingStatistics {
             [core_sum, core, at_lo, at_hi],
         );
 
-        let (skewness, kurtosis) = if m2 > 0.0 {
-            (m3 / m2.powf(1.5), m4 / (m2 * m2) - 3.0)
-        } else {
-            (0.0, 0.0)
-        };
-        let cov = if mean != 0.0 {
-            m2.sqrt() / mean
-        } else {
-            f64::NAN
-        };
-        let qcod = if p75 + p25 != 0.0 {
-            (p75 - p25) / (p75 + p25)
-        } else {
-            f64::NAN
-        };
-        let stats = vec![
+        let stats = FirstOrderParts {
+            n,
             mean,
-            m2,
-            skewness,
-            kurtosis,
-            p50,
+            central: [m2, m3, m4],
+            quantiles,
             minimum,
-            p10,
-            p90,
             maximum,
-            p75 - p25,
-            maximum - minimum,
-            mad,
-            rmad,
-            medad,
-            cov,
-            qcod,
-            first.energy,
-            (first.energy / n).sqrt(),
-        ];
-        debug_assert_eq!(stats.len(), FIRST_ORDER_NAMES.len());
-        Ok(stats)
+            deviations: [mad, rmad, medad],
+            energy: first.energy,
+        }
+        .values();
+        Ok(stats.to_vec())
     }
 
     /// Mean |x - robust mean| over the values in [p10, p90], from the core's sums
