@@ -9,6 +9,7 @@
 //! filled once per row, and the axis-1 pass slides over that buffer. Rows are independent,
 //! so rayon splits them into blocks.
 
+use multiversion::multiversion;
 use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 
@@ -85,29 +86,9 @@ impl Taps {
         self.symmetry
     }
 
-    /// `dst[i] = Σ_j w[j] · data[starts[j] + i]` rounded to f32 (held as f64), in scipy's
-    /// order of operations. Every `starts[j] + dst.len()` must be within `data`.
-    fn correlate_into<D: From<f32>>(&self, data: &[f64], starts: &[usize], dst: &mut [D]) {
-        // Blocks of outputs whose sums stay in registers across all taps.
-        const LANES: usize = 16;
-        let mut blocks = dst.chunks_exact_mut(LANES);
-        let mut x = 0;
-        for block in &mut blocks {
-            let mut sums = [0.0; LANES];
-            self.block(data, starts, x, &mut sums);
-            for (d, s) in block.iter_mut().zip(sums) {
-                *d = D::from(s as f32);
-            }
-            x += LANES;
-        }
-        for d in blocks.into_remainder() {
-            let mut sum = [0.0; 1];
-            self.block(data, starts, x, &mut sum);
-            *d = D::from(sum[0] as f32);
-            x += 1;
-        }
-    }
-
+    /// Sums `L` outputs from `x` on, over all taps (see [`correlate_into`]). Always
+    /// inlined, so that it is compiled for the vector unit of each copy of its caller.
+    #[inline(always)]
     fn block<const L: usize>(&self, data: &[f64], starts: &[usize], x: usize, sums: &mut [f64; L]) {
         let w = &self.weights;
         let n = w.len();
@@ -146,6 +127,33 @@ impl Taps {
                 }
             }
         }
+    }
+}
+
+/// `dst[i] = Σ_j w[j] · data[starts[j] + i]` rounded to f32 (held as f64), in scipy's
+/// order of operations. Every `starts[j] + dst.len()` must be within `data`.
+///
+/// Compiled also for wider vector units and chosen at run time: each output's sum keeps its order of operations (Rust never fuses a multiply
+/// and an add), so every copy gives the same bits, only more outputs per instruction.
+#[multiversion(targets("x86_64+avx512f+avx512vl+avx2+avx", "x86_64+avx2+avx"))]
+fn correlate_into<D: From<f32>>(taps: &Taps, data: &[f64], starts: &[usize], dst: &mut [D]) {
+    // Blocks of outputs whose sums stay in registers across all taps.
+    const LANES: usize = 16;
+    let mut blocks = dst.chunks_exact_mut(LANES);
+    let mut x = 0;
+    for block in &mut blocks {
+        let mut sums = [0.0; LANES];
+        taps.block(data, starts, x, &mut sums);
+        for (d, s) in block.iter_mut().zip(sums) {
+            *d = D::from(s as f32);
+        }
+        x += LANES;
+    }
+    for d in blocks.into_remainder() {
+        let mut sum = [0.0; 1];
+        taps.block(data, starts, x, &mut sum);
+        *d = D::from(sum[0] as f32);
+        x += 1;
     }
 }
 
@@ -195,7 +203,7 @@ pub(crate) fn vertical_row(
     let c = taps.before() as isize;
     starts.clear();
     starts.extend((0..taps.len()).map(|j| reflect(y as isize + j as isize - c, rows) * cols));
-    taps.correlate_into(data, starts, dst);
+    correlate_into(taps, data, starts, dst);
 }
 
 /// Fills the reflect margins of `line`, whose samples sit at `before..before + n`.
@@ -210,7 +218,7 @@ pub(crate) fn pad_line<T: Copy>(line: &mut [T], before: usize, n: usize) {
 pub(crate) fn horizontal_row(line: &[f64], taps: &Taps, starts: &mut Vec<usize>, dst: &mut [f32]) {
     starts.clear();
     starts.extend(0..taps.len());
-    taps.correlate_into(line, starts, dst);
+    correlate_into(taps, line, starts, dst);
 }
 
 /// Per-task buffers: accumulators, tap offsets, padded lines (f32 values held as f64)
