@@ -7,15 +7,14 @@
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::fs::File;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use arrow_array::{Array, Float64Array, Int32Array, StringArray};
 use medprep::{Pipeline, Recipe};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use super::{fixture, python, repo_root, scratch};
+use super::{fixture, mapper, python, repo_root, rows, schema, scratch};
 use crate::feature_tolerance::{agree, ill_conditioned, ABS, REL};
 
 /// A backend wgpu does not build for this platform, so no adapter can match it.
@@ -83,19 +82,28 @@ fn feature_rows(path: &Path, names: &[String]) -> BTreeMap<(String, i32), Vec<f6
 /// Whether `medprep run --device gpu` found a GPU; without one, prints a skip notice for
 /// `test`, or fails under `MEDPREP_REQUIRE_GPU=1`.
 fn found_a_gpu(run: &Output, test: &str) -> bool {
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    if run.status.code() == Some(2) && stderr.contains(NO_GPU) {
-        let required =
-            std::env::var("MEDPREP_REQUIRE_GPU").is_ok_and(|v| !v.is_empty() && v != "0");
-        assert!(
-            !required,
-            "MEDPREP_REQUIRE_GPU is set but there is no usable GPU: {stderr}"
-        );
-        eprintln!("SKIPPED gpu test {test}: {stderr} (MEDPREP_REQUIRE_GPU=1 makes this a failure)");
+    if no_gpu(run, test) {
         return false;
     }
+    let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("medprep: device gpu ("), "{stderr}");
+    true
+}
+
+/// Whether a `--device gpu` run stopped for want of a GPU, which skips `test` with a
+/// notice, or fails it under `MEDPREP_REQUIRE_GPU=1`.
+fn no_gpu(run: &Output, test: &str) -> bool {
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    if run.status.code() != Some(2) || !stderr.contains(NO_GPU) {
+        return false;
+    }
+    let required = std::env::var("MEDPREP_REQUIRE_GPU").is_ok_and(|v| !v.is_empty() && v != "0");
+    assert!(
+        !required,
+        "MEDPREP_REQUIRE_GPU is set but there is no usable GPU: {stderr}"
+    );
+    eprintln!("SKIPPED gpu test {test}: {stderr} (MEDPREP_REQUIRE_GPU=1 makes this a failure)");
     true
 }
 
@@ -186,39 +194,11 @@ fn the_benchmark_corpus_on_the_gpu_matches_the_cpu() {
 /// when `--device gpu` finds no GPU (a skip notice, or a failure under
 /// `MEDPREP_REQUIRE_GPU=1`).
 fn mapper_rows(device: &str, stdin: &str, test: &str) -> Option<Vec<BTreeMap<String, String>>> {
-    let mapper = |args: &[&str], stdin: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_preprocess_image"))
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("preprocess_image starts");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(stdin.as_bytes())
-            .expect("stdin written");
-        child.wait_with_output().expect("preprocess_image ends")
-    };
-    let schema = mapper(&["--schema"], "");
-    let columns: Vec<String> = String::from_utf8_lossy(&schema.stdout)
-        .lines()
-        .map(str::to_owned)
-        .collect();
-    let done = mapper(&["--device", device, "--jobs", "2"], stdin);
-    let stderr = String::from_utf8_lossy(&done.stderr);
-    if device == "gpu" && done.status.code() == Some(2) && stderr.contains(NO_GPU) {
-        let required =
-            std::env::var("MEDPREP_REQUIRE_GPU").is_ok_and(|v| !v.is_empty() && v != "0");
-        assert!(
-            !required,
-            "MEDPREP_REQUIRE_GPU is set but there is no usable GPU: {stderr}"
-        );
-        eprintln!("SKIPPED gpu test {test}: {stderr} (MEDPREP_REQUIRE_GPU=1 makes this a failure)");
+    let done = mapper(&["--device", device, "--jobs", "2"], stdin.as_bytes());
+    if device == "gpu" && no_gpu(&done, test) {
         return None;
     }
+    let stderr = String::from_utf8_lossy(&done.stderr);
     assert_eq!(done.status.code(), Some(0), "{stderr}");
     if device == "gpu" {
         assert!(
@@ -226,19 +206,7 @@ fn mapper_rows(device: &str, stdin: &str, test: &str) -> Option<Vec<BTreeMap<Str
             "{stderr}"
         );
     }
-    let rows = String::from_utf8_lossy(&done.stdout)
-        .lines()
-        .map(|line| {
-            let fields: Vec<&str> = line.split('\t').collect();
-            assert_eq!(fields.len(), columns.len(), "{line}");
-            columns
-                .iter()
-                .cloned()
-                .zip(fields.into_iter().map(str::to_owned))
-                .collect()
-        })
-        .collect();
-    Some(rows)
+    Some(rows(&done.stdout, &schema(&[])))
 }
 
 /// The mapper on the GPU (records in batches through `Pipeline::process_batch`) gives

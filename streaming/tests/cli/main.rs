@@ -14,8 +14,9 @@ mod recipe;
 mod run;
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 fn fixture(name: &str) -> PathBuf {
@@ -74,4 +75,60 @@ fn counters(stderr: &[u8]) -> BTreeMap<String, u64> {
         }
     }
     totals
+}
+
+/// `preprocess_image ARGS` with `stdin` on its standard input.
+fn mapper(args: &[&str], stdin: &[u8]) -> Output {
+    mapper_env(args, stdin, &[])
+}
+
+/// [`mapper`] with extra environment variables.
+fn mapper_env(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_preprocess_image"))
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("preprocess_image starts");
+    let mut input = child.stdin.take().expect("stdin");
+    let bytes = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        // The mapper may stop reading early (a corrupt stream); that is its business.
+        let _ = input.write_all(&bytes);
+    });
+    let output = child.wait_with_output().expect("preprocess_image ends");
+    writer.join().expect("stdin writer");
+    output
+}
+
+/// The mapper's column names for `args` (`--schema`).
+fn schema(args: &[&str]) -> Vec<String> {
+    let mut all = vec!["--schema"];
+    all.extend_from_slice(args);
+    let out = mapper(&all, b"");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout)
+        .expect("UTF-8")
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Output lines as maps of column name to field.
+fn rows(stdout: &[u8], columns: &[String]) -> Vec<BTreeMap<String, String>> {
+    String::from_utf8(stdout.to_vec())
+        .expect("UTF-8 output")
+        .lines()
+        .map(|line| {
+            let fields: Vec<&str> = line.split('\t').collect();
+            assert_eq!(fields.len(), columns.len(), "{line}");
+            columns
+                .iter()
+                .cloned()
+                .zip(fields.into_iter().map(str::to_owned))
+                .collect()
+        })
+        .collect()
 }

@@ -4,67 +4,14 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use medprep_cli::base64;
 use medprep_cli::sinks::parquet::{FeatureRow, TableReader};
 use medprep_cli::typedbytes::{self, Value};
 
-use super::{counters, fixture, medprep, scratch};
-
-fn mapper(args: &[&str], stdin: &[u8]) -> Output {
-    mapper_env(args, stdin, &[])
-}
-
-fn mapper_env(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_preprocess_image"))
-        .args(args)
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("preprocess_image starts");
-    let mut input = child.stdin.take().expect("stdin");
-    let bytes = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        // The mapper may stop reading early (a corrupt stream); that is its business.
-        let _ = input.write_all(&bytes);
-    });
-    let output = child.wait_with_output().expect("preprocess_image ends");
-    writer.join().expect("stdin writer");
-    output
-}
-
-fn schema(args: &[&str]) -> Vec<String> {
-    let mut all = vec!["--schema"];
-    all.extend_from_slice(args);
-    let out = mapper(&all, b"");
-    assert!(out.status.success());
-    String::from_utf8(out.stdout)
-        .expect("UTF-8")
-        .lines()
-        .map(str::to_owned)
-        .collect()
-}
-
-/// Output lines as maps of column name to field.
-fn rows(stdout: &[u8], columns: &[String]) -> Vec<BTreeMap<String, String>> {
-    String::from_utf8(stdout.to_vec())
-        .expect("UTF-8 output")
-        .lines()
-        .map(|line| {
-            let fields: Vec<&str> = line.split('\t').collect();
-            assert_eq!(fields.len(), columns.len(), "{line}");
-            columns
-                .iter()
-                .cloned()
-                .zip(fields.into_iter().map(str::to_owned))
-                .collect()
-        })
-        .collect()
-}
+use super::{counters, fixture, mapper, mapper_env, medprep, rows, schema, scratch};
 
 /// Features of `medprep run` on `files` by (image_path, frame).
 fn run_features(files: &[&Path], out: &Path) -> BTreeMap<(String, i32), Vec<f64>> {
