@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Edge coverage of a fuzz corpus, split by whose code it is: medprep's own crates, each
+dependency crate, the standard library.
+
+libFuzzer's coverage count (`cov:`) mixes medprep's code with that of every Rust
+dependency (dicom-rs, toml, serde ...), so a target can keep "finding edges" deep in a
+parser it does not own while medprep's own code has long stopped gaining any. This
+replays a corpus once (`-runs=0 -print_coverage=1`, which needs llvm-symbolizer on PATH)
+and sums the covered edges per origin, so runs can be compared on medprep's code alone.
+
+    RUSTC_BOOTSTRAP=1 cargo fuzz build decode
+    python3 fuzz/coverage.py decode [CORPUS_DIR] [--top N]
+
+CORPUS_DIR defaults to fuzz/corpus/TARGET. The binary is looked up in fuzz/target (or
+$CARGO_TARGET_DIR) as cargo fuzz builds it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+FUZZ = Path(__file__).resolve().parent
+REPO = FUZZ.parent
+LINE = re.compile(r"^(?:UN)?COVERED_FUNC: hits: \d+ edges: (\d+)/(\d+) .* (\S+):\d+$")
+
+
+def origin(path: str) -> str:
+    """medprep's crates by folder, dependencies by crate name, the rest by kind."""
+    if path.startswith(str(REPO)):
+        rel = Path(path).relative_to(REPO).parts
+        return f"medprep: {rel[0]}/" if rel else "medprep"
+    registry = re.search(r"/registry/src/[^/]+/([^/]+)-\d[^/]*/", path)
+    if registry:
+        return registry.group(1)
+    if path.startswith("/rustc/"):
+        return "std"
+    return "other"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("target")
+    parser.add_argument("corpus", nargs="?", type=Path)
+    parser.add_argument("--top", type=int, default=8, help="dependencies listed by name")
+    args = parser.parse_args()
+    corpus = args.corpus or FUZZ / "corpus" / args.target
+    target_dir = Path(os.environ.get("CARGO_TARGET_DIR", FUZZ / "target"))
+    binary = next(target_dir.glob(f"*/release/{args.target}"), None)
+    if binary is None:
+        sys.exit(f"no fuzz binary for {args.target} under {target_dir}: run cargo fuzz build first")
+    run = subprocess.run([str(binary), "-runs=0", "-print_coverage=1", "-rss_limit_mb=2048",
+                          "-timeout=10", str(corpus)], capture_output=True, text=True)
+    covered, total = defaultdict(int), defaultdict(int)
+    for line in run.stderr.splitlines() + run.stdout.splitlines():
+        match = LINE.match(line)
+        if match:
+            key = origin(match.group(3))
+            covered[key] += int(match.group(1))
+            total[key] += int(match.group(2))
+    if not total:
+        sys.exit(f"no coverage lines (is llvm-symbolizer on PATH?):\n{run.stderr[-2000:]}")
+    ours = sorted(k for k in total if k.startswith("medprep"))
+    theirs = sorted((k for k in total if not k.startswith("medprep")), key=lambda k: -covered[k])
+    inputs = sum(1 for p in corpus.iterdir() if p.is_file())
+    print(f"{args.target}: {inputs} inputs in {corpus}")
+    print(f"{'origin':<28} {'covered edges':>14} {'of':>8}")
+    for key in ours + theirs[:args.top]:
+        print(f"{key:<28} {covered[key]:>14} {total[key]:>8}")
+    rest = theirs[args.top:]
+    print(f"{'(other dependencies)':<28} {sum(covered[k] for k in rest):>14} {sum(total[k] for k in rest):>8}")
+    print(f"{'medprep, all crates':<28} {sum(covered[k] for k in ours):>14} {sum(total[k] for k in ours):>8}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
