@@ -26,20 +26,21 @@ from collections import defaultdict
 from pathlib import Path
 
 FUZZ = Path(__file__).resolve().parent
-REPO = FUZZ.parent
 LINE = re.compile(r"^(?:UN)?COVERED_FUNC: hits: \d+ edges: (\d+)/(\d+) .* (\S+):\d+$")
 
 
 def origin(path: str) -> str:
-    """medprep's crates by folder, dependencies by crate name, the rest by kind."""
-    if path.startswith(str(REPO)):
-        rel = Path(path).relative_to(REPO).parts
-        return f"medprep: {rel[0]}/" if rel else "medprep"
-    registry = re.search(r"/registry/src/[^/]+/([^/]+)-\d[^/]*/", path)
+    """medprep's crates by folder, dependencies by crate name, the rest by kind. medprep's
+    files are recognised by their place in the repository, wherever it was checked out
+    when the fuzz binary was built."""
+    registry = re.search(r"/registry/src/[^/]+/([^/]+?)-\d[^/]*/", path)
     if registry:
         return registry.group(1)
     if path.startswith("/rustc/"):
         return "std"
+    ours = re.search(r"/(core|streaming|python|fuzz)/(src|fuzz_targets)/", path)
+    if ours:
+        return f"medprep: {ours.group(1)}/"
     return "other"
 
 
