@@ -190,11 +190,21 @@ fn un_integer(bytes: &[u8]) -> Option<i64> {
 #[error("not a number")]
 struct NotANumber;
 
+/// The element's text for an error message, at most [`TEXT_IN_ERRORS`] bytes, cut at a
+/// character boundary (a multi-byte character across the limit once made this panic;
+/// found by fuzzing).
 fn text_of(e: &dicom_object::mem::InMemElement) -> String {
     let mut s = e.to_str().map(|s| s.into_owned()).unwrap_or_default();
-    s.truncate(64);
+    let end = (0..=TEXT_IN_ERRORS.min(s.len()))
+        .rev()
+        .find(|&i| s.is_char_boundary(i))
+        .unwrap_or(0);
+    s.truncate(end);
     s
 }
+
+/// How much of a malformed value an error message quotes.
+const TEXT_IN_ERRORS: usize = 64;
 
 fn invalid(
     attribute: Attribute,

@@ -151,3 +151,27 @@ fn a_group_length_that_ends_inside_an_element_is_refused() {
         "the file meta group length (0002,0000) of 202 bytes ends inside element (0000,0000)",
     );
 }
+
+#[test]
+fn a_malformed_number_quoted_in_an_error_is_cut_at_a_character_boundary() {
+    // Number of Frames (0028,0008) written as CS with 278 bytes of text that is not a
+    // number; the error message quotes at most 64 bytes of it, and the cut fell inside a
+    // multi-byte character, which panicked (found by the fuzzer).
+    // The header-only read reaches the metadata; the full reads stop earlier, at the
+    // file's truncated end.
+    let path = regression("number_of_frames_text_cut_inside_a_character.dcm");
+    let outcomes = outcomes(&path);
+    for outcome in &outcomes {
+        assert!(outcome.is_err(), "{path:?} is truncated and malformed");
+    }
+    let header_only = outcomes.into_iter().next().expect("header_from_bytes");
+    match header_only
+        .expect_err("Number of Frames is not a number")
+        .kind()
+    {
+        ErrorKind::InvalidAttribute { value, .. } => {
+            assert!(!value.is_empty() && value.len() <= 64, "{value:?}")
+        }
+        other => panic!("expected an invalid attribute error, got {other:?}"),
+    }
+}
