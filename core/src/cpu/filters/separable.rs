@@ -133,8 +133,9 @@ impl Taps {
 /// `dst[i] = Σ_j w[j] · data[starts[j] + i]` rounded to f32 (held as f64), in scipy's
 /// order of operations. Every `starts[j] + dst.len()` must be within `data`.
 ///
-/// Compiled also for wider vector units and chosen at run time: each output's sum keeps its order of operations (Rust never fuses a multiply
-/// and an add), so every copy gives the same bits, only more outputs per instruction.
+/// Compiled also for wider vector units and chosen at run time: each output's sum keeps
+/// its order of operations (Rust never fuses a multiply and an add), so every copy gives
+/// the same bits, only more outputs per instruction.
 #[multiversion(targets("x86_64+avx512f+avx512vl+avx2+avx", "x86_64+avx2+avx"))]
 fn correlate_into<D: From<f32>>(taps: &Taps, data: &[f64], starts: &[usize], dst: &mut [D]) {
     // Blocks of outputs whose sums stay in registers across all taps.
