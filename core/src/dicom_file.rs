@@ -202,7 +202,7 @@ impl DicomFile {
     pub fn image(&self, frames: Frames, limits: &Limits) -> Result<Image> {
         let meta = self.metadata()?;
         let stored = self.stored_pixels(frames, limits)?;
-        let lut = ModalityLut::read(&self.object, meta.frames, meta.signed)
+        let lut = ModalityLut::read(&self.object, &stored, meta.signed)
             .map_err(|kind| self.error(kind))?;
         Ok(Image {
             pixels: lut.apply(&stored),

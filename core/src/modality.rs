@@ -50,7 +50,7 @@ impl Rescale {
 pub(crate) enum ModalityLut {
     /// Stored values are already in output units.
     Identity,
-    /// One linear rescale per frame of the file.
+    /// One linear rescale per decoded frame, in order.
     Rescale(Vec<Option<Rescale>>),
     /// A lookup table (Modality LUT Sequence).
     Table {
@@ -62,15 +62,18 @@ pub(crate) enum ModalityLut {
 }
 
 impl ModalityLut {
+    /// The transform of the frames `pixels` holds. Rescales are read for those frames
+    /// only: a header may declare billions of frames while one is decoded.
     pub(crate) fn read(
         obj: &InMemDicomObject,
-        frames: u32,
+        pixels: &StoredPixels,
         signed: bool,
     ) -> Result<Self, ErrorKind> {
         if let Some(item) = obj.items(attr::MODALITY_LUT_SEQUENCE).first() {
             return Self::table(item, signed);
         }
-        let per_frame = (0..frames)
+        let frames = pixels.first_frame..pixels.first_frame + pixels.frames;
+        let per_frame = frames
             .map(|frame| Rescale::for_frame(obj, frame))
             .collect::<Result<Vec<_>, _>>()?;
         if per_frame.iter().all(Option::is_none) {
@@ -130,11 +133,10 @@ impl ModalityLut {
         let per_frame = pixels.frame_len();
         let mut out = vec![0.0f32; pixels.samples.len()];
         for (i, chunk) in out.chunks_mut(per_frame.max(1)).enumerate() {
-            let frame = pixels.first_frame + i as u32;
             let start = i * per_frame;
             match self {
                 Self::Identity => pixels.samples.map_into(start, chunk, |v| v as f32),
-                Self::Rescale(rescales) => match rescales.get(frame as usize).copied().flatten() {
+                Self::Rescale(rescales) => match rescales.get(i).copied().flatten() {
                     Some(Rescale { slope, intercept }) => {
                         pixels
                             .samples

@@ -1,6 +1,7 @@
-//! Inputs found by fuzzing (`fuzz/`, `docs/robustness.md`), kept in `tests/regressions/`.
-//! Every one must give a clean error through every entry point, never a panic, and
-//! each has a test for the specific way it used to go wrong.
+//! Inputs found by fuzzing (`fuzz/`, `docs/robustness.md`), or by reading the code the
+//! fuzzers left uncovered, kept in `tests/regressions/`. Every one must give a clean
+//! error or an image through every entry point, never a panic, and each has a test for
+//! the specific way it used to go wrong.
 
 use std::path::{Path, PathBuf};
 
@@ -18,7 +19,8 @@ fn regression(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Every entry point the fuzz target drives, plus the path-based ones.
+/// Every entry point the fuzz target drives (all frames, then the second frame alone),
+/// plus the path-based ones.
 fn outcomes(path: &Path) -> Vec<Result<(), medprep::Error>> {
     let bytes = std::fs::read(path).expect("regression file");
     let limits = Limits {
@@ -26,7 +28,9 @@ fn outcomes(path: &Path) -> Vec<Result<(), medprep::Error>> {
     };
     let full = |file: DicomFile| {
         file.metadata()?;
-        file.image(Frames::All, &limits).map(drop)
+        let all = file.image(Frames::All, &limits).map(drop);
+        let second = file.image(Frames::One(1), &limits).map(drop);
+        all.and(second)
     };
     vec![
         DicomFile::header_from_bytes("r.dcm", &bytes).and_then(|f| f.metadata().map(drop)),
@@ -174,4 +178,25 @@ fn a_malformed_number_quoted_in_an_error_is_cut_at_a_character_boundary() {
         }
         other => panic!("expected an invalid attribute error, got {other:?}"),
     }
+}
+
+#[test]
+fn decoding_one_frame_reads_the_rescale_of_that_frame_only() {
+    // Number of Frames (0028,0008) is 2,000,000 over two 1 x 1 RLE frames. Decoding the
+    // second frame read a rescale for every declared frame first: a vector of 48 MB
+    // here, and hours and 96 GB for the 4,000,000,000 frames a header may declare
+    // (found by reading the code the decode fuzzer left uncovered).
+    let bytes = std::fs::read(regression(
+        "rle_two_million_frames_declared_one_decoded.dcm",
+    ))
+    .expect("regression file");
+    let file = DicomFile::from_vec("r.dcm", bytes).expect("the header parses");
+    let (image, largest) = largest_allocation(|| file.image(Frames::One(1), &Limits::default()));
+    assert!(
+        largest <= MAX_ALLOCATION,
+        "an allocation of {largest} bytes"
+    );
+    let image = image.expect("the second frame decodes");
+    // Stored value 5 through the rescale 2x - 1.
+    assert_eq!((image.frames, image.pixels), (1, vec![9.0]));
 }
