@@ -12,27 +12,52 @@ mkdir -p "$corpus"/{decode,typedbytes,records,recipe,pipeline}
 
 cp "$root"/fixtures/*.dcm "$corpus/decode/"
 
-# The fixtures hold no JPEG baseline, JPEG lossless, JPEG 2000 or deflated image; the test
-# files of pydicom and pydicom-data do. Those with Pixel Data, up to 64 KiB each (larger
-# inputs slow every execution), join the decode seeds as pydicom-NAME.
+# The fixtures hold no JPEG baseline, JPEG lossless, JPEG 2000 or deflated image and no
+# Modality LUT Sequence; the test files of pydicom and pydicom-data do. Those with Pixel
+# Data up to 64 KiB join the decode seeds as pydicom-NAME (larger inputs slow every
+# execution). Larger native ones join cut to their first 2 frames of 16 x 16 pixels, so
+# their headers (LUTs, functional groups, colour models) are seeds too.
 py="$("$root/scripts/python-env.sh" | tail -1)"
 "$py" - "$corpus/decode" <<'PY'
 import pathlib, shutil, sys, warnings
 import data_store, pydicom
 
+SMALL = 65536
 out = pathlib.Path(sys.argv[1])
 folders = [pathlib.Path(pydicom.__file__).parent / "data" / "test_files",
            pathlib.Path(data_store.__file__).parent / "data"]
 warnings.simplefilter("ignore")
+
+
+def cut(ds):
+    """ds with its native pixels cut to at most 2 frames of 16 x 16."""
+    frames = int(getattr(ds, "NumberOfFrames", 1) or 1)
+    pixels = ds.pixel_array
+    if frames == 1:
+        pixels = pixels[None]
+    pixels = pixels[:2, :16, :16]
+    if ds.get("PlanarConfiguration") == 1:
+        ds.PlanarConfiguration = 0
+    if frames > 1:
+        ds.NumberOfFrames = len(pixels)
+    ds.Rows, ds.Columns = pixels.shape[1:3]
+    ds.PixelData = pixels.tobytes()
+    return ds
+
+
 for path in sorted(p for folder in folders for p in folder.rglob("*") if p.is_file()):
-    if path.stat().st_size > 65536:
-        continue
     try:
-        has_pixels = "PixelData" in pydicom.dcmread(path, specific_tags=["PixelData"])
+        ds = pydicom.dcmread(path)
+        if "PixelData" not in ds:
+            continue
+        if path.stat().st_size <= SMALL:
+            shutil.copyfile(path, out / f"pydicom-{path.name}")
+        elif not ds.file_meta.TransferSyntaxUID.is_compressed and ds.BitsAllocated >= 8:
+            cut(ds).save_as(out / f"pydicom-cut-{path.name}")
+            if (out / f"pydicom-cut-{path.name}").stat().st_size > SMALL:
+                (out / f"pydicom-cut-{path.name}").unlink()
     except Exception:
         continue
-    if has_pixels:
-        shutil.copyfile(path, out / f"pydicom-{path.name}")
 PY
 
 python3 - "$root" "$corpus" <<'PY'

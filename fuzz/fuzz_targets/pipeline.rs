@@ -1,4 +1,5 @@
-//! Every preset recipe run on small images whose size, pixel spacing, window, colour
+//! Every preset recipe, and recipes that use what the presets leave out, run on small
+//! images whose size, pixel spacing, window, colour
 //! and pixel values come from the input: the numeric stages after decoding
 //! (normalisation, resampling, filter maps, statistics, output images) on the values a
 //! hostile header can bring, such as a spacing of 1e-300 mm or 1e300 mm, a window of
@@ -6,7 +7,7 @@
 //! public, so the target also passes what a header cannot (NaN or negative spacing,
 //! fewer pixels than the size says). Errors are expected; a panic is a finding.
 //!
-//! Input layout: byte 0 picks the preset, bytes 1 and 2 give rows and columns (1 to
+//! Input layout: byte 0 picks the recipe, bytes 1 and 2 give rows and columns (1 to
 //! 48), byte 3 holds flags, then pixel spacing, window centre and width as eight
 //! little-endian f64s each, then the pixel values (f32 bits or i16, by a flag), cycled
 //! when the input holds fewer than the image needs.
@@ -22,6 +23,85 @@ use std::sync::OnceLock;
 const LIMITS: Limits = Limits {
     max_samples: 1 << 16,
 };
+
+/// Recipes for what no preset uses: the other normalisations and interpolators,
+/// resizing with padding and cropping, anti-aliasing, Gabor banks, the scale-normalised
+/// LoG, bin widths, no discretisation, and every output image type.
+const MORE_RECIPES: [&str; 4] = [
+    r#"
+name = "zscore-pad"
+[normalize]
+mode = "zscore"
+[resample]
+size = [40, 24]
+keep_aspect = "pad"
+fill = -1.0
+interpolator = "lanczos3"
+antialias = true
+[[maps]]
+kind = "gabor"
+orientations = 3
+wavelengths = [4.0, 9.5]
+[[maps]]
+kind = "log"
+sigma = 0.5
+normalised = true
+[features]
+families = ["first-order", "histogram", "glcm"]
+discretisation = { bin-width = 0.1 }
+[output]
+images = "png"
+dtype = "u8"
+"#,
+    r#"
+name = "min-max-crop"
+[normalize]
+mode = "min-max"
+[resample]
+size = [20, 30]
+keep_aspect = "crop"
+interpolator = "nearest"
+[[maps]]
+kind = "original"
+[[maps]]
+kind = "sobel"
+[features]
+families = ["first-order"]
+discretisation = "none"
+[output]
+images = "npy"
+dtype = "u16"
+"#,
+    r#"
+name = "percentile-cubic"
+[normalize]
+mode = "percentile-clip"
+p_lo = 1.0
+p_hi = 99.0
+[resample]
+spacing = [0.5, 2.0]
+interpolator = "cubic"
+antialias = true
+[[maps]]
+kind = "gaussian"
+sigma = 0.3
+[features]
+families = ["first-order", "histogram", "glcm"]
+discretisation = { bins = 8 }
+[output]
+images = "npy"
+dtype = "f32"
+"#,
+    r#"
+name = "header-window"
+[normalize]
+mode = "window"
+window = "header"
+[output]
+images = "png"
+dtype = "u16"
+"#,
+];
 
 const HEADER_BYTES: usize = 4 + 4 * 8;
 
@@ -43,12 +123,14 @@ fn setup() -> &'static Setup {
     SETUP.get_or_init(|| {
         // One worker thread: the same input always takes the same path.
         std::env::set_var("RAYON_NUM_THREADS", "1");
-        let pipelines = presets::NAMES
+        let recipes = presets::NAMES
             .iter()
-            .map(|name| {
-                let recipe = Recipe::preset(name).expect("presets parse");
-                Pipeline::new(recipe)
-                    .expect("presets build")
+            .map(|name| Recipe::preset(name))
+            .chain(MORE_RECIPES.iter().map(|text| Recipe::from_toml_str(text)));
+        let pipelines = recipes
+            .map(|recipe| {
+                Pipeline::new(recipe.expect("the recipes parse"))
+                    .expect("the recipes build")
                     .with_limits(LIMITS)
             })
             .collect();
