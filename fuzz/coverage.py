@@ -9,10 +9,12 @@ replays a corpus once (`-runs=0 -print_coverage=1`, which needs llvm-symbolizer 
 and sums the covered edges per origin, so runs can be compared on medprep's code alone.
 
     RUSTC_BOOTSTRAP=1 cargo fuzz build decode
-    python3 fuzz/coverage.py decode [CORPUS_DIR] [--top N]
+    python3 fuzz/coverage.py decode [CORPUS_DIR] [--top N] [--by-file]
 
 CORPUS_DIR defaults to fuzz/corpus/TARGET. The binary is looked up in fuzz/target (or
-$CARGO_TARGET_DIR) as cargo fuzz builds it.
+$CARGO_TARGET_DIR) as cargo fuzz builds it. `--by-file` adds medprep's source files, each
+with its covered edges: files the target cannot reach at all show 0, which tells a
+plateau (what is left is out of the target's reach) from a target still exploring.
 """
 
 from __future__ import annotations
@@ -27,6 +29,14 @@ from pathlib import Path
 
 FUZZ = Path(__file__).resolve().parent
 LINE = re.compile(r"^(?:UN)?COVERED_FUNC: hits: \d+ edges: (\d+)/(\d+) .* (\S+):\d+$")
+
+
+def medprep_file(path: str) -> str | None:
+    """`core/src/pixels.rs` for a file of medprep's, wherever the repository was."""
+    if not origin(path).startswith("medprep"):
+        return None
+    ours = re.search(r"/((?:core|streaming|python|fuzz)/(?:src|fuzz_targets)/.*)$", path)
+    return ours.group(1) if ours else None
 
 
 def origin(path: str) -> str:
@@ -49,6 +59,7 @@ def main() -> int:
     parser.add_argument("target")
     parser.add_argument("corpus", nargs="?", type=Path)
     parser.add_argument("--top", type=int, default=8, help="dependencies listed by name")
+    parser.add_argument("--by-file", action="store_true", help="medprep's files, one by one")
     args = parser.parse_args()
     corpus = args.corpus or FUZZ / "corpus" / args.target
     target_dir = Path(os.environ.get("CARGO_TARGET_DIR", FUZZ / "target"))
@@ -58,12 +69,17 @@ def main() -> int:
     run = subprocess.run([str(binary), "-runs=0", "-print_coverage=1", "-rss_limit_mb=2048",
                           "-timeout=10", str(corpus)], capture_output=True, text=True)
     covered, total = defaultdict(int), defaultdict(int)
+    file_covered, file_total = defaultdict(int), defaultdict(int)
     for line in run.stderr.splitlines() + run.stdout.splitlines():
         match = LINE.match(line)
         if match:
             key = origin(match.group(3))
             covered[key] += int(match.group(1))
             total[key] += int(match.group(2))
+            name = medprep_file(match.group(3))
+            if name:
+                file_covered[name] += int(match.group(1))
+                file_total[name] += int(match.group(2))
     if not total:
         sys.exit(f"no coverage lines (is llvm-symbolizer on PATH?):\n{run.stderr[-2000:]}")
     ours = sorted(k for k in total if k.startswith("medprep"))
@@ -76,6 +92,10 @@ def main() -> int:
     rest = theirs[args.top:]
     print(f"{'(other dependencies)':<28} {sum(covered[k] for k in rest):>14} {sum(total[k] for k in rest):>8}")
     print(f"{'medprep, all crates':<28} {sum(covered[k] for k in ours):>14} {sum(total[k] for k in ours):>8}")
+    if args.by_file:
+        print(f"\n{'medprep file':<44} {'covered edges':>14} {'of':>8}")
+        for name in sorted(file_total, key=lambda n: (-file_covered[n], -file_total[n], n)):
+            print(f"{name:<44} {file_covered[name]:>14} {file_total[name]:>8}")
     return 0
 
 

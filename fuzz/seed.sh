@@ -1,14 +1,64 @@
 #!/usr/bin/env bash
-# Fills corpus/<target>/ with seed inputs: the DICOM fixtures, the preset recipes (as
-# TOML and as JSON), and generated typed bytes streams and record lines.
-# Usage: fuzz/seed.sh   (from anywhere; needs python3)
+# Fills corpus/<target>/ with seed inputs: the DICOM fixtures and pydicom's small test
+# images, the preset recipes (as TOML and as JSON), and generated typed bytes streams and
+# record lines.
+# Usage: fuzz/seed.sh   (from anywhere; needs python3, and makes the test virtualenv of
+# scripts/python-env.sh for pydicom's files)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 corpus="$here/corpus"
-mkdir -p "$corpus"/{decode,typedbytes,records,recipe}
+mkdir -p "$corpus"/{decode,typedbytes,records,recipe,pipeline}
 
 cp "$root"/fixtures/*.dcm "$corpus/decode/"
+
+# The fixtures hold no JPEG baseline, JPEG lossless, JPEG 2000 or deflated image and no
+# Modality LUT Sequence; the test files of pydicom and pydicom-data do. Those with Pixel
+# Data up to 64 KiB join the decode seeds as pydicom-NAME (larger inputs slow every
+# execution). Larger native ones join cut to their first 2 frames of 16 x 16 pixels, so
+# their headers (LUTs, functional groups, colour models) are seeds too.
+py="$("$root/scripts/python-env.sh" | tail -1)"
+"$py" - "$corpus/decode" <<'PY'
+import pathlib, shutil, sys, warnings
+import data_store, pydicom
+
+SMALL = 65536
+out = pathlib.Path(sys.argv[1])
+folders = [pathlib.Path(pydicom.__file__).parent / "data" / "test_files",
+           pathlib.Path(data_store.__file__).parent / "data"]
+warnings.simplefilter("ignore")
+
+
+def cut(ds):
+    """ds with its native pixels cut to at most 2 frames of 16 x 16."""
+    frames = int(getattr(ds, "NumberOfFrames", 1) or 1)
+    pixels = ds.pixel_array
+    if frames == 1:
+        pixels = pixels[None]
+    pixels = pixels[:2, :16, :16]
+    if ds.get("PlanarConfiguration") == 1:
+        ds.PlanarConfiguration = 0
+    if frames > 1:
+        ds.NumberOfFrames = len(pixels)
+    ds.Rows, ds.Columns = pixels.shape[1:3]
+    ds.PixelData = pixels.tobytes()
+    return ds
+
+
+for path in sorted(p for folder in folders for p in folder.rglob("*") if p.is_file()):
+    try:
+        ds = pydicom.dcmread(path)
+        if "PixelData" not in ds:
+            continue
+        if path.stat().st_size <= SMALL:
+            shutil.copyfile(path, out / f"pydicom-{path.name}")
+        elif not ds.file_meta.TransferSyntaxUID.is_compressed and ds.BitsAllocated >= 8:
+            cut(ds).save_as(out / f"pydicom-cut-{path.name}")
+            if (out / f"pydicom-cut-{path.name}").stat().st_size > SMALL:
+                (out / f"pydicom-cut-{path.name}").unlink()
+    except Exception:
+        continue
+PY
 
 python3 - "$root" "$corpus" <<'PY'
 import base64, json, pathlib, struct, sys, tomllib
@@ -54,8 +104,27 @@ records = {
 }
 for name, data in records.items():
     (corpus / "records" / name).write_bytes(data)
+
+# Pipeline inputs (layout in fuzz_targets/pipeline.rs): each preset on a 32 x 32 CT-like
+# ramp at 0.7 mm with a soft-tissue window, and variants in colour, MONOCHROME1, two
+# frames, float pixels, without spacing and at extreme spacings.
+def pipeline_input(preset, flags=0, spacing=(0.7, 0.7), window=(40.0, 400.0), size=32):
+    header = struct.pack("<BBBB4d", preset, size - 1, size - 1, flags, *spacing, *window)
+    if flags & 32:
+        return header + struct.pack(f"<{size * size}f", *(i * 0.37 - 100 for i in range(size * size)))
+    return header + struct.pack(f"<{size * size}h", *(i * 3 - 1024 for i in range(size * size)))
+pipeline = {f"preset{i}": pipeline_input(i) for i in range(6)}
+pipeline |= {
+    "rgb": pipeline_input(0, flags=1), "monochrome1": pipeline_input(4, flags=2),
+    "no_spacing": pipeline_input(0, flags=4), "two_frames": pipeline_input(1, flags=8),
+    "no_window": pipeline_input(2, flags=16), "float": pipeline_input(3, flags=32),
+    "tiny_spacing": pipeline_input(0, spacing=(1e-300, 0.7)),
+    "huge_spacing": pipeline_input(5, spacing=(0.7, 1e300)), "one_pixel": pipeline_input(0, size=1),
+}
+for name, data in pipeline.items():
+    (corpus / "pipeline" / name).write_bytes(data)
 PY
 
-for target in decode typedbytes records recipe; do
+for target in decode typedbytes records recipe pipeline; do
     echo "$target: $(ls "$corpus/$target" | wc -l) seeds"
 done
