@@ -13,8 +13,9 @@ and sums the covered edges per origin, so runs can be compared on medprep's code
 
 CORPUS_DIR defaults to fuzz/corpus/TARGET. The binary is looked up in fuzz/target (or
 $CARGO_TARGET_DIR) as cargo fuzz builds it. `--by-file` adds medprep's source files, each
-with its covered edges: files the target cannot reach at all show 0, which tells a
-plateau (what is left is out of the target's reach) from a target still exploring.
+with its covered edges, so a file the target reaches only thinly (a seed missing, a
+format never built by mutation) stands out. Edges are counted by the function they are
+in, inlined dependency code included; `new_lines.py` counts by source line instead.
 """
 
 from __future__ import annotations
