@@ -11,7 +11,7 @@
 
 use std::ops::Range;
 
-use dicom_core::dictionary::{DataDictionary, VirtualVr};
+use dicom_core::dictionary::DataDictionary;
 use dicom_core::{Tag, VR};
 use dicom_dictionary_std::StandardDataDictionary;
 
@@ -256,12 +256,12 @@ impl Walker<'_> {
         if !self.encoding.explicit_vr {
             // dicom-rs reads an implicit-VR element as a sequence when the dictionary
             // says SQ, so the walk must look inside it too.
-            let vr = dictionary_vr(tag);
+            let vr = implicit_vr(tag);
             return Some(Header {
                 tag,
                 length: self.u32()?,
                 sequence: vr == Some(VR::SQ),
-                unit: vr.map_or(1, |vr| value_unit(vr.to_bytes(), tag)),
+                unit: vr.map_or(1, |vr| value_unit(vr.to_bytes())),
             });
         }
         let vr: [u8; 2] = self.bytes.get(self.at..self.at + 2)?.try_into().ok()?;
@@ -304,7 +304,7 @@ impl Walker<'_> {
             tag,
             length,
             sequence: &vr == b"SQ",
-            unit: value_unit(vr, tag),
+            unit: value_unit(vr),
         })
     }
 
@@ -416,20 +416,27 @@ fn whole_values(header: &Header) -> Result<(), WalkError> {
     )))
 }
 
-/// The VR the standard dictionary gives `tag`, when it gives exactly one.
-fn dictionary_vr((group, element): (u16, u16)) -> Option<VR> {
-    match StandardDataDictionary.by_tag(Tag(group, element))?.vr {
-        VirtualVr::Exact(vr) => Some(vr),
-        _ => None,
+/// The VR dicom-rs reads an implicit-VR element with: OW for Pixel Data and Overlay
+/// Data, else the dictionary's, with "US or SS" read as US and "OB or OW" as OW
+/// (`VirtualVr::relaxed`); `None` (read as UN) for a tag it does not know. A walk that
+/// took "OB or OW" as bytes let an odd-length LUT Data or Pixel Data through, which
+/// dicom-rs reads as 16-bit words, ending a byte early.
+fn implicit_vr((group, element): (u16, u16)) -> Option<VR> {
+    if (group, element) == PIXEL_DATA || (group >> 8 == 0x60 && element == 0x3000) {
+        return Some(VR::OW);
     }
+    Some(
+        StandardDataDictionary
+            .by_tag(Tag(group, element))?
+            .vr
+            .relaxed(),
+    )
 }
 
-/// Bytes per value of the binary VRs, 1 for the others. Pixel Data is left to the
-/// pixel locator and the codecs, which check its length against the frame.
-fn value_unit(vr: [u8; 2], tag: (u16, u16)) -> u32 {
-    if tag == PIXEL_DATA {
-        return 1;
-    }
+/// Bytes per value of the binary VRs, 1 for the others. Pixel Data too: dicom-rs reads
+/// it by its VR like any other element (an explicit-VR Pixel Data written as FL with a
+/// length of 4n + 2 was read two bytes short, and the next "length" was 4 GB).
+fn value_unit(vr: [u8; 2]) -> u32 {
     match &vr {
         b"SS" | b"US" | b"OW" => 2,
         b"AT" | b"FL" | b"SL" | b"UL" | b"OF" | b"OL" => 4,
@@ -494,6 +501,47 @@ mod tests {
         data.extend(explicit((0x7FE0, 0x0010), b"OW", &[1, 2, 3, 4]));
         data.truncate(data.len() - 1);
         assert_eq!(pixel_data_value(&data, true), None);
+    }
+
+    fn implicit(tag: (u16, u16), value: &[u8]) -> Vec<u8> {
+        let mut out = [tag.0.to_le_bytes(), tag.1.to_le_bytes()].concat();
+        out.extend_from_slice(&(value.len() as u32).to_le_bytes());
+        out.extend_from_slice(value);
+        out
+    }
+
+    #[test]
+    fn pixel_data_must_be_a_whole_number_of_the_values_of_its_vr() {
+        // dicom-rs reads an FL Pixel Data of 4n + 2 bytes as n floats and goes on two
+        // bytes early, inside the value (found by fuzzing).
+        let mut data = explicit((0x7FE0, 0x0010), b"OW", &[0; 6]);
+        data.extend(explicit((0x0008, 0x0060), b"CS", b"CT"));
+        assert_eq!(check_lengths(&data, EXPLICIT_LE), Ok(()));
+        let mut data = explicit((0x7FE0, 0x0010), b"FL", &[0; 6]);
+        data.extend(explicit((0x0008, 0x0060), b"CS", b"CT"));
+        let error = check_lengths(&data, EXPLICIT_LE).expect_err("6 bytes of FL");
+        assert!(error.contains("(7FE0,0010) has 6 bytes"), "{error}");
+    }
+
+    #[test]
+    fn implicit_vr_reads_us_or_ss_and_ob_or_ow_as_dicom_rs_does() {
+        const IMPLICIT: Encoding = Encoding {
+            explicit_vr: false,
+            big_endian: false,
+        };
+        // LUT Data (0028,3006) is "US or OW" in the dictionary, Smallest Image Pixel Value
+        // (0028,0106) "US or SS", Pixel Data "OB or OW": dicom-rs reads all three as
+        // 16-bit words, so an odd length would leave it a byte short.
+        for tag in [(0x0028, 0x3006), (0x0028, 0x0106), (0x7FE0, 0x0010)] {
+            assert_eq!(check_lengths(&implicit(tag, &[0; 4]), IMPLICIT), Ok(()));
+            let error = check_lengths(&implicit(tag, &[0; 3]), IMPLICIT).expect_err("odd");
+            assert!(error.contains("3 bytes, not a whole number"), "{error}");
+        }
+        // A tag the dictionary does not know is read as UN, bytes of any length.
+        assert_eq!(
+            check_lengths(&implicit((0x0009, 0x0010), &[0; 3]), IMPLICIT),
+            Ok(())
+        );
     }
 
     #[test]
