@@ -200,3 +200,28 @@ fn decoding_one_frame_reads_the_rescale_of_that_frame_only() {
     // Stored value 5 through the rescale 2x - 1.
     assert_eq!((image.frames, image.pixels), (1, vec![9.0]));
 }
+
+#[test]
+fn pixel_data_of_a_length_its_values_do_not_divide_is_refused() {
+    // Explicit VR big endian; Pixel Data written as FL with 20,290 bytes. dicom-rs read
+    // 5,072 floats, went on two bytes early and allocated a 4 GB "length" from inside the
+    // value (found by fuzzing). The header-only read by path stops at Pixel Data and
+    // parses none of it, so it gives the metadata; every other entry point refuses.
+    let path = regression("pixel_data_fl_not_a_whole_number_of_values.dcm");
+    let (outcomes, largest) = largest_allocation(|| outcomes(&path));
+    assert!(
+        largest <= MAX_ALLOCATION,
+        "an allocation of {largest} bytes"
+    );
+    let [from_bytes, header_by_path, from_vec, open] = <[_; 4]>::try_from(outcomes).unwrap();
+    assert!(header_by_path.is_ok(), "{header_by_path:?}");
+    for outcome in [from_bytes, from_vec, open] {
+        match outcome.expect_err("refused").kind() {
+            ErrorKind::Malformed(message) => assert!(
+                message.contains("(7FE0,0010) has 20290 bytes, not a whole number"),
+                "{message}"
+            ),
+            other => panic!("expected a malformed error, got {other:?}"),
+        }
+    }
+}
