@@ -28,31 +28,10 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from origins import medprep_file, origin
+
 FUZZ = Path(__file__).resolve().parent
 LINE = re.compile(r"^(?:UN)?COVERED_FUNC: hits: \d+ edges: (\d+)/(\d+) .* (\S+):\d+$")
-
-
-def medprep_file(path: str) -> str | None:
-    """`core/src/pixels.rs` for a file of medprep's, wherever the repository was."""
-    if not origin(path).startswith("medprep"):
-        return None
-    ours = re.search(r"/((?:core|streaming|python|fuzz)/(?:src|fuzz_targets)/.*)$", path)
-    return ours.group(1) if ours else None
-
-
-def origin(path: str) -> str:
-    """medprep's crates by folder, dependencies by crate name, the rest by kind. medprep's
-    files are recognised by their place in the repository, wherever it was checked out
-    when the fuzz binary was built."""
-    registry = re.search(r"/registry/src/[^/]+/([^/]+?)-\d[^/]*/", path)
-    if registry:
-        return registry.group(1)
-    if path.startswith("/rustc/"):
-        return "std"
-    ours = re.search(r"/(core|streaming|python|fuzz)/(src|fuzz_targets)/", path)
-    if ours:
-        return f"medprep: {ours.group(1)}/"
-    return "other"
 
 
 def main() -> int:

@@ -5,7 +5,7 @@ Run the fuzzer with `-print_pcs=1`: libFuzzer then prints a `NEW_PC` line, with 
 source line it belongs to, for every code edge it reaches for the first time, and a
 status line (`#EXECUTIONS ...`) after each new input. This counts, per slice of
 executions after the corpus was loaded, the new edges on medprep's source lines (core/,
-streaming/, python/) and on everyone's, and names the last few medprep lines reached.
+streaming/, python/, fuzz/) and on everyone's, and names the last few medprep lines reached.
 
     RUSTC_BOOTSTRAP=1 cargo fuzz run decode -- -print_pcs=1 ... 2>&1 | tee decode.log
     python3 fuzz/new_lines.py decode.log [--step EXECUTIONS]
@@ -24,25 +24,15 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from origins import medprep_file
+
 STATUS = re.compile(r"^#(\d+)\s")
 SOURCE = re.compile(r" (\S+):\d+(?::\d+)?$")
-OURS = re.compile(r"/((?:core|streaming|python)/src/\S+)$")
-
-
-def medprep_file(path: str) -> str | None:
-    """`core/src/pixels.rs` for a file of medprep's; None for the standard library
-    (`/rustc/.../library/core/src/...`) and for crates from the registry."""
-    if path.startswith("/rustc/") or "/registry/src/" in path:
-        return None
-    ours = OURS.search(path)
-    return ours.group(1) if ours else None
-
-
-def new_edges(log: Path) -> list[tuple[int, str]]:
+def new_edges(lines: list[str]) -> list[tuple[int, str]]:
     """(executions when found, source file) of each edge first reached after the corpus
     was loaded. An edge is printed before the status line of the input that found it."""
     found, pending, loaded = [], [], False
-    for line in log.read_text(errors="replace").splitlines():
+    for line in lines:
         if "INITED" in line:
             loaded, pending = True, []
         elif "NEW_PC" in line:
@@ -60,8 +50,9 @@ def main() -> int:
     parser.add_argument("log", type=Path)
     parser.add_argument("--step", type=int, default=250_000, help="executions per row")
     args = parser.parse_args()
-    found = new_edges(args.log)
-    if not found and "INITED" not in args.log.read_text(errors="replace"):
+    lines = args.log.read_text(errors="replace").splitlines()
+    found = new_edges(lines)
+    if not found and not any("INITED" in line for line in lines):
         sys.exit(f"{args.log}: no INITED line; is it the output of a libFuzzer run?")
     ours = [(n, name) for n, path in found if (name := medprep_file(path))]
     every, mine = Counter(n // args.step for n, _ in found), Counter(n // args.step for n, _ in ours)

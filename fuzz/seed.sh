@@ -53,9 +53,10 @@ for path in sorted(p for folder in folders for p in folder.rglob("*") if p.is_fi
         if path.stat().st_size <= SMALL:
             shutil.copyfile(path, out / f"pydicom-{path.name}")
         elif not ds.file_meta.TransferSyntaxUID.is_compressed and ds.BitsAllocated >= 8:
-            cut(ds).save_as(out / f"pydicom-cut-{path.name}")
-            if (out / f"pydicom-cut-{path.name}").stat().st_size > SMALL:
-                (out / f"pydicom-cut-{path.name}").unlink()
+            seed = out / f"pydicom-cut-{path.name}"
+            cut(ds).save_as(seed)
+            if seed.stat().st_size > SMALL:
+                seed.unlink()
     except Exception:
         continue
 PY
@@ -105,15 +106,16 @@ records = {
 for name, data in records.items():
     (corpus / "records" / name).write_bytes(data)
 
-# Pipeline inputs (layout in fuzz_targets/pipeline.rs): each preset on a 32 x 32 CT-like
-# ramp at 0.7 mm with a soft-tissue window, and variants in colour, MONOCHROME1, two
-# frames, float pixels, without spacing and at extreme spacings.
-def pipeline_input(preset, flags=0, spacing=(0.7, 0.7), window=(40.0, 400.0), size=32):
-    header = struct.pack("<BBBB4d", preset, size - 1, size - 1, flags, *spacing, *window)
+# Pipeline inputs (layout in fuzz_targets/pipeline.rs): each of its 10 recipes (the 6
+# presets, then 4 more) on a 32 x 32 CT-like ramp at 0.7 mm with a soft-tissue window,
+# and variants in colour, MONOCHROME1, two frames, float pixels, without spacing and at
+# extreme spacings.
+def pipeline_input(recipe, flags=0, spacing=(0.7, 0.7), window=(40.0, 400.0), size=32):
+    header = struct.pack("<BBBB4d", recipe, size - 1, size - 1, flags, *spacing, *window)
     if flags & 32:
         return header + struct.pack(f"<{size * size}f", *(i * 0.37 - 100 for i in range(size * size)))
     return header + struct.pack(f"<{size * size}h", *(i * 3 - 1024 for i in range(size * size)))
-pipeline = {f"preset{i}": pipeline_input(i) for i in range(6)}
+pipeline = {f"recipe{i}": pipeline_input(i) for i in range(10)}
 pipeline |= {
     "rgb": pipeline_input(0, flags=1), "monochrome1": pipeline_input(4, flags=2),
     "no_spacing": pipeline_input(0, flags=4), "two_frames": pipeline_input(1, flags=8),
