@@ -73,11 +73,15 @@ fn assert_refused_everywhere(name: &str, expected: &str) {
         "{name}: an allocation of {largest} bytes"
     );
     for outcome in outcomes {
-        let error = outcome.expect_err(name);
-        match error.kind() {
-            ErrorKind::Malformed(message) => assert!(message.contains(expected), "{message}"),
-            other => panic!("{name}: expected a malformed error, got {other:?}"),
-        }
+        assert_malformed(name, outcome, expected);
+    }
+}
+
+/// `outcome` of reading `name` is a malformed error whose message contains `expected`.
+fn assert_malformed(name: &str, outcome: Result<(), medprep::Error>, expected: &str) {
+    match outcome.expect_err(name).kind() {
+        ErrorKind::Malformed(message) => assert!(message.contains(expected), "{message}"),
+        other => panic!("{name}: expected a malformed error, got {other:?}"),
     }
 }
 
@@ -207,7 +211,8 @@ fn pixel_data_of_a_length_its_values_do_not_divide_is_refused() {
     // 5,072 floats, went on two bytes early and allocated a 4 GB "length" from inside the
     // value (found by fuzzing). The header-only read by path stops at Pixel Data and
     // parses none of it, so it gives the metadata; every other entry point refuses.
-    let path = regression("pixel_data_fl_not_a_whole_number_of_values.dcm");
+    let name = "pixel_data_fl_not_a_whole_number_of_values.dcm";
+    let path = regression(name);
     let (outcomes, largest) = largest_allocation(|| outcomes(&path));
     assert!(
         largest <= MAX_ALLOCATION,
@@ -216,12 +221,10 @@ fn pixel_data_of_a_length_its_values_do_not_divide_is_refused() {
     let [from_bytes, header_by_path, from_vec, open] = <[_; 4]>::try_from(outcomes).unwrap();
     assert!(header_by_path.is_ok(), "{header_by_path:?}");
     for outcome in [from_bytes, from_vec, open] {
-        match outcome.expect_err("refused").kind() {
-            ErrorKind::Malformed(message) => assert!(
-                message.contains("(7FE0,0010) has 20290 bytes, not a whole number"),
-                "{message}"
-            ),
-            other => panic!("expected a malformed error, got {other:?}"),
-        }
+        assert_malformed(
+            name,
+            outcome,
+            "(7FE0,0010) has 20290 bytes, not a whole number",
+        );
     }
 }
