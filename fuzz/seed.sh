@@ -59,6 +59,41 @@ for path in sorted(p for folder in folders for p in folder.rglob("*") if p.is_fi
                 seed.unlink()
     except Exception:
         continue
+
+# mlut_18 is their one Modality LUT Sequence (SS descriptor, US entries, signed pixels).
+# Variants of its cut seed reach the other branches of the table's reading: OW and SS
+# entries, a US or text descriptor, 65536 entries, an 8-bit table, a missing or short
+# table, unsigned pixels and implicit VR.
+from pydicom.dataelem import DataElement
+from pydicom.uid import ImplicitVRLittleEndian
+lut_seed = out / "pydicom-cut-mlut_18.dcm"
+if lut_seed.exists():
+    def descriptor(item, vr, value): item["LUTDescriptor"] = DataElement(0x00283002, vr, value)
+    def entries(item, vr, value): item["LUTData"] = DataElement(0x00283006, vr, value)
+    def ow(item): entries(item, "OW", b"".join(v.to_bytes(2, "little") for v in item.LUTData))
+    def ss(item): entries(item, "SS", [v - 65536 if v > 32767 else v for v in item.LUTData])
+    def unsigned(ds, item): ds.PixelRepresentation = 0; descriptor(item, "US", [4096, 0, 16])
+    variants = {
+        "ow_entries": lambda ds, item: ow(item),
+        "ss_entries": lambda ds, item: ss(item),
+        "us_descriptor": lambda ds, item: descriptor(item, "US", [4096, 63488, 16]),
+        "text_descriptor": lambda ds, item: descriptor(item, "IS", ["4096", "-2048", "16"]),
+        "65536_entries": lambda ds, item: descriptor(item, "SS", [0, -2048, 16]),
+        "two_values": lambda ds, item: descriptor(item, "SS", [4096, -2048]),
+        "8_bit": lambda ds, item: (descriptor(item, "SS", [256, -128, 8]),
+                                   entries(item, "US", list(range(256)))),
+        "no_entries": lambda ds, item: item.pop("LUTData"),
+        "unsigned": unsigned,
+        "implicit": lambda ds, item: None,
+    }
+    for name, edit in variants.items():
+        ds = pydicom.dcmread(lut_seed)
+        edit(ds, ds.ModalityLUTSequence[0])
+        implicit = name == "implicit"
+        if implicit:
+            ds.file_meta.TransferSyntaxUID = ImplicitVRLittleEndian
+        seed = out / f"pydicom-cut-mlut_18-{name}.dcm"
+        ds.save_as(seed, implicit_vr=implicit, little_endian=True)
 PY
 
 python3 - "$root" "$corpus" <<'PY'

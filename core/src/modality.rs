@@ -86,25 +86,34 @@ impl ModalityLut {
     fn table(item: &InMemDicomObject, signed: bool) -> Result<Self, ErrorKind> {
         let descriptor = item
             .present(attr::LUT_DESCRIPTOR)
-            .ok_or(ErrorKind::MissingAttribute(attr::LUT_DESCRIPTOR))?
-            .to_multi_int::<i64>()
-            .ok()
-            .filter(|d| d.len() == 3)
-            .ok_or(ErrorKind::InvalidAttribute {
-                attribute: attr::LUT_DESCRIPTOR,
-                value: String::new(),
-                reason: "must hold three integers",
-            })?;
-        // LUT Descriptor is US or SS depending on Pixel Representation (PS3.3 C.11.1.1).
-        let first_mapped = if signed && descriptor[1] > i64::from(i16::MAX) {
-            descriptor[1] - 65536
-        } else {
-            descriptor[1]
+            .ok_or(ErrorKind::MissingAttribute(attr::LUT_DESCRIPTOR))?;
+        let not_three = |value: String| ErrorKind::InvalidAttribute {
+            attribute: attr::LUT_DESCRIPTOR,
+            value,
+            reason: "must hold three integers",
         };
-        let length = if descriptor[0] == 0 {
-            65536
+        let [count, first, _bits] = <[i64; 3]>::try_from(
+            descriptor
+                .to_multi_int::<i64>()
+                .map_err(|_| not_three(format!("{:?}", descriptor.vr())))?,
+        )
+        .map_err(|values| not_three(format!("{} values", values.len())))?;
+        // LUT Descriptor is US or SS depending on Pixel Representation (PS3.3 C.11.1.1).
+        let first_mapped = if signed && first > i64::from(i16::MAX) {
+            first - 65536
         } else {
-            descriptor[0] as usize
+            first
+        };
+        let length = match count {
+            0 => 65536,
+            1..=65535 => count as usize,
+            _ => {
+                return Err(ErrorKind::InvalidAttribute {
+                    attribute: attr::LUT_DESCRIPTOR,
+                    value: count.to_string(),
+                    reason: "the entry count must be 0 (for 65536) to 65535",
+                })
+            }
         };
         let entries = item
             .present(attr::LUT_DATA)

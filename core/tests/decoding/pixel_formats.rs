@@ -150,29 +150,61 @@ fn rle_with_32_bit_samples_reassembles_four_byte_planes() {
     assert_eq!(decode(&b).0, Samples::U32(vec![0x0102_0304]));
 }
 
-#[test]
-fn modality_lut_sequence_maps_through_the_table() {
-    let mut b = Builder::grey(1, 4, 16, 16, false);
-    b.native(vec![0, 0, 1, 0, 2, 0, 9, 0]);
+/// Gives `b` a Modality LUT Sequence of one item: `descriptor` (US or SS) and US `entries`.
+fn with_table(b: &mut Builder, descriptor: PrimitiveValue, entries: Vec<u16>) {
+    let descriptor_vr = match descriptor {
+        PrimitiveValue::I16(_) => VR::SS,
+        _ => VR::US,
+    };
     let item = InMemDicomObject::from_element_iter([
-        DataElement::new(
-            tags::LUT_DESCRIPTOR,
-            VR::US,
-            PrimitiveValue::U16(vec![3u16, 1, 16].into()),
-        ),
-        DataElement::new(
-            tags::LUT_DATA,
-            VR::US,
-            PrimitiveValue::U16(vec![100u16, 200, 300].into()),
-        ),
+        DataElement::new(tags::LUT_DESCRIPTOR, descriptor_vr, descriptor),
+        DataElement::new(tags::LUT_DATA, VR::US, PrimitiveValue::U16(entries.into())),
     ]);
     b.object().put(DataElement::new(
         tags::MODALITY_LUT_SEQUENCE,
         VR::SQ,
         dicom_core::value::DataSetSequence::from(vec![item]),
     ));
+}
+
+#[test]
+fn modality_lut_sequence_maps_through_the_table() {
+    let mut b = Builder::grey(1, 4, 16, 16, false);
+    b.native(vec![0, 0, 1, 0, 2, 0, 9, 0]);
+    with_table(
+        &mut b,
+        PrimitiveValue::U16(vec![3, 1, 16].into()),
+        vec![100, 200, 300],
+    );
     // Below the first mapped value → first entry; beyond the table → last entry.
     assert_eq!(decode(&b).2, vec![100.0, 100.0, 200.0, 300.0]);
+}
+
+#[test]
+fn a_lut_descriptor_other_than_three_counts_is_refused_saying_what_it_holds() {
+    // Two values; and an entry count read as SS that is negative (PS3.3 C.11.1.1 makes
+    // the count unsigned: 0 stands for 65536, and nothing is above 65535).
+    for (descriptor, expected) in [
+        (PrimitiveValue::I16(vec![3, 1].into()), "2 values"),
+        (PrimitiveValue::I16(vec![-25536, 0, 16].into()), "-25536"),
+    ] {
+        let mut b = Builder::grey(1, 1, 16, 16, true);
+        b.native(vec![1, 0]);
+        with_table(&mut b, descriptor, vec![100, 200, 300]);
+        let file = DicomFile::from_bytes("t.dcm", &b.bytes()).expect("parses");
+        let error = file
+            .image(Frames::All, &Limits::default())
+            .expect_err("the descriptor is refused");
+        match error.kind() {
+            ErrorKind::InvalidAttribute {
+                attribute, value, ..
+            } => assert_eq!(
+                (attribute.keyword, value.as_str()),
+                ("LUTDescriptor", expected)
+            ),
+            other => panic!("expected an invalid LUT Descriptor, got {other:?}"),
+        }
+    }
 }
 
 #[test]
