@@ -84,14 +84,13 @@ if lut_seed.exists():
                                    entries(item, "US", list(range(256)))),
         "no_entries": lambda ds, item: item.pop("LUTData"),
         "unsigned": unsigned,
-        "implicit": lambda ds, item: None,
+        "implicit": lambda ds, item: setattr(ds.file_meta, "TransferSyntaxUID",
+                                             ImplicitVRLittleEndian),
     }
     for name, edit in variants.items():
         ds = pydicom.dcmread(lut_seed)
         edit(ds, ds.ModalityLUTSequence[0])
-        implicit = name == "implicit"
-        if implicit:
-            ds.file_meta.TransferSyntaxUID = ImplicitVRLittleEndian
+        implicit = ds.file_meta.TransferSyntaxUID.is_implicit_VR
         seed = out / f"pydicom-cut-mlut_18-{name}.dcm"
         ds.save_as(seed, implicit_vr=implicit, little_endian=True)
 PY
