@@ -121,7 +121,7 @@ pub(crate) fn check_lengths(dataset: &[u8], encoding: Encoding) -> Result<(), St
         encoding,
     };
     while walker.at < dataset.len() {
-        let Some(header) = walker.header() else {
+        let Some(header) = walker.element_header() else {
             return Ok(()); // a torn header at the end: dicom-rs reports it
         };
         walker.skip_value(&header, 0).map_err(WalkError::message)?;
@@ -153,7 +153,7 @@ pub(crate) fn header_end(
                 HeaderEnd::NeedMore
             });
         }
-        let Some(header) = walker.header() else {
+        let Some(header) = walker.element_header() else {
             return Ok(if complete {
                 HeaderEnd::End
             } else {
@@ -188,7 +188,7 @@ pub(crate) fn pixel_data_value(dataset: &[u8], explicit_vr: bool) -> Option<Rang
         encoding,
     };
     while walker.at < dataset.len() {
-        let header = walker.header()?;
+        let header = walker.element_header()?;
         if header.tag == PIXEL_DATA {
             if header.length == UNDEFINED {
                 return None;
@@ -239,6 +239,23 @@ impl Walker<'_> {
             u32::from_be_bytes(v)
         } else {
             u32::from_le_bytes(v)
+        })
+    }
+
+    /// The header of a data element, where dicom-rs expects one (not an item). An Item
+    /// Delimitation Item there has no value, whatever length it declares: dicom-rs ignores
+    /// one outside any sequence, ends the item with one inside a sequence, and in either
+    /// case reads the next header right after it (a walk that skipped the declared length
+    /// let a 1.4 GB length read from the skipped bytes through to dicom-rs).
+    fn element_header(&mut self) -> Option<Header> {
+        let header = self.header()?;
+        Some(if header.tag == ITEM_END {
+            Header {
+                length: 0,
+                ..header
+            }
+        } else {
+            header
         })
     }
 
@@ -348,7 +365,7 @@ impl Walker<'_> {
     fn skip_item(&mut self, item: &Header, depth: usize, sequence: bool) -> Result<(), WalkError> {
         match item.tag {
             ITEM if item.length == UNDEFINED => loop {
-                let element = self.header().ok_or_else(|| self.torn(item))?;
+                let element = self.element_header().ok_or_else(|| self.torn(item))?;
                 if element.tag == ITEM_END {
                     return Ok(());
                 }
@@ -363,7 +380,13 @@ impl Walker<'_> {
                         encoding: self.encoding,
                     };
                     while inner.at < end {
-                        let element = inner.header().ok_or_else(|| self.torn(item))?;
+                        let element = inner.element_header().ok_or_else(|| self.torn(item))?;
+                        if element.tag == ITEM_END {
+                            // dicom-rs ends the item here, before its declared end, and
+                            // reads the sequence's next item header from this point.
+                            self.at = inner.at;
+                            return Ok(());
+                        }
                         inner.skip_value(&element, depth)?;
                     }
                 }
@@ -541,6 +564,43 @@ mod tests {
         assert_eq!(
             check_lengths(&implicit((0x0009, 0x0010), &[0; 3]), IMPLICIT),
             Ok(())
+        );
+    }
+
+    /// A sequence of defined length holding one item of defined length: (0008,1150) UI,
+    /// an Item Delimitation Item, then an item (FFFE,E000) holding `element`, all inside
+    /// the first item's declared length.
+    fn delimiter_inside_a_defined_length_item(element: &[u8]) -> Vec<u8> {
+        let mut content = explicit((0x0008, 0x1150), b"UI", b"1.2\0");
+        content.extend_from_slice(&[0xFE, 0xFF, 0x0D, 0xE0, 0, 0, 0, 0]);
+        content.extend(item(element));
+        explicit((0x0008, 0x1140), b"SQ", &item(&content))
+    }
+
+    #[test]
+    fn an_item_delimiter_ends_an_item_of_defined_length_as_it_does_in_dicom_rs() {
+        // dicom-rs reads what follows the delimiter as the sequence's next item, so the
+        // element in it is one dicom-rs reads: the walk must check its length.
+        let element = explicit((0x0008, 0x1155), b"UI", b"1.23");
+        let data = delimiter_inside_a_defined_length_item(&element);
+        let ts = dicom_transfer_syntax_registry::entries::EXPLICIT_VR_LITTLE_ENDIAN.erased();
+        let parsed = dicom_object::InMemDicomObject::read_dataset_with_ts(&data[..], &ts)
+            .expect("dicom-rs parses it");
+        let items = parsed
+            .element(dicom_core::Tag(0x0008, 0x1140))
+            .expect("the sequence")
+            .items()
+            .expect("items");
+        assert_eq!(items.len(), 2, "dicom-rs reads a second item");
+        assert!(items[1].element(dicom_core::Tag(0x0008, 0x1155)).is_ok());
+
+        let mut huge = [0x08u8, 0x00, 0x55, 0x11, b'O', b'B', 0, 0].to_vec();
+        huge.extend_from_slice(&500_000_000u32.to_le_bytes());
+        let data = delimiter_inside_a_defined_length_item(&huge);
+        let error = check_lengths(&data, EXPLICIT_LE).expect_err("absurd length");
+        assert!(
+            error.contains("(0008,1155) declares 500000000 bytes"),
+            "{error}"
         );
     }
 

@@ -228,3 +228,17 @@ fn pixel_data_of_a_length_its_values_do_not_divide_is_refused() {
         );
     }
 }
+
+#[test]
+fn an_item_delimiter_declaring_a_length_has_no_value() {
+    // An implicit VR data set with an Item Delimitation Item (FFFE,E00D) outside any
+    // sequence that declares a length of 9, followed by the text "Nested SQ". dicom-rs
+    // gives a delimiter no value whatever length it declares, so it read the next header
+    // from the text, tag (654E,7473) ("Nest") with a length of 1,394,631,781 ("ed S"), and
+    // allocated it before its read failed. The walk that checks lengths skipped the 9
+    // bytes as the delimiter's value, and never saw that header (found by the fuzzer).
+    assert_refused_everywhere(
+        "item_delimiter_declaring_a_length_at_top_level.dcm",
+        "(654E,7473) declares 1394631781 bytes",
+    );
+}
