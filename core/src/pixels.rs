@@ -202,7 +202,8 @@ pub(crate) fn decode(
         }
     };
     let count = selected.end - selected.start;
-    limits.check_samples(u64::from(count) * format.frame_samples() as u64)?;
+    // Saturating: 2^32 frames of 65535 x 65535 x 3 samples overflow a u64.
+    limits.check_samples(u64::from(count).saturating_mul(format.frame_samples() as u64))?;
 
     let uid = obj
         .meta()
@@ -347,7 +348,7 @@ fn decode_encapsulated_frame(
                 Family::Jpeg2000 => declared::jpeg_2000_samples(&encoded()?),
                 _ => None,
             };
-            let frame_samples = format.frame_samples() as u64;
+            let frame_samples = format.frame_samples() as u128;
             if let Some(declared) = declared.filter(|&d| d > frame_samples) {
                 return Err(format!(
                     "the codestream declares {declared} samples, more than the {frame_samples} of the frame"
@@ -390,10 +391,13 @@ fn native_samples(
     selected: std::ops::Range<u32>,
 ) -> Result<(Samples, String), ErrorKind> {
     let frame_bits = format.native_frame_bits();
-    let required = (u64::from(format.frames) * frame_bits).div_ceil(8);
-    if (bytes.len() as u64) < required {
+    // In u128: every frame the header declares is counted, not only the selected ones
+    // (whose samples the limit bounds), and 2^31 frames of 2^33 bits wrapped a u64 to
+    // 0, which passed this check and left the frame's slice out of range, a panic.
+    let required = (u128::from(format.frames) * u128::from(frame_bits)).div_ceil(8);
+    if (bytes.len() as u128) < required {
         return Err(ErrorKind::PixelDataLength {
-            expected: required,
+            expected: u64::try_from(required).unwrap_or(u64::MAX),
             actual: bytes.len() as u64,
         });
     }

@@ -3,8 +3,9 @@
 //! than the DICOM header, and the decoders size their buffers from the codestream.
 
 /// Samples (width × height × components) the codestream's header declares, or `None`
-/// when the header is not found (the decoder then reports the broken stream).
-pub(crate) fn jpeg_ls_samples(encoded: &[u8]) -> Option<u64> {
+/// when the header is not found (the decoder then reports the broken stream). Counted
+/// in `u128`, as JPEG 2000's are.
+pub(crate) fn jpeg_ls_samples(encoded: &[u8]) -> Option<u128> {
     // SOI, then marker segments up to SOF55 (FFF7): Lf, P, Y, X, Nf.
     if encoded.get(..2)? != [0xFF, 0xD8] {
         return None;
@@ -18,17 +19,20 @@ pub(crate) fn jpeg_ls_samples(encoded: &[u8]) -> Option<u64> {
         let length = usize::from(u16::from_be_bytes([marker[2], marker[3]]));
         if marker[1] == 0xF7 {
             let sof = encoded.get(at + 4..at + 10)?;
-            let rows = u64::from(u16::from_be_bytes([sof[1], sof[2]]));
-            let cols = u64::from(u16::from_be_bytes([sof[3], sof[4]]));
-            return Some(rows * cols * u64::from(sof[5]));
+            let rows = u128::from(u16::from_be_bytes([sof[1], sof[2]]));
+            let cols = u128::from(u16::from_be_bytes([sof[3], sof[4]]));
+            return Some(rows * cols * u128::from(sof[5]));
         }
         at += 2 + length;
     }
 }
 
 /// Samples the SIZ segment of a JPEG 2000 codestream declares (the codestream may sit
-/// inside a JP2 box, so its start is searched for).
-pub(crate) fn jpeg_2000_samples(encoded: &[u8]) -> Option<u64> {
+/// inside a JP2 box, so its start is searched for). Two 32-bit sizes and a 16-bit
+/// component count need up to 80 bits: in `u64` the product overflowed, which panics in
+/// a debug build and in a release build wraps, possibly below the frame's size, letting
+/// the decoder size its buffers from the codestream (found by fuzzing).
+pub(crate) fn jpeg_2000_samples(encoded: &[u8]) -> Option<u128> {
     let head = encoded.get(..encoded.len().min(4096))?;
     let soc = head
         .windows(4)
@@ -36,7 +40,7 @@ pub(crate) fn jpeg_2000_samples(encoded: &[u8]) -> Option<u64> {
     // SIZ: Lsiz, Rsiz, Xsiz, Ysiz, XOsiz, YOsiz, four tile sizes, Csiz.
     let siz = encoded.get(soc + 4..soc + 4 + 38)?;
     let word = |i: usize| {
-        u64::from(u32::from_be_bytes([
+        u128::from(u32::from_be_bytes([
             siz[i],
             siz[i + 1],
             siz[i + 2],
@@ -45,7 +49,7 @@ pub(crate) fn jpeg_2000_samples(encoded: &[u8]) -> Option<u64> {
     };
     let width = word(4).saturating_sub(word(12));
     let height = word(8).saturating_sub(word(16));
-    let components = u64::from(u16::from_be_bytes([siz[36], siz[37]]));
+    let components = u128::from(u16::from_be_bytes([siz[36], siz[37]]));
     Some(width * height * components)
 }
 
@@ -72,5 +76,19 @@ mod tests {
         }
         stream.extend_from_slice(&3u16.to_be_bytes());
         assert_eq!(jpeg_2000_samples(&stream), Some(990 * 480 * 3));
+    }
+
+    #[test]
+    fn counts_a_jpeg_2000_size_beyond_64_bits_exactly() {
+        let mut stream = vec![0xFF, 0x4F, 0xFF, 0x51, 0x00, 0x29, 0x00, 0x00];
+        for value in [u32::MAX, u32::MAX, 0, 0, 1, 1, 0, 0] {
+            stream.extend_from_slice(&value.to_be_bytes());
+        }
+        stream.extend_from_slice(&u16::MAX.to_be_bytes());
+        let side = u128::from(u32::MAX);
+        assert_eq!(
+            jpeg_2000_samples(&stream),
+            Some(side * side * u128::from(u16::MAX))
+        );
     }
 }

@@ -144,15 +144,20 @@ fn impossible_headers_are_invalid_attributes() {
 
 #[test]
 fn huge_declared_dimensions_are_refused_before_allocation() {
-    let mut b = valid_ct();
-    b.u16(tags::ROWS, 65535)
-        .u16(tags::COLUMNS, 65535)
-        .str(tags::NUMBER_OF_FRAMES, VR::IS, "1000");
-    let error = expect_error("huge.dcm", &b.bytes());
-    assert!(
-        matches!(error.kind(), ErrorKind::TooLarge { .. }),
-        "{error}"
-    );
+    // The largest header: 2^32 - 1 frames of 65535 x 65535 RGB, 5.5e19 samples, more
+    // than a u64 holds.
+    for (frames, samples_per_pixel) in [("1000", 1), ("4294967295", 3)] {
+        let mut b = valid_ct();
+        b.u16(tags::ROWS, 65535)
+            .u16(tags::COLUMNS, 65535)
+            .u16(tags::SAMPLES_PER_PIXEL, samples_per_pixel)
+            .str(tags::NUMBER_OF_FRAMES, VR::IS, frames);
+        let error = expect_error("huge.dcm", &b.bytes());
+        assert!(
+            matches!(error.kind(), ErrorKind::TooLarge { .. }),
+            "{frames} frames: {error}"
+        );
+    }
 }
 
 #[test]

@@ -242,3 +242,55 @@ fn an_item_delimiter_declaring_a_length_has_no_value() {
         "(654E,7473) declares 1394631781 bytes",
     );
 }
+
+#[test]
+fn a_jpeg_2000_image_size_beyond_64_bits_is_refused_not_overflowed() {
+    // A JPEG 2000 frame whose SIZ segment declares 1,994,551,040 x 1,862,299,362 minus
+    // offsets, with 46,238 components: 1.5e21 samples, which overflowed the u64 product
+    // (a panic in the fuzz build, a wrapped count in a release build) before it was
+    // compared with the frame's size (found by the fuzzer).
+    let name = "jpeg_2000_size_beyond_64_bits.dcm";
+    let path = regression(name);
+    let (outcomes, largest) = largest_allocation(|| outcomes(&path));
+    assert!(
+        largest <= MAX_ALLOCATION,
+        "an allocation of {largest} bytes"
+    );
+    let [from_bytes, header_by_path, from_vec, open] = <[_; 4]>::try_from(outcomes).unwrap();
+    assert!(
+        from_bytes.is_ok() && header_by_path.is_ok(),
+        "the header is sound"
+    );
+    for outcome in [from_vec, open] {
+        let message = outcome.expect_err(name).to_string();
+        assert!(
+            message.contains("the codestream declares 1543657364917867279336 samples"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn pixel_data_too_short_for_two_billion_large_frames_is_refused_when_one_is_decoded() {
+    // 2^31 frames of 16384 x 16384 32-bit samples over 8 bytes of native Pixel Data (made
+    // with pydicom). One frame is within the default sample limit, but the bytes all
+    // frames require, 2^64 bits, wrapped to 0 in u64, passed the length check, and
+    // slicing the frame panicked in a release build (found by reading the code after F11:
+    // the fuzz target's sample limit keeps this product below 2^64).
+    let bytes = std::fs::read(regression(
+        "two_billion_frames_of_a_gigabyte_eight_bytes_present.dcm",
+    ))
+    .expect("regression file");
+    let file = DicomFile::from_vec("r.dcm", bytes).expect("the header parses");
+    let (image, largest) = largest_allocation(|| file.image(Frames::One(1), &Limits::default()));
+    assert!(
+        largest <= MAX_ALLOCATION,
+        "an allocation of {largest} bytes"
+    );
+    match image.expect_err("8 bytes cannot hold the frames").kind() {
+        ErrorKind::PixelDataLength { expected, actual } => {
+            assert_eq!((*expected, *actual), (1 << 61, 8))
+        }
+        other => panic!("expected a pixel data length error, got {other:?}"),
+    }
+}
