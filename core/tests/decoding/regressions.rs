@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use medprep::{DicomFile, ErrorKind, Frames, Limits};
+use medprep::{DicomFile, ErrorKind, Frames, Image, Limits};
 
 use crate::largest_allocation::largest_allocation;
 
@@ -19,9 +19,21 @@ fn regression(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Every entry point the fuzz target drives (all frames, then the second frame alone),
-/// plus the path-based ones.
-fn outcomes(path: &Path) -> Vec<Result<(), medprep::Error>> {
+/// The outcome of reading `path` through every entry point the fuzz target drives (all
+/// frames, then the second frame alone), plus the path-based ones, in the order
+/// `header_from_bytes`, `open_header`, `from_vec`, `open`. No allocation on the way may
+/// exceed [`MAX_ALLOCATION`].
+fn outcomes(path: &Path) -> [Result<(), medprep::Error>; 4] {
+    let (outcomes, largest) = largest_allocation(|| read_everywhere(path));
+    assert!(
+        largest <= MAX_ALLOCATION,
+        "{}: an allocation of {largest} bytes",
+        path.display()
+    );
+    outcomes
+}
+
+fn read_everywhere(path: &Path) -> [Result<(), medprep::Error>; 4] {
     let bytes = std::fs::read(path).expect("regression file");
     let limits = Limits {
         max_samples: 1 << 22,
@@ -32,12 +44,26 @@ fn outcomes(path: &Path) -> Vec<Result<(), medprep::Error>> {
         let second = file.image(Frames::One(1), &limits).map(drop);
         all.and(second)
     };
-    vec![
+    [
         DicomFile::header_from_bytes("r.dcm", &bytes).and_then(|f| f.metadata().map(drop)),
         DicomFile::open_header(path).and_then(|f| f.metadata().map(drop)),
         DicomFile::from_vec("r.dcm", bytes.clone()).and_then(full),
         DicomFile::open(path).and_then(full),
     ]
+}
+
+/// The second frame of the reproducer `name`, decoded under the default limits as
+/// `medprep decode --frame 1` does. No allocation on the way may exceed
+/// [`MAX_ALLOCATION`].
+fn second_frame(name: &str) -> Result<Image, medprep::Error> {
+    let bytes = std::fs::read(regression(name)).expect("regression file");
+    let file = DicomFile::from_vec("r.dcm", bytes).expect("the header parses");
+    let (image, largest) = largest_allocation(|| file.image(Frames::One(1), &Limits::default()));
+    assert!(
+        largest <= MAX_ALLOCATION,
+        "{name}: an allocation of {largest} bytes"
+    );
+    image
 }
 
 #[test]
@@ -46,13 +72,7 @@ fn every_regression_input_gives_an_error_or_an_image_without_panicking() {
     let mut count = 0;
     for entry in std::fs::read_dir(dir).expect("regressions folder") {
         let path = entry.expect("entry").path();
-        let (outcomes, largest) = largest_allocation(|| outcomes(&path));
-        assert!(
-            largest <= MAX_ALLOCATION,
-            "{}: {largest} bytes",
-            path.display()
-        );
-        for outcome in outcomes {
+        for outcome in outcomes(&path) {
             if let Err(e) = outcome {
                 assert!(!e.to_string().is_empty(), "{}", path.display());
             }
@@ -66,13 +86,7 @@ fn every_regression_input_gives_an_error_or_an_image_without_panicking() {
 /// malformed with a message containing `expected`, and no allocation may exceed
 /// [`MAX_ALLOCATION`] on the way.
 fn assert_refused_everywhere(name: &str, expected: &str) {
-    let path = regression(name);
-    let (outcomes, largest) = largest_allocation(|| outcomes(&path));
-    assert!(
-        largest <= MAX_ALLOCATION,
-        "{name}: an allocation of {largest} bytes"
-    );
-    for outcome in outcomes {
+    for outcome in outcomes(&regression(name)) {
         assert_malformed(name, outcome, expected);
     }
 }
@@ -172,7 +186,7 @@ fn a_malformed_number_quoted_in_an_error_is_cut_at_a_character_boundary() {
     for outcome in &outcomes {
         assert!(outcome.is_err(), "{path:?} is truncated and malformed");
     }
-    let header_only = outcomes.into_iter().next().expect("header_from_bytes");
+    let [header_only, ..] = outcomes;
     match header_only
         .expect_err("Number of Frames is not a number")
         .kind()
@@ -190,17 +204,8 @@ fn decoding_one_frame_reads_the_rescale_of_that_frame_only() {
     // second frame read a rescale for every declared frame first: a vector of 48 MB
     // here, and hours and 96 GB for the 4,000,000,000 frames a header may declare
     // (found by reading the code the decode fuzzer left uncovered).
-    let bytes = std::fs::read(regression(
-        "rle_two_million_frames_declared_one_decoded.dcm",
-    ))
-    .expect("regression file");
-    let file = DicomFile::from_vec("r.dcm", bytes).expect("the header parses");
-    let (image, largest) = largest_allocation(|| file.image(Frames::One(1), &Limits::default()));
-    assert!(
-        largest <= MAX_ALLOCATION,
-        "an allocation of {largest} bytes"
-    );
-    let image = image.expect("the second frame decodes");
+    let image = second_frame("rle_two_million_frames_declared_one_decoded.dcm")
+        .expect("the second frame decodes");
     // Stored value 5 through the rescale 2x - 1.
     assert_eq!((image.frames, image.pixels), (1, vec![9.0]));
 }
@@ -212,13 +217,7 @@ fn pixel_data_of_a_length_its_values_do_not_divide_is_refused() {
     // value (found by fuzzing). The header-only read by path stops at Pixel Data and
     // parses none of it, so it gives the metadata; every other entry point refuses.
     let name = "pixel_data_fl_not_a_whole_number_of_values.dcm";
-    let path = regression(name);
-    let (outcomes, largest) = largest_allocation(|| outcomes(&path));
-    assert!(
-        largest <= MAX_ALLOCATION,
-        "an allocation of {largest} bytes"
-    );
-    let [from_bytes, header_by_path, from_vec, open] = <[_; 4]>::try_from(outcomes).unwrap();
+    let [from_bytes, header_by_path, from_vec, open] = outcomes(&regression(name));
     assert!(header_by_path.is_ok(), "{header_by_path:?}");
     for outcome in [from_bytes, from_vec, open] {
         assert_malformed(
@@ -250,13 +249,7 @@ fn a_jpeg_2000_image_size_beyond_64_bits_is_refused_not_overflowed() {
     // (a panic in the fuzz build, a wrapped count in a release build) before it was
     // compared with the frame's size (found by the fuzzer).
     let name = "jpeg_2000_size_beyond_64_bits.dcm";
-    let path = regression(name);
-    let (outcomes, largest) = largest_allocation(|| outcomes(&path));
-    assert!(
-        largest <= MAX_ALLOCATION,
-        "an allocation of {largest} bytes"
-    );
-    let [from_bytes, header_by_path, from_vec, open] = <[_; 4]>::try_from(outcomes).unwrap();
+    let [from_bytes, header_by_path, from_vec, open] = outcomes(&regression(name));
     assert!(
         from_bytes.is_ok() && header_by_path.is_ok(),
         "the header is sound"
@@ -277,16 +270,7 @@ fn pixel_data_too_short_for_two_billion_large_frames_is_refused_when_one_is_deco
     // frames require, 2^64 bits, wrapped to 0 in u64, passed the length check, and
     // slicing the frame panicked in a release build (found by reading the code after F11:
     // the fuzz target's sample limit keeps this product below 2^64).
-    let bytes = std::fs::read(regression(
-        "two_billion_frames_of_a_gigabyte_eight_bytes_present.dcm",
-    ))
-    .expect("regression file");
-    let file = DicomFile::from_vec("r.dcm", bytes).expect("the header parses");
-    let (image, largest) = largest_allocation(|| file.image(Frames::One(1), &Limits::default()));
-    assert!(
-        largest <= MAX_ALLOCATION,
-        "an allocation of {largest} bytes"
-    );
+    let image = second_frame("two_billion_frames_of_a_gigabyte_eight_bytes_present.dcm");
     match image.expect_err("8 bytes cannot hold the frames").kind() {
         ErrorKind::PixelDataLength { expected, actual } => {
             assert_eq!((*expected, *actual), (1 << 61, 8))
