@@ -65,7 +65,7 @@ pub use image::Image;
 pub use limits::Limits;
 pub use metadata::{Date, Metadata};
 pub use modality::Rescale;
-pub use pipeline::{Device, DeviceError, FrameResult, OutputImage, Pipeline};
+pub use pipeline::{Device, DeviceChoice, DeviceError, FrameResult, OutputImage, Pipeline};
 pub use pixels::{Frames, StoredPixels};
 pub use recipe::{Recipe, RecipeError};
 pub use samples::Samples;

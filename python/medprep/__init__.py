@@ -95,8 +95,8 @@ class Pipeline:
 
     ``recipe`` is a preset name (``"ct-standard"``, see ``medprep recipe show``), a
     TOML or JSON file path, or a dict with the recipe's keys. ``device`` is ``"cpu"``,
-    ``"gpu"`` (the window, resampling without anti-aliasing and the Gaussian, LoG and Sobel
-    maps on a GPU, software adapters included; ``ValueError`` without one) or ``"auto"``
+    ``"gpu"`` (batches of inputs on any GPU adapter, software ones included; ``ValueError``
+    without one: see ``docs/gpu.md`` for which stages run there) or ``"auto"``
     (a hardware GPU if there is one, else the CPU; the choice and its reason are
     ``device_note``, also logged at INFO level on the ``medprep`` logger). GPU features
     agree with the CPU's within ``1e-4 + 1e-3 * |cpu|``, not bit for bit.
@@ -158,7 +158,8 @@ class Pipeline:
         released while the work runs, so other Python threads keep going.
 
         ``errors="raise"`` (default) raises the error of the first failing item
-        (:class:`DecodeError`, :class:`PipelineError`); ``errors="skip"`` leaves failed
+        (:class:`DecodeError`, :class:`PipelineError`, or :class:`MedprepError` for an
+        internal error, which fails that item alone); ``errors="skip"`` leaves failed
         items out of the table and lists them in :attr:`errors` as :class:`Failure`.
 
         >>> table = medprep.Pipeline().run([b"not dicom", "fixtures/ct_slice.dcm"],
@@ -172,18 +173,9 @@ class Pipeline:
             raise ValueError(f'errors must be "raise" or "skip", not {errors!r}')
         if isinstance(items, (str, bytes, bytearray, memoryview, os.PathLike)):
             raise TypeError("run() takes a list of items; use run_one() for a single one")
-        item_index, sop, patient, image_path, frame, features, failures = self._native._run(
-            list(items), jobs, errors == "raise")
+        batch, failures = self._native._run(list(items), jobs, errors == "raise")
         self._local.errors = [Failure(*f) for f in failures]
-        columns = [
-            pa.array(sop, pa.string()),
-            pa.array(patient, pa.string()),
-            pa.array(image_path, pa.string()),
-            pa.array(frame, pa.int32()),
-        ]
-        columns.extend(pa.array(features[k], pa.float64()) for k in range(features.shape[0]))
-        names = ["sop_instance_uid", "patient_id", "image_path", "frame", *self.feature_names]
-        return pa.Table.from_arrays(columns, names=names)
+        return pa.Table.from_batches([batch])
 
     def run_one(self, item: Source) -> Union[Dict[str, float], List[Dict[str, float]]]:
         """Features of one input: a dict ``{name: value}`` for a single-frame image, a list
@@ -193,10 +185,10 @@ class Pipeline:
         >>> len(features), round(features["original_mean"], 3)
         (160, 0.163)
         """
-        _, _, _, _, _, features, _ = self._native._run([item], 1, True)
+        batch, _ = self._native._run([item], 1, True)
         names = self.feature_names
-        rows = [dict(zip(names, features[:, j].tolist())) for j in range(features.shape[1])]
+        columns = [batch.column(name).to_pylist() for name in names]
+        rows = [dict(zip(names, values)) for values in zip(*columns)]
         return rows[0] if len(rows) == 1 else rows
-
 
 from . import features, ops  # noqa: E402  (submodules use the names above)

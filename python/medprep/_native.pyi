@@ -5,6 +5,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 
 __version__: str
 
@@ -47,15 +48,7 @@ class Pipeline:
     def device_note(self) -> str: ...
     def _run(
         self, items: List[_Source], jobs: Optional[int] = None, stop_on_error: bool = True
-    ) -> Tuple[
-        npt.NDArray[np.int64],
-        List[Optional[str]],
-        List[Optional[str]],
-        List[str],
-        npt.NDArray[np.int32],
-        npt.NDArray[np.float64],
-        List[Tuple[int, str, str, str]],
-    ]: ...
+    ) -> Tuple[pa.RecordBatch, List[Tuple[int, str, str, str]]]: ...
 
 def _compute(
     values: npt.NDArray[np.float32],

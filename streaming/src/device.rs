@@ -1,9 +1,9 @@
-//! `--device auto|cpu|gpu` of `medprep run` and `preprocess_image`, opened into the
-//! pipeline's [`medprep::Device`] by its rules: `gpu` takes any GPU adapter (software
-//! ones included) and is a usage error without one; `auto` takes a hardware GPU, else
-//! the CPU.
+//! `--device auto|cpu|gpu` of `medprep run` and `preprocess_image`: the command line's
+//! spelling of [`DeviceChoice`], which opens the device by its rules (`gpu` takes any
+//! GPU adapter, software ones included, and is a usage error without one; `auto` takes
+//! a hardware GPU, else the CPU).
 
-use medprep::{Device, DeviceError};
+use medprep::{Device, DeviceChoice, DeviceError};
 
 /// Where the computation runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -13,9 +13,21 @@ pub enum DeviceArg {
     Auto,
     /// Every stage on the CPU cores (rayon).
     Cpu,
-    /// The window, resampling without anti-aliasing and the Gaussian, LoG and Sobel
-    /// maps on the GPU (any adapter, software ones included), the rest on the CPU.
+    /// Any GPU adapter, software ones included. Consecutive inputs go to the GPU in
+    /// batches of up to 64 frames, which stay on the device from upload to statistics
+    /// when every stage of the recipe has a GPU twin; other images run their window,
+    /// resampling and maps on the GPU and the rest on the CPU.
     Gpu,
+}
+
+impl From<DeviceArg> for DeviceChoice {
+    fn from(arg: DeviceArg) -> Self {
+        match arg {
+            DeviceArg::Auto => Self::Auto,
+            DeviceArg::Cpu => Self::Cpu,
+            DeviceArg::Gpu => Self::Gpu,
+        }
+    }
 }
 
 /// Turns off Mesa's Vulkan device-selection layer unless `NODEVICE_SELECT` is set: when
@@ -32,12 +44,7 @@ impl DeviceArg {
     /// Opens the device; also returns the line to log for `auto` and `gpu` (which names
     /// the device and, for `auto`, why; never a path).
     pub fn open(self) -> Result<(Device, Option<String>), DeviceError> {
-        let name = match self {
-            Self::Auto => "auto",
-            Self::Cpu => "cpu",
-            Self::Gpu => "gpu",
-        };
-        let (device, line) = Device::from_name(name)?;
+        let (device, line) = DeviceChoice::from(self).open()?;
         Ok((device, (self != Self::Cpu).then_some(line)))
     }
 }

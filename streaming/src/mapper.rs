@@ -1,16 +1,14 @@
 //! `preprocess_image`: the Hadoop Streaming mapper and Hive `TRANSFORM` script.
 //!
 //! Records come in on stdin ([`records`]: paths, `KEY<TAB>PATH`, `KEY<TAB>base64:...`,
-//! or typed bytes pairs), go through the same decode and pipeline as `medprep run`
-//! ([`crate::process`]) on `--jobs` threads, and leave on stdout in input order
-//! ([`crate::queue`]): one row per frame (so exactly one per record for single-frame
-//! images), as tab-separated text, JSON lines or typed bytes ([`columns`]). A record
-//! that fails becomes an error row; stderr speaks Hadoop's reporter protocol
-//! ([`reporter`]). Memory holds at most `2 × jobs` records in flight, whatever the
-//! length of the stream. On a GPU the queue carries batches of up to
-//! [`Pipeline::GPU_BATCH_FRAMES`] consecutive records instead, two in flight, each
-//! decoded in parallel and run through one [`Pipeline::process_batch`] call; the
-//! `--record-timeout` budget then applies per batch.
+//! or typed bytes pairs), go through the same runner as `medprep run`
+//! ([`medprep_runner::Runner`]) on `--jobs` threads, and leave on stdout in input order:
+//! one row per frame (so exactly one per record for single-frame images), as
+//! tab-separated text, JSON lines or typed bytes ([`columns`]). A record that fails
+//! becomes an error row; stderr speaks Hadoop's reporter protocol ([`reporter`]).
+//! Memory holds at most `2 × jobs` records in flight, whatever the length of the
+//! stream (two batches of up to [`medprep::Pipeline::GPU_BATCH_FRAMES`] records on a
+//! GPU, where the `--record-timeout` budget applies per batch).
 //!
 //! Exit status: 0 when every record was handled (failed records included), 2 for a
 //! bad command line or recipe, 1 when reading stdin or writing stdout fails, a typed
@@ -24,26 +22,26 @@ pub mod records;
 mod reporter;
 mod side;
 
+use std::borrow::Cow;
 use std::io::{self, BufRead, BufReader, Write};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
 use clap::Parser;
 use medprep::recipe::ImageFormat;
 use medprep::{Limits, Pipeline, Recipe};
-use rayon::prelude::*;
+use medprep_runner::tables::hive::{self, Storage};
+use medprep_runner::tables::{stream, Cell};
+use medprep_runner::{Budget, Job, Outcome, Runner, Source, Task};
 
-use self::columns::{Cell, Column};
 use self::records::{Key, Line, Payload, Record};
 use self::reporter::Reporter;
 use self::side::{SideOutputs, SideRows};
 use crate::base64;
 use crate::device::DeviceArg;
-use crate::process::{decode, process, process_decoded, Decoded, Outcome, Source};
 use crate::pseudonym::Pseudonymizer;
-use crate::queue;
 use crate::typedbytes::{self, Value};
 
 /// Hadoop Streaming mapper and Hive TRANSFORM script of medprep: DICOM records on
@@ -77,9 +75,9 @@ pub struct Args {
     /// Preset name (see `medprep recipe list`) or recipe file (TOML, or JSON by extension).
     #[arg(long, short, default_value = "ct-standard")]
     recipe: String,
-    /// Compute device: `gpu` runs the window, resampling and the Gaussian, LoG and
-    /// Sobel maps on a GPU (software adapters included; exit 2 without one), `auto` a
-    /// hardware GPU if there is one and else the CPU (a reporter status line says which).
+    /// Compute device: `gpu` runs batches of records on any GPU (software adapters
+    /// included; exit 2 without one), `auto` a hardware GPU if there is one and else the
+    /// CPU (a reporter status line says which).
     #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
     device: DeviceArg,
     /// Worker threads [default: all cores]. On a cluster, match the task's vcores.
@@ -223,10 +221,8 @@ struct Layout {
     names: Vec<String>,
     features: usize,
     output: OutputFormat,
-    images: ImageFormat,
     /// Replaces identifiers under --pseudonymize.
     pseudonyms: Option<Pseudonymizer>,
-    limits: Limits,
 }
 
 fn run_checked(args: Args) -> Result<(), Stop> {
@@ -249,8 +245,7 @@ fn run_checked(args: Args) -> Result<(), Stop> {
     } else {
         ImageFormat::None
     };
-    let mut all_columns =
-        columns::columns(&args.key_columns, pipeline.feature_names()).map_err(Stop::Usage)?;
+    let all_columns = stream::columns(&args.key_columns, pipeline.feature_names(), args.emit_image);
     let own = &all_columns[args.key_columns.len()..];
     if let Some(clash) = args
         .key_columns
@@ -265,16 +260,6 @@ fn run_checked(args: Args) -> Result<(), Stop> {
             clash.1
         )));
     }
-    if args.emit_image {
-        let at = all_columns.len() - 2;
-        all_columns.insert(
-            at,
-            Column {
-                name: "image_base64".into(),
-                hive_type: "STRING",
-            },
-        );
-    }
     if args.schema {
         let text: String = all_columns
             .iter()
@@ -286,7 +271,8 @@ fn run_checked(args: Args) -> Result<(), Stop> {
         let [table, location] = ddl.as_slice() else {
             return Err(Stop::Usage(anyhow!("--hive-ddl takes TABLE and LOCATION")));
         };
-        let sql = columns::hive_ddl(table, &all_columns, location).map_err(Stop::Usage)?;
+        let sql = hive::create_table(table, &all_columns, Storage::TabSeparated, location)
+            .map_err(Stop::Usage)?;
         return print(&sql);
     }
     // After --schema and --hive-ddl, which print the same with or without a key.
@@ -348,19 +334,17 @@ fn run_checked(args: Args) -> Result<(), Stop> {
         names: all_columns
             .iter()
             .skip(args.key_columns.len())
-            .map(|c| c.name.clone())
+            .map(|c| c.name.to_string())
             .collect(),
         features: pipeline.feature_names().len(),
         output,
-        images,
         pseudonyms,
-        limits,
     };
     let jobs = args.jobs.map_or_else(
         || std::thread::available_parallelism().map_or(1, usize::from),
         usize::from,
     );
-    let pool = thread_pool(jobs).map_err(Stop::Failed)?;
+    let runner = Runner::new(pipeline).with_workers(jobs).with_images(images);
 
     let mut reporter = Reporter::start(context, Duration::from_secs(args.status_interval.max(1)));
     let mut stdin = BufReader::with_capacity(1 << 20, io::stdin());
@@ -376,7 +360,7 @@ fn run_checked(args: Args) -> Result<(), Stop> {
         }
     };
     let mut stdout = io::BufWriter::with_capacity(1 << 16, io::stdout());
-    let items: Box<dyn Iterator<Item = Result<Record>> + Send> = if typed_input {
+    let records: Box<dyn Iterator<Item = Result<Record>> + Send> = if typed_input {
         Box::new(TypedRecords::new(stdin))
     } else {
         Box::new(TextRecords {
@@ -385,122 +369,31 @@ fn run_checked(args: Args) -> Result<(), Stop> {
             cap: args.max_record_bytes,
         })
     };
-    let budget = (args.record_timeout > 0.0).then(|| Duration::from_secs_f64(args.record_timeout));
-    // An abandoned record keeps a thread of the pool busy, so a timeout swaps in a
-    // fresh pool for the records after it; the old one ends with its last job.
-    let pipeline_on_cpu = pipeline.device().name() == "cpu";
-    let work = Arc::new((pipeline, layout, Mutex::new(Arc::new(pool))));
-    let mut emit = |handled: Handled| -> Result<()> {
+    let layout = Arc::new(layout);
+    let tasks = {
+        let layout = Arc::clone(&layout);
+        records.map(move |record| record.map(|record| prepare(record, &layout)))
+    };
+    let finish = move |prepared: Prepared, outcome| prepared.render(outcome, &layout);
+    let consume = |handled: Handled, tally: &medprep_runner::Tally, _: &_| -> Result<()> {
         if let (Some(side), Some(rows)) = (&mut side, handled.side) {
             side.write(rows).context("cannot write the side outputs")?;
         }
         write_out(&mut stdout, &handled.bytes)?;
-        reporter.record(handled.error_kind.as_deref(), handled.bytes_read);
+        reporter.record(tally.error_kind.as_deref(), tally.bytes_read);
         Ok(())
     };
-    let outcome = if pipeline_on_cpu {
-        let deadline = queue::Deadline {
-            budget,
+    let outcome = if args.record_timeout > 0.0 {
+        let budget = Budget {
+            limit: Duration::from_secs_f64(args.record_timeout),
             max_abandoned: jobs,
-            describe: |item: &Result<Record>| item.as_ref().ok().map(Record::timeout_stub),
-            on_timeout: {
-                let work = Arc::clone(&work);
-                move |stub: Option<Record>, elapsed: Duration| {
-                    let (pipeline, layout, pool) = &*work;
-                    *pool.lock().unwrap_or_else(PoisonError::into_inner) =
-                        Arc::new(thread_pool(jobs)?);
-                    let mut record = stub.ok_or_else(|| anyhow!("reading stdin took too long"))?;
-                    if let Payload::Invalid { error, .. } = &mut record.payload {
-                        *error = format!(
-                            "processing took longer than the --record-timeout of {} s; \
-                             abandoned after {:.3} s",
-                            args.record_timeout,
-                            elapsed.as_secs_f64()
-                        );
-                    }
-                    Ok(handle(record, pipeline, layout))
-                }
-            },
+            described_as: format!("the --record-timeout of {} s", args.record_timeout),
         };
-        queue::run_ordered_with_deadline(
-            items,
-            jobs,
-            2 * jobs,
-            {
-                let work = Arc::clone(&work);
-                move |item| {
-                    let (pipeline, layout, pool) = &*work;
-                    let pool = Arc::clone(&pool.lock().unwrap_or_else(PoisonError::into_inner));
-                    match item {
-                        Ok(record) => Ok(pool.install(|| handle(record, pipeline, layout))),
-                        Err(error) => Err(error),
-                    }
-                }
-            },
-            deadline,
-            |done: Result<Handled>| emit(done?),
-        )
+        runner.run_with_budget(budget, tasks, finish, consume)
     } else {
-        // On a GPU the queue carries batches of consecutive records, two at a time, and
-        // the time budget applies to a batch as a whole. A stdin error ends its batch so
-        // that the records before it are not held back.
-        let batches = queue::batches(items, Pipeline::GPU_BATCH_FRAMES, Result::is_err);
-        let deadline = queue::Deadline {
-            budget,
-            max_abandoned: jobs,
-            describe: |batch: &Vec<Result<Record>>| {
-                batch
-                    .iter()
-                    .map(|item| item.as_ref().ok().map(Record::timeout_stub))
-                    .collect::<Vec<_>>()
-            },
-            on_timeout: {
-                let work = Arc::clone(&work);
-                move |stubs: Vec<Option<Record>>, elapsed: Duration| {
-                    let (pipeline, layout, pool) = &*work;
-                    match thread_pool(jobs) {
-                        Ok(fresh) => {
-                            *pool.lock().unwrap_or_else(PoisonError::into_inner) = Arc::new(fresh)
-                        }
-                        Err(error) => return vec![Err(error)],
-                    }
-                    let records = stubs.len();
-                    stubs
-                        .into_iter()
-                        .map(|stub| {
-                            let mut record =
-                                stub.ok_or_else(|| anyhow!("reading stdin took too long"))?;
-                            if let Payload::Invalid { error, .. } = &mut record.payload {
-                                *error = format!(
-                                    "processing its batch of {records} records on the GPU took \
-                                     longer than the --record-timeout of {} s; abandoned after \
-                                     {:.3} s",
-                                    args.record_timeout,
-                                    elapsed.as_secs_f64()
-                                );
-                            }
-                            Ok(handle(record, pipeline, layout))
-                        })
-                        .collect()
-                }
-            },
-        };
-        queue::run_ordered_with_deadline(
-            batches,
-            2,
-            2,
-            {
-                let work = Arc::clone(&work);
-                move |batch| {
-                    let (pipeline, layout, pool) = &*work;
-                    let pool = Arc::clone(&pool.lock().unwrap_or_else(PoisonError::into_inner));
-                    pool.install(|| handle_batch(batch, pipeline, layout))
-                }
-            },
-            deadline,
-            |done: Vec<Result<Handled>>| done.into_iter().try_for_each(|handled| emit(handled?)),
-        )
-    };
+        runner.run(tasks, finish, consume)
+    }
+    .map(drop);
     reporter.finish();
     let outcome = outcome.and_then(|()| match side {
         Some(side) => side.finish().context("cannot finish the side outputs"),
@@ -512,15 +405,6 @@ fn run_checked(args: Args) -> Result<(), Stop> {
             .map_err(classify),
         Err(error) => Err(classify(error)),
     }
-}
-
-/// The threads records are processed on.
-fn thread_pool(jobs: usize) -> Result<rayon::ThreadPool> {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .thread_name(|i| format!("medprep-{i}"))
-        .build()
-        .context("cannot start worker threads")
 }
 
 /// A number of seconds, fractions allowed, not negative.
@@ -589,110 +473,20 @@ fn print(text: &str) -> Result<(), Stop> {
 struct Handled {
     bytes: Vec<u8>,
     side: Option<SideRows>,
-    error_kind: Option<String>,
-    bytes_read: u64,
-}
-
-/// Processes one record and renders its rows.
-fn handle(record: Record, pipeline: &Pipeline, layout: &Layout) -> Handled {
-    let (prepared, work) = prepare(record, layout);
-    let outcome = match work {
-        Work::Done(outcome) => outcome,
-        Work::Path { path, name } => process(
-            Source::Path(&path),
-            &name,
-            pipeline,
-            layout.images,
-            &layout.limits,
-        ),
-        Work::Bytes { bytes, name } => process(
-            Source::Bytes(bytes),
-            &name,
-            pipeline,
-            layout.images,
-            &layout.limits,
-        ),
-    };
-    prepared.render(outcome, layout)
-}
-
-/// Processes a batch of records: their images are decoded in
-/// parallel on the current pool and go through the pipeline in one
-/// [`Pipeline::process_batch`] call; each record's rows are those [`handle`] gives it. A
-/// failure to read a record from stdin stays in its place.
-fn handle_batch(
-    batch: Vec<Result<Record>>,
-    pipeline: &Pipeline,
-    layout: &Layout,
-) -> Vec<Result<Handled>> {
-    let decoded: Vec<Result<(Prepared, Result<Decoded, Outcome>)>> = batch
-        .into_par_iter()
-        .map(|item| {
-            item.map(|record| {
-                let (prepared, work) = prepare(record, layout);
-                let decoded = match work {
-                    Work::Done(outcome) => Err(outcome),
-                    Work::Path { path, name } => decode(Source::Path(&path), &name, &layout.limits),
-                    Work::Bytes { bytes, name } => {
-                        decode(Source::Bytes(bytes), &name, &layout.limits)
-                    }
-                };
-                (prepared, decoded)
-            })
-        })
-        .collect();
-    let mut prepared = Vec::with_capacity(decoded.len());
-    let mut inputs = Vec::with_capacity(decoded.len());
-    for item in decoded {
-        match item {
-            Ok((record, input)) => {
-                prepared.push(Ok(record));
-                inputs.push(input);
-            }
-            Err(error) => prepared.push(Err(error)),
-        }
-    }
-    let mut outcomes = process_decoded(inputs, pipeline, layout.images).into_iter();
-    let paired: Vec<_> = prepared
-        .into_iter()
-        .map(|item| item.map(|record| (record, outcomes.next())))
-        .collect();
-    paired
-        .into_par_iter()
-        .map(|item| {
-            let (record, outcome) = item?;
-            let outcome = outcome.unwrap_or_else(|| {
-                Outcome::failed("internal", "internal error: a batch lost a record")
-            });
-            Ok(record.render(outcome, layout))
-        })
-        .collect()
-}
-
-/// What a record asks for, before its image is processed.
-enum Work {
-    /// Nothing to process: the record's outcome is known (a bad record).
-    Done(Outcome),
-    /// The image at `path`, named `name`.
-    Path {
-        path: std::path::PathBuf,
-        name: String,
-    },
-    /// The image in `bytes`, named `name`.
-    Bytes { bytes: Vec<u8>, name: String },
 }
 
 /// A record's key and image path, which its rows carry whatever its outcome.
+#[derive(Clone)]
 struct Prepared {
     key: Key,
     fields: Vec<Vec<u8>>,
     image_path: Option<String>,
 }
 
-/// Splits a record into what its rows carry and the work it asks for.
-fn prepare(record: Record, layout: &Layout) -> (Prepared, Work) {
+/// Splits a record into what its rows carry and the job it asks for.
+fn prepare(record: Record, layout: &Layout) -> Task<'static, Prepared> {
     let mut key = record.key.fields();
-    let (image_path, work) = match (layout.key_columns, record.payload) {
+    let (image_path, job) = match (layout.key_columns, record.payload) {
         (Some(declared), payload) if declared != key.len() => {
             let path = match payload {
                 Payload::Path { name, .. } => Some(name),
@@ -704,14 +498,17 @@ fn prepare(record: Record, layout: &Layout) -> (Prepared, Work) {
                 key.len()
             );
             key.resize(declared, Vec::new());
-            (path, Work::Done(Outcome::failed("bad_record", error)))
+            (path, Job::Settled(Outcome::failed("bad_record", error)))
         }
         (_, Payload::Path { path, name }) => {
             let path = match &layout.base {
                 Some(base) if path.is_relative() => base.join(path),
                 _ => path,
             };
-            (Some(name.clone()), Work::Path { path, name })
+            (
+                Some(name.clone()),
+                Job::image(name, Source::Path(Cow::Owned(path))),
+            )
         }
         (_, Payload::Bytes(bytes)) => {
             // The key names the image in the side tables (`medprep pack` keys are paths).
@@ -720,19 +517,19 @@ fn prepare(record: Record, layout: &Layout) -> (Prepared, Work) {
                 .map(|k| String::from_utf8_lossy(k))
                 .collect::<Vec<_>>()
                 .join("\t");
-            (None, Work::Bytes { bytes, name })
+            (None, Job::image(name, Source::Bytes(Cow::Owned(bytes))))
         }
         (_, Payload::Invalid { name, kind, error }) => {
-            (name, Work::Done(Outcome::failed(kind, error)))
+            (name, Job::Settled(Outcome::failed(kind, error)))
         }
     };
-    (
+    Task::new(
         Prepared {
             key: record.key,
             fields: key,
             image_path,
         },
-        work,
+        job,
     )
 }
 
@@ -754,14 +551,9 @@ impl Prepared {
             .collect();
         let path_cell = image_path.as_deref().map_or(Cell::Null, Cell::text);
         let mut rows: Vec<Vec<Cell<'_>>> = Vec::new();
-        let (error_kind, bytes_read) = match &outcome {
-            Outcome::Done {
-                scan,
-                frames,
-                bytes_read,
-                ..
-            } => {
-                let metadata = columns::metadata_cells(scan);
+        match &outcome {
+            Outcome::Done { scan, frames, .. } => {
+                let metadata: Vec<Cell<'_>> = stream::metadata_cells(scan).collect();
                 for frame in frames {
                     let mut row = key_cells.clone();
                     row.push(Cell::text("ok"));
@@ -778,18 +570,13 @@ impl Prepared {
                     row.push(Cell::Null);
                     rows.push(row);
                 }
-                (None, *bytes_read)
             }
-            Outcome::Failed {
-                kind,
-                error,
-                bytes_read,
-            } => {
+            Outcome::Failed { kind, error, .. } => {
                 let mut row = key_cells.clone();
                 row.push(Cell::text("error"));
                 row.push(path_cell.clone());
                 row.push(Cell::Null);
-                row.extend(columns::null_metadata());
+                row.extend(std::iter::repeat_n(Cell::Null, stream::METADATA_COLUMNS));
                 row.extend(std::iter::repeat_n(Cell::Null, layout.features));
                 if layout.emit_image {
                     row.push(Cell::Null);
@@ -797,9 +584,8 @@ impl Prepared {
                 row.push(Cell::text(kind));
                 row.push(Cell::text(error));
                 rows.push(row);
-                (Some(kind.clone()), *bytes_read)
             }
-        };
+        }
         let keys = key_cells.len();
         let mut bytes = Vec::new();
         for row in &rows {
@@ -815,21 +601,13 @@ impl Prepared {
                 ..
             } if layout.side => Some(SideRows {
                 scan,
-                frames: frames
-                    .into_iter()
-                    .map(|f| (f.frame, f.features, f.image))
-                    .collect(),
+                frames,
                 stem,
                 multi_frame,
             }),
             _ => None,
         };
-        Handled {
-            bytes,
-            side,
-            error_kind,
-            bytes_read,
-        }
+        Handled { bytes, side }
     }
 }
 
@@ -841,7 +619,7 @@ fn render(out: &mut Vec<u8>, key: &Key, row: &[Cell<'_>], keys: usize, layout: &
                 if i > 0 {
                     out.push(b'\t');
                 }
-                cell.write_tsv(out);
+                columns::write_tsv(cell, out);
             }
             out.push(b'\n');
         }
@@ -849,10 +627,10 @@ fn render(out: &mut Vec<u8>, key: &Key, row: &[Cell<'_>], keys: usize, layout: &
             let mut object = serde_json::Map::new();
             object.insert(
                 "key".into(),
-                row[..keys].iter().map(Cell::to_json).collect(),
+                row[..keys].iter().map(columns::to_json).collect(),
             );
             for (name, cell) in layout.names.iter().zip(&row[keys..]) {
-                object.insert(name.clone(), cell.to_json());
+                object.insert(name.clone(), columns::to_json(cell));
             }
             // Serialising a map of strings, numbers and nulls cannot fail.
             if let Ok(text) = serde_json::to_string(&object) {
@@ -876,8 +654,7 @@ fn render(out: &mut Vec<u8>, key: &Key, row: &[Cell<'_>], keys: usize, layout: &
                 .iter()
                 .zip(&row[keys..])
                 .filter_map(|(name, cell)| {
-                    cell.to_typed()
-                        .map(|value| (Value::String(name.clone()), value))
+                    columns::to_typed(cell).map(|value| (Value::String(name.clone()), value))
                 })
                 .collect();
             // Writing into a Vec cannot fail.

@@ -21,8 +21,8 @@ use anyhow::{bail, Context, Result};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-use crate::process::Outcome;
-use crate::sinks::parquet::ScanRow;
+use medprep_runner::tables::ScanRow;
+use medprep_runner::Outcome;
 
 /// Environment variable holding the key when no key file is given.
 pub const KEY_VARIABLE: &str = "MEDPREP_PSEUDONYM_KEY";

@@ -3,10 +3,8 @@
 //! never sees a torn file.
 
 pub mod errors;
-pub mod hive_ddl;
 pub mod npy;
 pub mod parquet;
-pub mod png;
 
 use std::path::{Path, PathBuf};
 

@@ -1,17 +1,76 @@
 //! Where a [`Pipeline`](super::Pipeline) computes: [`Device::Cpu`], or [`Device::Gpu`],
 //! which runs the stages that have a GPU twin on the GPU and the others on the CPU.
 //!
-//! [`Device::from_name`] turns the `auto | cpu | gpu` of the command lines and the Python
-//! module into a device and one line for logs. `gpu` takes any adapter, a software one
-//! (lavapipe, llvmpipe) included, and is an error without one; `auto` takes a hardware
-//! adapter only, since a software adapter is slower than the CPU path, and otherwise the
-//! CPU.
+//! [`DeviceChoice`] is the `auto | cpu | gpu` of the command lines and the Python
+//! module, parsed once ([`str::parse`]) and opened into a device and one line for logs
+//! ([`DeviceChoice::open`]). `gpu` takes any adapter, a software one (lavapipe,
+//! llvmpipe) included, and is an error without one; `auto` takes a hardware adapter
+//! only, since a software adapter is slower than the CPU path, and otherwise the CPU.
 
+use std::fmt;
+use std::str::FromStr;
 #[cfg(feature = "gpu")]
 use std::sync::Arc;
 
 #[cfg(feature = "gpu")]
 use crate::gpu::GpuContext;
+
+/// The device a user asks for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum DeviceChoice {
+    /// A hardware GPU when one can be opened, else the CPU.
+    #[default]
+    Auto,
+    /// The CPU (rayon).
+    Cpu,
+    /// Any GPU adapter, software ones included; an error without one.
+    Gpu,
+}
+
+impl DeviceChoice {
+    /// Every choice, in the order help texts list them.
+    pub const ALL: [Self; 3] = [Self::Auto, Self::Cpu, Self::Gpu];
+
+    /// `auto`, `cpu` or `gpu`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Cpu => "cpu",
+            Self::Gpu => "gpu",
+        }
+    }
+
+    /// Opens the device (see the module documentation), with one line for logs naming
+    /// the device chosen (and for `auto`, why).
+    pub fn open(self) -> Result<(Device, String), DeviceError> {
+        match self {
+            Self::Auto => Ok(Device::auto()),
+            Self::Cpu => Ok((Device::Cpu, "device cpu".into())),
+            Self::Gpu => {
+                let device = Device::gpu()?;
+                let line = format!("device gpu ({})", device.adapter());
+                Ok((device, line))
+            }
+        }
+    }
+}
+
+impl FromStr for DeviceChoice {
+    type Err = DeviceError;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|choice| choice.name() == name)
+            .ok_or_else(|| DeviceError::UnknownName(name.into()))
+    }
+}
+
+impl fmt::Display for DeviceChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// Where a [`Pipeline`](super::Pipeline) computes.
 #[derive(Debug, Clone, Default)]
@@ -19,10 +78,12 @@ pub enum Device {
     /// Every stage on the CPU (rayon).
     #[default]
     Cpu,
-    /// On this GPU: the window, resampling without anti-aliasing and the Gaussian, LoG
-    /// and Sobel maps; everything else on the CPU. A GPU failure fails the image
-    /// ([`ErrorKind::Pipeline`](crate::ErrorKind::Pipeline)) rather than silently running
-    /// it on the CPU.
+    /// On this GPU. [`Pipeline::process_batch`](super::Pipeline::process_batch) keeps
+    /// batches of frames on the device from upload to statistics when every stage of
+    /// the recipe has a GPU twin; other images, and [`Pipeline::process`](super::Pipeline::process),
+    /// run the window, resampling and maps on the GPU and the rest on the CPU. A GPU
+    /// failure fails the image ([`ErrorKind::Pipeline`](crate::ErrorKind::Pipeline))
+    /// rather than silently running it on the CPU.
     #[cfg(feature = "gpu")]
     Gpu(Arc<GpuContext>),
 }
@@ -83,21 +144,6 @@ impl Device {
         }
     }
 
-    /// `auto`, `cpu` or `gpu` (see the module documentation), with one line for logs
-    /// naming the device chosen (and for `auto`, why).
-    pub fn from_name(name: &str) -> Result<(Self, String), DeviceError> {
-        match name {
-            "auto" => Ok(Self::auto()),
-            "cpu" => Ok((Self::Cpu, "device cpu".into())),
-            "gpu" => {
-                let device = Self::gpu()?;
-                let line = format!("device gpu ({})", device.adapter());
-                Ok((device, line))
-            }
-            other => Err(DeviceError::UnknownName(other.into())),
-        }
-    }
-
     /// `cpu` or `gpu`.
     pub fn name(&self) -> &'static str {
         match self {
@@ -105,6 +151,14 @@ impl Device {
             #[cfg(feature = "gpu")]
             Self::Gpu(_) => "gpu",
         }
+    }
+
+    /// Whether inputs should go through
+    /// [`Pipeline::process_batch`](super::Pipeline::process_batch) together, many at a
+    /// time: on a GPU, where a batch stays on the device; on the CPU a batch is only
+    /// `process` per image, so inputs are better run one per worker.
+    pub fn batches(&self) -> bool {
+        !matches!(self, Self::Cpu)
     }
 
     /// The GPU context, on [`Device::Gpu`].

@@ -49,7 +49,7 @@ use crate::recipe::Normalize;
 use crate::recipe::{Family, Recipe, RecipeError};
 use crate::Image;
 
-pub use device::{Device, DeviceError};
+pub use device::{Device, DeviceChoice, DeviceError};
 pub use output::OutputImage;
 
 /// The result of one frame.
@@ -115,6 +115,11 @@ impl Pipeline {
     /// The same pipeline on `device` (what is prepared does not depend on the device).
     pub fn on_device(self, device: Device) -> Self {
         Self { device, ..self }
+    }
+
+    /// The size limits of this pipeline, which its inputs are decoded under too.
+    pub fn limits(&self) -> &crate::Limits {
+        &self.limits
     }
 
     /// The recipe this pipeline runs.

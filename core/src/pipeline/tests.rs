@@ -236,13 +236,22 @@ fn a_resampled_size_beyond_the_limits_is_an_error_not_an_allocation() {
 
 #[test]
 fn device_names_are_auto_cpu_and_gpu() {
-    let (device, line) = Device::from_name("cpu").unwrap();
-    assert_eq!((device.name(), line.as_str()), ("cpu", "device cpu"));
+    let choice = |name: &str| name.parse::<DeviceChoice>();
     assert_eq!(
-        Device::from_name("tpu").unwrap_err(),
+        ["auto", "cpu", "gpu"].map(|n| choice(n).unwrap()),
+        DeviceChoice::ALL
+    );
+    assert!(DeviceChoice::ALL
+        .iter()
+        .all(|c| choice(&c.to_string()) == Ok(*c)));
+    let (device, line) = choice("cpu").unwrap().open().unwrap();
+    assert_eq!((device.name(), line.as_str()), ("cpu", "device cpu"));
+    assert!(!device.batches());
+    assert_eq!(
+        choice("tpu").unwrap_err(),
         DeviceError::UnknownName("tpu".into())
     );
-    let (device, line) = Device::from_name("auto").unwrap();
+    let (device, line) = choice("auto").unwrap().open().unwrap();
     assert!(
         line.starts_with(&format!("device auto: {}", device.name())),
         "{line}"

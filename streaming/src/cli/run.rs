@@ -1,11 +1,10 @@
 //! `medprep run`: a folder of DICOM files to Parquet tables of metadata and features.
 //!
-//! Inputs are discovered up front (paths only), then streamed through a bounded work
-//! queue ([`queue`]): `--jobs` workers decode and run the recipe, one writer appends
-//! rows in input order. On a GPU the queue carries batches of up to
-//! [`Pipeline::GPU_BATCH_FRAMES`] consecutive inputs instead: each is decoded in
-//! parallel and run through one [`Pipeline::process_batch`] call, two batches at a time. Memory holds the in-flight images and one row group per table,
-//! whatever the number of files; the bytes written do not depend on `--jobs`.
+//! Inputs are discovered up front (paths only), then streamed through the runner
+//! ([`Runner`]: `--jobs` workers decode and run the recipe, in batches on a GPU) and
+//! one writer appends rows in input order. Memory holds the in-flight images and one
+//! row group per table, whatever the number of files; the bytes written do not depend
+//! on `--jobs`.
 //!
 //! Every output is written as `NAME.partial` and renamed when complete; `manifest.json`
 //! is written last and lets a rerun carry finished inputs over ([`manifest`]).
@@ -13,6 +12,7 @@
 mod manifest;
 mod progress;
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -22,21 +22,19 @@ use anyhow::{anyhow, bail, Context, Result};
 use indicatif::ProgressBar;
 use medprep::recipe::ImageFormat;
 use medprep::{Limits, Pipeline, Recipe};
-use rayon::prelude::*;
+use medprep_runner::tables::hive::{self, Storage};
+use medprep_runner::tables::{arrow, FeatureRow, ScanRow};
+use medprep_runner::{Counters, FrameOut, Job, Outcome, Runner, Source, Task};
 
 use self::manifest::{Entry, Manifest, Stamp, Status};
 use super::discover::discover;
 use super::usage;
 use crate::device::DeviceArg;
 use crate::names::Namer;
-use crate::process::{decode, process, process_decoded, FrameOut, Outcome, Source};
 use crate::pseudonym::Pseudonymizer;
-use crate::queue;
+use crate::sinks;
 use crate::sinks::errors::{ErrorRecord, ErrorsWriter};
-use crate::sinks::parquet::{
-    features_schema, scans_schema, FeatureRow, ScanRow, TableReader, TableWriter,
-};
-use crate::sinks::{self, hive_ddl};
+use crate::sinks::parquet::{TableReader, TableWriter};
 
 const SCANS: &str = "scans.parquet";
 const FEATURES: &str = "features.parquet";
@@ -88,9 +86,9 @@ pub struct Args {
     /// Preset name (see `medprep recipe list`) or recipe file (TOML, or JSON by extension).
     #[arg(long, short, default_value = "ct-standard")]
     recipe: String,
-    /// Compute device: `gpu` runs the window, resampling and the Gaussian, LoG and
-    /// Sobel maps on a GPU (software adapters included; exit 2 without one), `auto` a
-    /// hardware GPU if there is one and else the CPU (one stderr line says which).
+    /// Compute device: `gpu` runs batches of inputs on any GPU (software adapters
+    /// included; exit 2 without one), `auto` a hardware GPU if there is one and else the
+    /// CPU (one stderr line says which).
     #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
     device: DeviceArg,
     /// Worker threads [default: all cores].
@@ -129,14 +127,6 @@ struct Input {
     carried: Option<Entry>,
 }
 
-#[derive(Debug, Default)]
-struct Counts {
-    ok: usize,
-    frames: usize,
-    failed: usize,
-    carried: usize,
-}
-
 pub fn run(args: Args) -> Result<ExitCode> {
     let started = Instant::now();
     let recipe = Recipe::preset_or_path(&args.recipe).map_err(usage)?;
@@ -149,7 +139,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let prefix = args.table_prefix.as_deref().unwrap_or_default();
     let scans_table = format!("{prefix}scans");
     let features_table = format!("{prefix}features");
-    hive_ddl::check_table_name(&scans_table).map_err(usage)?;
+    hive::check_table_name(&scans_table).map_err(usage)?;
     let pseudonyms =
         Pseudonymizer::from_options(args.pseudonymize, args.pseudonym_key_file.as_deref())
             .map_err(usage)?;
@@ -256,88 +246,37 @@ pub fn run(args: Args) -> Result<ExitCode> {
         || std::thread::available_parallelism().map_or(1, usize::from),
         usize::from,
     );
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .thread_name(|i| format!("medprep-{i}"))
-        .build()
-        .context("cannot start worker threads")
-        .map_err(usage)?;
-    let images = recipe.output.images;
+    let runner = Runner::new(pipeline)
+        .with_workers(jobs)
+        .with_images(recipe.output.images);
     let processing = Instant::now();
-    let pseudonymize = |outcome: Outcome| match &pseudonyms {
-        Some(p) => p.outcome(outcome),
-        None => outcome,
-    };
-    let done = if pipeline.device().name() == "cpu" {
-        queue::run_ordered(
-            todo.iter().copied(),
-            jobs,
-            2 * jobs,
-            |index| {
-                (
-                    index,
-                    pool.install(|| {
-                        let input = &inputs[index];
-                        let outcome = process(
-                            Source::Path(&input.path),
-                            &input.name,
-                            &pipeline,
-                            images,
-                            &limits,
-                        );
-                        match &pseudonyms {
-                            Some(p) => p.outcome(outcome),
-                            None => outcome,
-                        }
-                    }),
-                )
+    let tasks = todo.iter().map(|&index| {
+        let input = &inputs[index];
+        let source = Source::Path(Cow::Borrowed(input.path.as_path()));
+        Ok(Task::new(index, Job::image(input.name.clone(), source)))
+    });
+    let counters = runner
+        .run(
+            tasks,
+            |index, outcome| match &pseudonyms {
+                Some(p) => (index, p.outcome(outcome)),
+                None => (index, outcome),
             },
-            |(index, outcome)| writer.write(index, outcome),
+            |(index, outcome), _, counters| writer.write(index, outcome, counters),
         )
-    } else {
-        // On a GPU, consecutive inputs are decoded in parallel and their frames go
-        // through the pipeline together; two batches in flight let one decode while the
-        // other is on the device.
-        queue::run_ordered(
-            queue::batches(todo.iter().copied(), Pipeline::GPU_BATCH_FRAMES, |_| false),
-            2,
-            2,
-            |batch: Vec<usize>| {
-                let outcomes = pool.install(|| {
-                    let decoded = batch
-                        .par_iter()
-                        .map(|&index| {
-                            let input = &inputs[index];
-                            decode(Source::Path(&input.path), &input.name, &limits)
-                        })
-                        .collect();
-                    process_decoded(decoded, &pipeline, images)
-                });
-                batch
-                    .into_iter()
-                    .zip(outcomes.into_iter().map(pseudonymize))
-                    .collect::<Vec<_>>()
-            },
-            |outcomes: Vec<(usize, Outcome)>| {
-                outcomes
-                    .into_iter()
-                    .try_for_each(|(index, outcome)| writer.write(index, outcome))
-            },
-        )
-    };
-    done.map_err(usage)?;
+        .map_err(usage)?;
     let processing = processing.elapsed();
-    let counts = writer
+    let carried = writer
         .finish(key_id, &scans_table, &features_table)
         .map_err(usage)?;
 
-    let processed = counts.ok + counts.failed;
+    let processed = counters.ok + counters.failed;
     let rate = if processing.as_secs_f64() > 0.0 {
         processed as f64 / processing.as_secs_f64()
     } else {
         0.0
     };
-    let errors_note = if counts.failed > 0 {
+    let errors_note = if counters.failed > 0 {
         format!("; errors in {}", out.join(ERRORS).display())
     } else {
         String::new()
@@ -345,15 +284,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
     eprintln!(
         "medprep run: {} images ({} frames) ok, {} failed, {} skipped (not DICOM), {} done earlier; \
          {rate:.1} images/s; outputs in {}{errors_note}",
-        counts.ok,
-        counts.frames,
-        counts.failed,
+        counters.ok,
+        counters.frames,
+        counters.failed,
         found.skipped,
-        counts.carried,
+        carried,
         out.display()
     );
     report_peak_memory(started);
-    Ok(if counts.failed == 0 {
+    Ok(if counters.failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
@@ -410,6 +349,7 @@ struct Writer<'a> {
     /// The next input (index into `inputs`) whose rows are due.
     next: usize,
     recipe_name: String,
+    feature_names: Vec<String>,
     fingerprint: String,
     scans: TableWriter<ScanRow>,
     features: TableWriter<FeatureRow>,
@@ -419,7 +359,8 @@ struct Writer<'a> {
     namer: Namer,
     extension: Option<&'static str>,
     entries: Vec<Entry>,
-    counts: Counts,
+    /// Inputs whose rows were carried over from the earlier tables.
+    carried: usize,
     bar: ProgressBar,
 }
 
@@ -459,11 +400,16 @@ impl<'a> Writer<'a> {
             inputs,
             next: 0,
             recipe_name: pipeline.recipe().name.clone(),
+            feature_names: pipeline.feature_names().to_vec(),
             fingerprint: manifest::fingerprint(toml),
-            scans: TableWriter::create(&out.join(SCANS), scans_schema(), metadata.clone())?,
+            scans: TableWriter::create(
+                &out.join(SCANS),
+                arrow::schema(&ScanRow::specs()),
+                metadata.clone(),
+            )?,
             features: TableWriter::create(
                 &out.join(FEATURES),
-                features_schema(pipeline.feature_names()),
+                arrow::schema(&FeatureRow::specs(pipeline.feature_names())),
                 metadata,
             )?,
             errors: ErrorsWriter::create(&out.join(ERRORS))?,
@@ -472,13 +418,14 @@ impl<'a> Writer<'a> {
             namer,
             extension,
             entries: Vec::with_capacity(inputs.len()),
-            counts: Counts::default(),
+            carried: 0,
             bar: ProgressBar::hidden(),
         })
     }
 
-    /// Writes the outcome of input `index`, after the carried inputs before it.
-    fn write(&mut self, index: usize, outcome: Outcome) -> Result<()> {
+    /// Writes the outcome of input `index`, after the carried inputs before it;
+    /// `counters` are the run's so far, this outcome included.
+    fn write(&mut self, index: usize, outcome: Outcome, counters: &Counters) -> Result<()> {
         self.carry_until(index)?;
         let input = &self.inputs[index];
         let stamp = input.stamp.unwrap_or(Stamp {
@@ -496,13 +443,7 @@ impl<'a> Writer<'a> {
                 let images = self.write_images(&stem, &frames, multi_frame)?;
                 let frame_count = frames.len();
                 for frame in frames {
-                    self.features.push(FeatureRow {
-                        sop_instance_uid: scan.sop_instance_uid.clone(),
-                        patient_id: scan.patient_id.clone(),
-                        image_path: scan.image_path.clone(),
-                        frame: i32::try_from(frame.frame).unwrap_or(i32::MAX),
-                        features: frame.features,
-                    })?;
+                    self.features.push(FeatureRow::of(&scan, frame))?;
                 }
                 self.scans.push(*scan)?;
                 self.entries.push(Entry {
@@ -512,8 +453,6 @@ impl<'a> Writer<'a> {
                     frames: u32::try_from(frame_count).unwrap_or(u32::MAX),
                     images,
                 });
-                self.counts.ok += 1;
-                self.counts.frames += frame_count;
             }
             Outcome::Failed { kind, error, .. } => {
                 self.errors.write(&ErrorRecord {
@@ -528,9 +467,8 @@ impl<'a> Writer<'a> {
                     frames: 0,
                     images: Vec::new(),
                 });
-                self.counts.failed += 1;
                 self.bar
-                    .set_message(format!("({} failed)", self.counts.failed));
+                    .set_message(format!("({} failed)", counters.failed));
             }
         }
         self.next = index + 1;
@@ -590,7 +528,7 @@ impl<'a> Writer<'a> {
                     self.features.push(row)?;
                 }
                 self.entries.push(entry.clone());
-                self.counts.carried += 1;
+                self.carried += 1;
             }
             self.next += 1;
         }
@@ -598,7 +536,8 @@ impl<'a> Writer<'a> {
     }
 
     /// Completes the tables, links them for Hive, writes `tables.sql` and the manifest,
-    /// and removes preprocessed images that the manifest does not list.
+    /// and removes preprocessed images that the manifest does not list. Returns the
+    /// number of inputs carried over.
     ///
     /// The earlier manifest is deleted before the first table is renamed into place and
     /// the new one written after the last, so however the run is stopped, a manifest in
@@ -608,14 +547,12 @@ impl<'a> Writer<'a> {
         pseudonym_key: Option<String>,
         scans_table: &str,
         features_table: &str,
-    ) -> Result<Counts> {
+    ) -> Result<usize> {
         self.carry_until(self.inputs.len())?;
         self.bar.finish_and_clear();
         // Release the earlier tables before they are replaced.
         self.old_scans = None;
         self.old_features = None;
-        let scans_schema = self.scans.schema().clone();
-        let features_schema = self.features.schema().clone();
         let manifest_path = self.out.join(manifest::FILE_NAME);
         match std::fs::remove_file(&manifest_path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
@@ -638,18 +575,23 @@ impl<'a> Writer<'a> {
              -- Change the LOCATIONs after copying this folder elsewhere (e.g. to HDFS).\n\n",
             self.recipe_name
         );
-        for (table, schema, file) in [
-            (scans_table, &scans_schema, SCANS),
-            (features_table, &features_schema, FEATURES),
+        for (table, columns, file) in [
+            (scans_table, ScanRow::specs(), SCANS),
+            (
+                features_table,
+                FeatureRow::specs(&self.feature_names),
+                FEATURES,
+            ),
         ] {
             let folder = out.join("hive").join(file.trim_end_matches(".parquet"));
             link_table(&out.join(file), &folder, file)?;
             let location = absolute
                 .join("hive")
                 .join(file.trim_end_matches(".parquet"));
-            sql.push_str(&hive_ddl::create_table(
+            sql.push_str(&hive::create_table(
                 table,
-                schema,
+                &columns,
+                Storage::Parquet,
                 &location.to_string_lossy(),
             )?);
             sql.push('\n');
@@ -668,7 +610,7 @@ impl<'a> Writer<'a> {
         };
         manifest.save(&manifest_path)?;
         remove_unlisted_images(out, &manifest);
-        Ok(self.counts)
+        Ok(self.carried)
     }
 }
 

@@ -6,9 +6,10 @@ use std::process::ExitCode;
 use anyhow::Result;
 use medprep::{Pipeline, Recipe};
 
+use medprep_runner::tables::hive::{create_table, Storage};
+use medprep_runner::tables::{FeatureRow, ScanRow};
+
 use super::usage;
-use crate::sinks::hive_ddl;
-use crate::sinks::parquet::{features_schema, scans_schema};
 
 /// Print Hive `CREATE EXTERNAL TABLE` statements for `scans.parquet` and
 /// `features.parquet` (as written by `medprep run` with the same recipe).
@@ -46,18 +47,20 @@ pub fn run(args: Args) -> Result<ExitCode> {
         pipeline.recipe().name
     );
     sql.push_str(
-        &hive_ddl::create_table(
+        &create_table(
             &args.scans_table,
-            &scans_schema(),
+            &ScanRow::specs(),
+            Storage::Parquet,
             &table_folder(&args.scans_table),
         )
         .map_err(usage)?,
     );
     sql.push('\n');
     sql.push_str(
-        &hive_ddl::create_table(
+        &create_table(
             &args.features_table,
-            &features_schema(pipeline.feature_names()),
+            &FeatureRow::specs(pipeline.feature_names()),
+            Storage::Parquet,
             &table_folder(&args.features_table),
         )
         .map_err(usage)?,

@@ -108,26 +108,6 @@ pub struct Record {
     pub payload: Payload,
 }
 
-impl Record {
-    /// What the error row of a record that timed out needs: its key and path, with
-    /// an empty `timeout` error to fill in (the DICOM bytes are left out).
-    pub fn timeout_stub(&self) -> Record {
-        let name = match &self.payload {
-            Payload::Path { name, .. } => Some(name.clone()),
-            Payload::Invalid { name, .. } => name.clone(),
-            Payload::Bytes(_) => None,
-        };
-        Record {
-            key: self.key.clone(),
-            payload: Payload::Invalid {
-                name,
-                kind: "timeout",
-                error: String::new(),
-            },
-        }
-    }
-}
-
 /// One line read by [`read_line`].
 #[derive(Debug, PartialEq, Eq)]
 pub enum Line {

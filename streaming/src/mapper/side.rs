@@ -13,8 +13,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use medprep_runner::tables::{arrow, FeatureRow, ScanRow};
+use medprep_runner::FrameOut;
+
 use crate::names::Namer;
-use crate::sinks::parquet::{features_schema, scans_schema, FeatureRow, ScanRow, TableWriter};
+use crate::sinks::parquet::TableWriter;
 use crate::sinks::{safe_file_name, write_atomically};
 
 /// What one ok record adds to the side outputs.
@@ -23,7 +26,7 @@ pub struct SideRows {
     /// The image's metadata row.
     pub scan: Box<ScanRow>,
     /// Per frame: index, features, encoded image (when images are written).
-    pub frames: Vec<(u32, Vec<f64>, Option<Vec<u8>>)>,
+    pub frames: Vec<FrameOut>,
     /// Stem for image names.
     pub stem: String,
     /// Whether the image has several frames.
@@ -69,12 +72,12 @@ impl SideOutputs {
             Some((
                 TableWriter::create(
                     &folder("scans")?.join(&file),
-                    scans_schema(),
+                    arrow::schema(&ScanRow::specs()),
                     metadata.clone(),
                 )?,
                 TableWriter::create(
                     &folder("features")?.join(&file),
-                    features_schema(feature_names),
+                    arrow::schema(&FeatureRow::specs(feature_names)),
                     metadata,
                 )?,
             ))
@@ -95,26 +98,20 @@ impl SideOutputs {
     /// Writes the side outputs of one ok record.
     pub fn write(&mut self, rows: SideRows) -> Result<()> {
         if let Some((dir, extension)) = &self.images {
-            let with_image: Vec<_> = rows.frames.iter().filter(|f| f.2.is_some()).collect();
-            let indices: Vec<u32> = with_image.iter().map(|f| f.0).collect();
+            let with_image: Vec<_> = rows.frames.iter().filter(|f| f.image.is_some()).collect();
+            let indices: Vec<u32> = with_image.iter().map(|f| f.frame).collect();
             let names = self
                 .namer
                 .allocate(&rows.stem, &indices, rows.multi_frame, extension);
-            for ((_, _, image), name) in with_image.into_iter().zip(&names) {
-                if let Some(bytes) = image {
+            for (frame, name) in with_image.into_iter().zip(&names) {
+                if let Some(bytes) = &frame.image {
                     write_atomically(&dir.join(name), bytes)?;
                 }
             }
         }
         if let Some((scans, features)) = &mut self.tables {
-            for (frame, values, _) in rows.frames {
-                features.push(FeatureRow {
-                    sop_instance_uid: rows.scan.sop_instance_uid.clone(),
-                    patient_id: rows.scan.patient_id.clone(),
-                    image_path: rows.scan.image_path.clone(),
-                    frame: i32::try_from(frame).unwrap_or(i32::MAX),
-                    features: values,
-                })?;
+            for frame in rows.frames {
+                features.push(FeatureRow::of(&rows.scan, frame))?;
             }
             scans.push(*rows.scan)?;
         }

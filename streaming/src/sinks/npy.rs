@@ -34,12 +34,3 @@ pub fn write<T: WritableElement>(path: &Path, values: Vec<T>, shape: &[usize]) -
         .with_context(|| format!("cannot write {}", partial.display()))?;
     std::fs::rename(&partial, path).with_context(|| format!("cannot rename to {}", path.display()))
 }
-
-/// The `.npy` file bytes of a 2-D array, for writers that name and place files later.
-pub fn to_bytes<T: WritableElement>(array: &ndarray::Array2<T>) -> Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    array
-        .write_npy(&mut bytes)
-        .context("cannot encode the image as .npy")?;
-    Ok(bytes)
-}

@@ -8,8 +8,9 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use medprep_cli::base64;
-use medprep_cli::sinks::parquet::{FeatureRow, TableReader};
+use medprep_cli::sinks::parquet::TableReader;
 use medprep_cli::typedbytes::{self, Value};
+use medprep_runner::tables::FeatureRow;
 
 use super::{counters, fixture, mapper, mapper_env, medprep, rows, schema, scratch};
 

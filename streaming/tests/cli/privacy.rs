@@ -22,7 +22,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use medprep_cli::sinks::parquet::{ScanRow, TableReader};
+use medprep_cli::sinks::parquet::TableReader;
+use medprep_runner::tables::ScanRow;
 
 use super::{fixture, python, scratch};
 

@@ -1,7 +1,5 @@
-//! One input through decode and the recipe's pipeline, shared by `medprep run` and the
-//! mapper: the outcome is either the rows of the image (metadata and per-frame
-//! features, encoded preprocessed images) or an error kind and message. Never panics:
-//! a bug costs one input, not the batch.
+//! One input through decode and the recipe's pipeline, never panicking: a bug costs
+//! one input (an `internal` failure), not the batch.
 //!
 //! [`process`] does it all for one input; [`decode`] and [`process_decoded`] split it
 //! so that many decoded inputs go through the pipeline in one
@@ -10,76 +8,16 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
-use anyhow::Result;
 use medprep::recipe::ImageFormat;
-use medprep::{DicomFile, FrameResult, Frames, Image, Limits, OutputImage, Pipeline};
+use medprep::{DicomFile, FrameResult, Frames, Image, Limits, Pipeline};
 use rayon::prelude::*;
 
-use crate::sinks::parquet::ScanRow;
-use crate::sinks::{npy, png};
-
-/// Where an input's DICOM bytes come from.
-#[derive(Debug)]
-pub enum Source<'a> {
-    /// A file to read.
-    Path(&'a Path),
-    /// File content already in memory (a base64 or typed bytes record).
-    Bytes(Vec<u8>),
-}
-
-/// What became of one input.
-#[derive(Debug)]
-pub enum Outcome {
-    /// The image was decoded and every frame went through the pipeline.
-    Done {
-        /// The image's row in `scans`.
-        scan: Box<ScanRow>,
-        /// One entry per frame, in frame order.
-        frames: Vec<FrameOut>,
-        /// Whether the image has more than one frame (names its images per frame).
-        multi_frame: bool,
-        /// Stem for preprocessed image names: SOP Instance UID, else the file stem.
-        stem: String,
-        /// Bytes of DICOM read.
-        bytes_read: u64,
-    },
-    /// The input failed; `kind` is a stable snake_case label (see
-    /// [`medprep::ErrorKind::label`]) and `error` the message, free of header values.
-    Failed {
-        /// Error kind label.
-        kind: String,
-        /// Error message.
-        error: String,
-        /// Bytes of DICOM read before the failure.
-        bytes_read: u64,
-    },
-}
-
-impl Outcome {
-    /// A failure of `kind` before any DICOM byte was read.
-    pub fn failed(kind: &str, error: impl Into<String>) -> Self {
-        Self::Failed {
-            kind: kind.to_owned(),
-            error: error.into(),
-            bytes_read: 0,
-        }
-    }
-}
-
-/// The pipeline's result for one frame.
-#[derive(Debug)]
-pub struct FrameOut {
-    /// Zero-based frame index.
-    pub frame: u32,
-    /// Feature values in the pipeline's column order.
-    pub features: Vec<f64>,
-    /// Encoded preprocessed image (`.npy` or `.png` bytes) when the recipe asks for one.
-    pub image: Option<Vec<u8>>,
-}
+use crate::tables::ScanRow;
+use crate::{encode, FrameOut, Outcome, Source};
 
 /// An input decoded and waiting for the pipeline: see [`decode`] and [`process_decoded`].
 #[derive(Debug)]
-pub struct Decoded {
+pub(crate) struct Decoded {
     /// The input's name (its `image_path`).
     name: String,
     image: Image,
@@ -88,9 +26,8 @@ pub struct Decoded {
 }
 
 /// Decodes one input named `name` (its `image_path`) and runs the pipeline on it,
-/// within `limits`. A path that is not a regular file (a folder, a FIFO) fails without
-/// being opened, so a FIFO cannot block the run.
-pub fn process(
+/// within `limits`; preprocessed images are encoded as `images`.
+pub(crate) fn process(
     source: Source<'_>,
     name: &str,
     pipeline: &Pipeline,
@@ -108,15 +45,15 @@ pub fn process(
 
 /// The first half of [`process`]: reads and decodes one input, or gives the outcome of
 /// its failure (the one `process` gives).
-pub fn decode(source: Source<'_>, name: &str, limits: &Limits) -> Result<Decoded, Outcome> {
+pub(crate) fn decode(source: Source<'_>, name: &str, limits: &Limits) -> Result<Decoded, Outcome> {
     let mut bytes_read = 0;
     let work = || -> Result<Decoded, Outcome> {
         let bytes = match source {
-            Source::Path(path) => match medprep::read_file(path, limits) {
+            Source::Path(path) => match medprep::read_file(&path, limits) {
                 Ok(bytes) => bytes,
                 Err(e) => return Err(Outcome::failed(e.kind().label(), e.kind().to_string())),
             },
-            Source::Bytes(bytes) => bytes,
+            Source::Bytes(bytes) => bytes.into_owned(),
         };
         bytes_read = bytes.len() as u64;
         match DicomFile::from_vec_with_limits(name, bytes, limits)
@@ -146,7 +83,7 @@ pub fn decode(source: Source<'_>, name: &str, limits: &Limits) -> Result<Decoded
 /// Should the batch call panic, each image is run again through `Pipeline::process`,
 /// so that a bug costs one input, as in `process`. Runs its encoding on the current
 /// rayon pool.
-pub fn process_decoded(
+pub(crate) fn process_decoded(
     inputs: Vec<Result<Decoded, Outcome>>,
     pipeline: &Pipeline,
     images: ImageFormat,
@@ -232,10 +169,9 @@ fn outcome(
                 "the pipeline returned the wrong number of features".into(),
             );
         }
-        let image = match (&result.image, images) {
-            (Some(img), ImageFormat::Png) => png::to_bytes(img).map(Some),
-            (Some(img), ImageFormat::Npy) => npy_bytes(img).map(Some),
-            _ => Ok(None),
+        let image = match &result.image {
+            Some(img) => encode::to_bytes(img, images),
+            None => Ok(None),
         };
         let image = match image {
             Ok(image) => image,
@@ -262,14 +198,5 @@ fn outcome(
         multi_frame: image.meta.frames > 1,
         stem,
         bytes_read,
-    }
-}
-
-/// The `.npy` bytes of a preprocessed image.
-pub fn npy_bytes(image: &OutputImage) -> Result<Vec<u8>> {
-    match image {
-        OutputImage::F32(a) => npy::to_bytes(a),
-        OutputImage::U8(a) => npy::to_bytes(a),
-        OutputImage::U16(a) => npy::to_bytes(a),
     }
 }
