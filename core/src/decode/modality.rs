@@ -7,10 +7,10 @@
 use dicom_object::InMemDicomObject;
 use serde::Serialize;
 
-use crate::attributes::{self as attr, DataSetExt};
+use super::attributes::{self as attr, DataSetExt};
+use super::functional_groups::frame_item;
+use super::pixels::StoredPixels;
 use crate::error::ErrorKind;
-use crate::functional_groups::frame_item;
-use crate::pixels::StoredPixels;
 
 /// A linear rescale from stored values to output units.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

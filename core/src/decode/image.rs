@@ -1,6 +1,6 @@
 //! The image model every later stage works on.
 
-use crate::metadata::Metadata;
+use super::metadata::Metadata;
 
 /// A decoded image in physical units: f32 samples after the modality LUT, with its
 /// geometry and header metadata.
