@@ -202,10 +202,11 @@ impl DicomFile {
     pub fn image(&self, frames: Frames, limits: &Limits) -> Result<Image> {
         let meta = self.metadata()?;
         let stored = self.stored_pixels(frames, limits)?;
-        let lut = ModalityLut::read(&self.object, &stored, meta.signed)
+        let decoded = stored.first_frame..stored.first_frame + stored.frames;
+        let lut = ModalityLut::read(&self.object, decoded, meta.signed)
             .map_err(|kind| self.error(kind))?;
         Ok(Image {
-            pixels: lut.apply(&stored),
+            pixels: lut.apply(&stored.samples, stored.frame_len()),
             frames: stored.frames,
             rows: stored.rows,
             cols: stored.cols,

@@ -15,10 +15,9 @@ use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 use super::attributes::{self as attr, DataSetExt};
 use super::codecs::{declared, fragments, jpeg, rle};
 use super::color;
-use super::image::numpy_shape;
 use super::limits::Limits;
 use super::metadata::number_of_frames;
-use super::samples::Samples;
+use super::samples::{numpy_shape, Samples};
 use super::transfer_syntax::Family;
 use crate::error::ErrorKind;
 
