@@ -52,7 +52,7 @@
 //! |---|---|---|
 //! | [`window::window`] | `window.wgsl` | [`Window::apply`](crate::Window::apply) |
 //! | [`window::modality_window`] | `modality_window.wgsl` | the rescale branch of the modality LUT (`decode/modality.rs`, applied by [`DicomFile::image`](crate::DicomFile::image)), then [`Window::apply`](crate::Window::apply) |
-//! | [`filters::gaussian`] | `separable.wgsl` (two passes) | [`cpu::filters::gaussian`](crate::cpu::filters::gaussian) |
+//! | [`filters::gaussian`] | `separable.wgsl` (two passes, recorded by `gpu/separable.rs`) | [`cpu::filters::gaussian`](crate::cpu::filters::gaussian) |
 //! | [`filters::gaussian_laplace`] | `separable.wgsl` (four passes), `add.wgsl` | [`cpu::filters::gaussian_laplace`](crate::cpu::filters::gaussian_laplace) |
 //! | [`filters::sobel_magnitude`] | `sobel_magnitude.wgsl` | [`cpu::filters::sobel_magnitude`](crate::cpu::filters::sobel_magnitude) |
 //! | [`filters::correlate`] (defined in `gpu/correlate.rs`) | `correlate.wgsl`, or `separable.wgsl` twice for a rank-one kernel | [`cpu::filters::correlate`](crate::cpu::filters::correlate) (same two paths) |
@@ -84,6 +84,7 @@ mod error;
 pub mod filters;
 mod pool;
 pub mod resample;
+mod separable;
 mod shaders;
 pub mod stats;
 pub mod window;
@@ -121,7 +122,7 @@ mod tests {
             [len, bits, signed, invert, slope, intercept, low, width, base, _pad0, _pad1, _pad2]
         );
         assert_layout!(
-            super::filters::SeparableParams,
+            super::separable::SeparableParams,
             shaders::SEPARABLE,
             [rows, cols, axis, taps, symmetry, _pad0, _pad1, _pad2]
         );
