@@ -8,9 +8,12 @@
 //! before the scan, so a path mentioned there is not a dependency. Macros used by name
 //! (`with_samples!`) are not seen.
 //!
-//! Two graphs must be acyclic: the one above, and the same with `decode`'s submodules
-//! merged into `decode`, so that decoding stays a layer below the pipeline rather than
-//! only free of cycles inside.
+//! Three kinds of graph must be acyclic: the one above; the same with `decode`'s
+//! submodules merged into `decode`, so that decoding stays a layer below the pipeline
+//! rather than only free of cycles inside; and, for every module with submodules
+//! (`gpu`, `cpu::stats`, `pipeline`, …), the graph between its direct submodules
+//! (paths to the parent's own items and re-exports are not followed there, so a
+//! submodule using its parent's `pub use` is no cycle).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -410,6 +413,47 @@ impl Crate {
     }
 }
 
+/// For every module with submodules (`gpu`, `cpu::stats`, …), the graph between its
+/// direct submodules: an edge when a file of one names a path into another. Paths to
+/// the parent's own items (its re-exports included) are not followed.
+fn sibling_graphs(krate: &Crate) -> BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>> {
+    let mut graphs: BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>> = BTreeMap::new();
+    let parents: BTreeSet<&[String]> = krate
+        .modules
+        .iter()
+        .filter(|m| !m.is_empty())
+        .map(|m| &m[..m.len() - 1])
+        .collect();
+    for parent in parents {
+        let depth = parent.len();
+        let child = |path: &[String]| -> Option<String> {
+            (path.len() > depth
+                && path.starts_with(parent)
+                && krate.modules.contains(&path[..=depth]))
+            .then(|| path[depth].clone())
+        };
+        let graph = graphs.entry(parent.join("::")).or_default();
+        for source in &krate.sources {
+            let Some(from) = child(&source.module) else {
+                continue;
+            };
+            for (path, line) in references(source) {
+                match child(&path) {
+                    Some(to) if to != from => {
+                        graph
+                            .entry(from.clone())
+                            .or_default()
+                            .entry(to)
+                            .or_insert_with(|| format!("{}:{line}", source.file));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    graphs
+}
+
 /// A cycle of `graph`, as its nodes in order with the first repeated at the end.
 fn find_cycle(graph: &BTreeMap<String, BTreeMap<String, String>>) -> Option<Vec<String>> {
     fn visit(
@@ -524,4 +568,21 @@ fn comments_and_strings_are_not_scanned() {
             path(&["p", "y"])
         ]
     );
+}
+
+#[test]
+fn no_import_cycle_between_the_submodules_of_any_module() {
+    let krate = Crate::read();
+    let graphs = sibling_graphs(&krate);
+    assert!(
+        graphs
+            .get("gpu")
+            .and_then(|g| g.get("filters"))
+            .is_some_and(|to| to.contains_key("separable")),
+        "the scan missed gpu::filters -> gpu::separable: {graphs:#?}"
+    );
+    for (parent, graph) in &graphs {
+        let parent = if parent.is_empty() { "crate" } else { parent };
+        assert_acyclic(graph, &format!("the submodules of {parent}"));
+    }
 }
