@@ -21,8 +21,8 @@ def origin(path: str) -> str:
 
 
 def medprep_file(path: str) -> str | None:
-    """`core/src/pixels.rs` for a file of medprep's, None for anyone else's (the standard
-    library's `/rustc/.../library/core/src/...` included)."""
+    """`core/src/decode/pixels.rs` for a file of medprep's, None for anyone else's (the
+    standard library's `/rustc/.../library/core/src/...` included)."""
     if not origin(path).startswith("medprep"):
         return None
     ours = re.search(r"/((?:core|streaming|python|fuzz)/(?:src|fuzz_targets)/.*)$", path)

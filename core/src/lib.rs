@@ -34,39 +34,26 @@
 #![deny(missing_docs)]
 
 #[macro_use]
-mod samples;
+mod decode;
 
-mod attributes;
-mod codecs;
-mod color;
 mod column_name;
 pub mod cpu;
-mod dicom_file;
-mod element_walk;
 mod error;
-mod functional_groups;
-mod geometry;
 #[cfg(feature = "gpu")]
 pub mod gpu;
-mod image;
-mod limits;
-mod metadata;
-mod modality;
 mod pipeline;
-mod pixels;
 pub mod recipe;
-mod transfer_syntax;
 mod window;
 
-pub use dicom_file::{is_dicom_file, read_file, DicomFile};
+pub use decode::dicom_file::{is_dicom_file, read_file, DicomFile};
+pub use decode::geometry::Geometry;
+pub use decode::image::Image;
+pub use decode::limits::Limits;
+pub use decode::metadata::{Date, Metadata};
+pub use decode::modality::Rescale;
+pub use decode::pixels::{Frames, StoredPixels};
+pub use decode::samples::Samples;
 pub use error::{Attribute, Error, ErrorKind, Result};
-pub use geometry::Geometry;
-pub use image::Image;
-pub use limits::Limits;
-pub use metadata::{Date, Metadata};
-pub use modality::Rescale;
 pub use pipeline::{Device, DeviceChoice, DeviceError, FrameResult, OutputImage, Pipeline};
-pub use pixels::{Frames, StoredPixels};
 pub use recipe::{Recipe, RecipeError};
-pub use samples::Samples;
 pub use window::Window;

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use ndarray::ArrayView2;
+use ndarray::{Array2, ArrayView2};
 
 use super::pool::BufferPool;
 use super::shaders::{Binding, Shader};
@@ -706,4 +706,17 @@ impl Job<'_> {
         target.buffer.unmap();
         Ok(out)
     }
+}
+
+/// Reads `output` back as a `rows × cols` image.
+pub(crate) fn shaped(
+    job: &mut Job<'_>,
+    [rows, cols]: [usize; 2],
+    output: &Slot,
+) -> Result<Array2<f32>, GpuError> {
+    let data = job.read(&[output])?;
+    Array2::from_shape_vec((rows, cols), data).map_err(|e| GpuError::Readback {
+        stage: "shape",
+        message: e.to_string(),
+    })
 }

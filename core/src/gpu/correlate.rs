@@ -12,8 +12,8 @@
 use bytemuck::{Pod, Zeroable};
 use ndarray::{Array2, ArrayView2};
 
-use super::context::{Job, Slot};
-use super::filters::{separable_pass, shaped};
+use super::context::{shaped, Job, Slot};
+use super::separable::separable_pass;
 use super::shaders::{CORRELATE, HYPOT};
 use super::{GpuContext, GpuError};
 use crate::cpu::filters::{footprint, gabor_kernel, gabor_kernel_imaginary, rank_one, Gabor};

@@ -9,27 +9,14 @@
 use bytemuck::{Pod, Zeroable};
 use ndarray::{Array2, ArrayView2};
 
-use super::context::{Job, Slot};
-use super::shaders::{ADD, SEPARABLE, SOBEL_MAGNITUDE};
+use super::context::{shaped, Job, Slot};
+use super::separable::separable_pass;
+use super::shaders::{ADD, SOBEL_MAGNITUDE};
 use super::{GpuContext, GpuError};
-use crate::cpu::filters::{gaussian_taps, Symmetry, Taps};
+use crate::cpu::filters::gaussian_taps;
 
 pub(crate) use super::correlate::record_correlate;
 pub use super::correlate::{correlate, gabor_magnitude, MAX_GPU_KERNEL_SIDE};
-
-/// Mirrors `Params` in `shaders/separable.wgsl`.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Pod, Zeroable)]
-pub(crate) struct SeparableParams {
-    pub(crate) rows: u32,
-    pub(crate) cols: u32,
-    pub(crate) axis: u32,
-    pub(crate) taps: u32,
-    pub(crate) symmetry: u32,
-    pub(crate) _pad0: u32,
-    pub(crate) _pad1: u32,
-    pub(crate) _pad2: u32,
-}
 
 /// Mirrors `Params` in `shaders/sobel_magnitude.wgsl`.
 #[repr(C)]
@@ -52,7 +39,6 @@ pub(crate) struct AddParams {
 }
 
 const _: () = assert!(size_of::<AddParams>() == ADD.params_size as usize);
-const _: () = assert!(size_of::<SeparableParams>() == SEPARABLE.params_size as usize);
 const _: () = assert!(size_of::<SobelParams>() == SOBEL_MAGNITUDE.params_size as usize);
 
 /// [`cpu::filters::gaussian`](crate::cpu::filters::gaussian) on the GPU: Gaussian
@@ -238,52 +224,4 @@ pub(crate) fn record_sobel_magnitude(
         (rows * cols) as u64,
     )?;
     Ok(output)
-}
-
-/// Records one 1-D correlation of `taps` along `axis` from `input` into `output`.
-pub(super) fn separable_pass(
-    job: &mut Job<'_>,
-    [rows, cols]: [usize; 2],
-    axis: u32,
-    taps: &Taps,
-    input: &Slot,
-    output: &Slot,
-) -> Result<(), GpuError> {
-    let weights: Vec<f32> = taps.weights().iter().map(|&w| w as f32).collect();
-    let weights = job.constant("filter taps", &weights)?;
-    let params = job.params(
-        &SEPARABLE,
-        &SeparableParams {
-            rows: rows as u32,
-            cols: cols as u32,
-            axis,
-            taps: taps.len() as u32,
-            symmetry: match taps.symmetry() {
-                Symmetry::Symmetric => 0,
-                Symmetry::Antisymmetric => 1,
-                Symmetry::None => 2,
-            },
-            _pad0: 0,
-            _pad1: 0,
-            _pad2: 0,
-        },
-    )?;
-    job.dispatch(
-        &SEPARABLE,
-        &[&params, &weights, input, output],
-        (rows * cols) as u64,
-    )
-}
-
-/// Reads `output` back as a `rows × cols` image.
-pub(crate) fn shaped(
-    job: &mut Job<'_>,
-    [rows, cols]: [usize; 2],
-    output: &Slot,
-) -> Result<Array2<f32>, GpuError> {
-    let data = job.read(&[output])?;
-    Array2::from_shape_vec((rows, cols), data).map_err(|e| GpuError::Readback {
-        stage: "shape",
-        message: e.to_string(),
-    })
 }

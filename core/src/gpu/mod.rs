@@ -42,6 +42,27 @@
 //!   image within one storage binding (128 MiB or more on every device) and otherwise
 //!   return [`GpuError::TooLarge`].
 //!
+//! Stages, shaders and CPU twins do not always share a name: one shader serves several
+//! stages (`separable.wgsl`), a stage may run several shaders, and some twins are
+//! methods or one pass of a larger CPU function. This table pairs them (shaders are in
+//! `shaders/`, their shared helpers in `shaders/shared/`, e.g. `reflect.wgsl`, twin of
+//! `reflect` in `cpu/filters/separable.rs`):
+//!
+//! | GPU stage | shader(s) | CPU twin |
+//! |---|---|---|
+//! | [`window::window`] | `window.wgsl` | [`Window::apply`](crate::Window::apply) |
+//! | [`window::modality_window`] | `modality_window.wgsl` | the rescale branch of the modality LUT (`decode/modality.rs`, applied by [`DicomFile::image`](crate::DicomFile::image)), then [`Window::apply`](crate::Window::apply) |
+//! | [`filters::gaussian`] | `separable.wgsl` (two passes, recorded by `gpu/separable.rs`) | [`cpu::filters::gaussian`](crate::cpu::filters::gaussian) |
+//! | [`filters::gaussian_laplace`] | `separable.wgsl` (four passes), `add.wgsl` | [`cpu::filters::gaussian_laplace`](crate::cpu::filters::gaussian_laplace) |
+//! | [`filters::sobel_magnitude`] | `sobel_magnitude.wgsl` | [`cpu::filters::sobel_magnitude`](crate::cpu::filters::sobel_magnitude) |
+//! | [`filters::correlate`] (defined in `gpu/correlate.rs`) | `correlate.wgsl`, or `separable.wgsl` twice for a rank-one kernel | [`cpu::filters::correlate`](crate::cpu::filters::correlate) (same two paths) |
+//! | [`filters::gabor_magnitude`] (defined in `gpu/correlate.rs`) | as `correlate`, for the real and the imaginary kernel, then `hypot.wgsl` | [`cpu::filters::gabor_magnitude`](crate::cpu::filters::gabor_magnitude) (in `cpu/filters/gabor.rs`; `hypot` in `cpu/filters/separable.rs`) |
+//! | [`resample::resample`] | `resample.wgsl` | [`cpu::resample::resample`](crate::cpu::resample::resample) |
+//! | [`stats::statistics`] (passes in `gpu/stats/batch.rs`) | `moments.wgsl`, `stats_finalize.wgsl`, `stats_radix_count.wgsl`, `stats_radix_choose.wgsl`, `stats_deviations.wgsl`, `stats_absolute.wgsl`, `stats_histogram.wgsl` | [`cpu::stats::first_order`](crate::cpu::stats::first_order) and [`cpu::stats::histogram`](crate::cpu::stats::histogram) |
+//! | [`stats::moments`] | `moments.wgsl` | the moments pass of [`cpu::stats::first_order`](crate::cpu::stats::first_order) |
+//! | [`stats::histogram`] | `histogram.wgsl` | [`cpu::stats::histogram`](crate::cpu::stats::histogram) with `Discretisation::Bins` |
+//! | [`stats::glcm`] | `glcm.wgsl` (the counts; the features are the CPU's code) | [`cpu::stats::glcm`](crate::cpu::stats::glcm) |
+//!
 //! ```
 //! use medprep::gpu::{filters, GpuContext};
 //! use ndarray::Array2;
@@ -63,6 +84,7 @@ mod error;
 pub mod filters;
 mod pool;
 pub mod resample;
+mod separable;
 mod shaders;
 pub mod stats;
 pub mod window;
@@ -100,7 +122,7 @@ mod tests {
             [len, bits, signed, invert, slope, intercept, low, width, base, _pad0, _pad1, _pad2]
         );
         assert_layout!(
-            super::filters::SeparableParams,
+            super::separable::SeparableParams,
             shaders::SEPARABLE,
             [rows, cols, axis, taps, symmetry, _pad0, _pad1, _pad2]
         );

@@ -6,8 +6,7 @@
 use bytemuck::{Pod, Zeroable};
 use ndarray::{Array2, ArrayView2};
 
-use super::context::{Job, Slot};
-use super::filters::shaped;
+use super::context::{shaped, Job, Slot};
 use super::shaders::RESAMPLE;
 use super::{GpuContext, GpuError};
 use crate::cpu::resample::{axis_table, Grid, Interpolator};

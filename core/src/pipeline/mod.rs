@@ -249,7 +249,7 @@ impl Pipeline {
         let grid = match (recipe.spacing, recipe.size) {
             (Some(target), _) => {
                 let input = spacing.ok_or(ErrorKind::MissingAttribute(
-                    crate::attributes::PIXEL_SPACING,
+                    crate::decode::attributes::PIXEL_SPACING,
                 ))?;
                 resample::Grid::to_spacing(size, input, target)
             }

@@ -2,8 +2,8 @@
 
 use ndarray::ArrayView1;
 
-use crate::attributes::WINDOW_CENTER;
 use crate::cpu::stats;
+use crate::decode::attributes::WINDOW_CENTER;
 use crate::error::ErrorKind;
 use crate::recipe::{Normalize, WindowSpec};
 use crate::{Image, Window};

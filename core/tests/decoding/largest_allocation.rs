@@ -17,28 +17,44 @@ thread_local! {
     static LARGEST: Cell<usize> = const { Cell::new(0) };
 }
 
-// SAFETY: every call is passed unchanged to the system allocator.
+// SAFETY: every method passes its arguments unchanged to `System` and returns its
+// result unchanged, so `Tracking` keeps the `GlobalAlloc` contract exactly as `System`
+// does (memory it returns is `System`'s, and only `System` frees it). The one addition,
+// `note`, neither allocates (a const-initialised `Cell<usize>` thread local without a
+// destructor registers nothing) nor unwinds (`try_with`, not `with`, so a thread being
+// torn down cannot make it panic): an allocator must not unwind.
 unsafe impl GlobalAlloc for Tracking {
+    // Contract (`GlobalAlloc::alloc`): `layout` has a non-zero size.
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         note(layout.size());
-        // SAFETY: the caller's contract is the system allocator's.
+        // SAFETY: our caller guarantees a non-zero size, all `System.alloc` requires.
         unsafe { System.alloc(layout) }
     }
 
+    // Contract (`GlobalAlloc::alloc_zeroed`): as `alloc`.
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         note(layout.size());
-        // SAFETY: as above.
+        // SAFETY: our caller guarantees a non-zero size, all `System.alloc_zeroed`
+        // requires.
         unsafe { System.alloc_zeroed(layout) }
     }
 
+    // Contract (`GlobalAlloc::realloc`): `ptr` is a block of this allocator allocated
+    // with `layout`; `new_size` is non-zero and, rounded up to `layout.align()`, at most
+    // `isize::MAX`.
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         note(new_size);
-        // SAFETY: as above.
+        // SAFETY: a block of this allocator is a block of `System` with the same layout,
+        // since every allocation is forwarded unchanged; with our caller's guarantees on
+        // `new_size` that is `System.realloc`'s contract.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 
+    // Contract (`GlobalAlloc::dealloc`): `ptr` is a block of this allocator allocated
+    // with `layout`.
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: as above.
+        // SAFETY: a block of this allocator was allocated by `System` with the same
+        // layout (every allocation is forwarded unchanged), as `System.dealloc` requires.
         unsafe { System.dealloc(ptr, layout) }
     }
 }

@@ -197,7 +197,8 @@ fn modality_window_matches_the_cpu() {
             ] {
                 let (slope, intercept) = rescale.map_or((1.0, 0.0), |r| (r.slope, r.intercept));
                 let mut values = vec![0.0f32; len];
-                // The modality LUT's arithmetic (core/src/modality.rs): f64, rounded once.
+                // The modality LUT's arithmetic (core/src/decode/modality.rs): f64, rounded
+                // once.
                 match &samples {
                     Samples::U8(v) => values
                         .iter_mut()

@@ -124,6 +124,26 @@ impl Samples {
     }
 }
 
+/// pydicom's `pixel_array` shape: `(frames, rows, cols, samples)`, without the frame axis
+/// unless asked for and without the sample axis for one sample per pixel.
+pub(crate) fn numpy_shape(
+    frame_axis: bool,
+    frames: u32,
+    rows: u32,
+    cols: u32,
+    samples: u16,
+) -> Vec<usize> {
+    let mut shape = Vec::with_capacity(4);
+    if frame_axis {
+        shape.push(frames as usize);
+    }
+    shape.extend([rows as usize, cols as usize]);
+    if samples > 1 {
+        shape.push(usize::from(samples));
+    }
+    shape
+}
+
 #[cfg(test)]
 mod tests {
     use super::Samples;

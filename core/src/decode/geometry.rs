@@ -3,9 +3,9 @@
 use dicom_object::InMemDicomObject;
 use serde::Serialize;
 
-use crate::attributes::{self as attr, DataSetExt};
+use super::attributes::{self as attr, DataSetExt};
+use super::functional_groups::frame_item;
 use crate::error::ErrorKind;
-use crate::functional_groups::frame_item;
 
 /// Where the pixels are in patient space. Every field is optional: secondary captures
 /// and many X-ray images carry none of them.

@@ -1,6 +1,7 @@
 //! The image model every later stage works on.
 
-use crate::metadata::Metadata;
+use super::metadata::Metadata;
+use super::samples::numpy_shape;
 
 /// A decoded image in physical units: f32 samples after the modality LUT, with its
 /// geometry and header metadata.
@@ -49,24 +50,4 @@ impl Image {
         let start = index as usize * len;
         self.pixels.get(start..start + len)
     }
-}
-
-/// pydicom's `pixel_array` shape: `(frames, rows, cols, samples)`, without the frame axis
-/// unless asked for and without the sample axis for one sample per pixel.
-pub(crate) fn numpy_shape(
-    frame_axis: bool,
-    frames: u32,
-    rows: u32,
-    cols: u32,
-    samples: u16,
-) -> Vec<usize> {
-    let mut shape = Vec::with_capacity(4);
-    if frame_axis {
-        shape.push(frames as usize);
-    }
-    shape.extend([rows as usize, cols as usize]);
-    if samples > 1 {
-        shape.push(usize::from(samples));
-    }
-    shape
 }

@@ -2,7 +2,7 @@
 
 use dicom_object::InMemDicomObject;
 
-use crate::attributes::{self as attr, DataSetExt};
+use super::attributes::{self as attr, DataSetExt};
 use crate::error::Attribute;
 
 /// The first item of the functional group macro `group` that applies to `frame`:

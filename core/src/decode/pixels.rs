@@ -12,15 +12,14 @@ use dicom_encoding::TransferSyntax;
 use dicom_object::{DefaultDicomObject, InMemDicomObject};
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
-use crate::attributes::{self as attr, DataSetExt};
-use crate::codecs::{declared, fragments, jpeg, rle};
-use crate::color;
+use super::attributes::{self as attr, DataSetExt};
+use super::codecs::{declared, fragments, jpeg, rle};
+use super::color;
+use super::limits::Limits;
+use super::metadata::number_of_frames;
+use super::samples::{numpy_shape, Samples};
+use super::transfer_syntax::Family;
 use crate::error::ErrorKind;
-use crate::image::numpy_shape;
-use crate::limits::Limits;
-use crate::metadata::number_of_frames;
-use crate::samples::Samples;
-use crate::transfer_syntax::Family;
 
 /// Stored values of some or all frames of an image.
 #[derive(Debug, Clone, PartialEq)]

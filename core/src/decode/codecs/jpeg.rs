@@ -52,6 +52,14 @@ pub(crate) fn decode_frame(
         2..=8 if keep_stored => widen(&decoder.planes_444(encoded, width, height)?),
         2..=8 => {
             let mut out = vec![0u8; samples];
+            // SAFETY: `decoder.0` is a live decompression handle (see `Decompressor`);
+            // `encoded` is readable for `encoded.len()` bytes and only read. With pitch 0
+            // libjpeg-turbo writes `height` rows of `width * tjPixelSize[format]` bytes,
+            // and `out` holds exactly `width * height * components` of them (pixel size 1
+            // for GRAY, 3 for RGB): `width` and `height` are what `read_header` read from
+            // this same `encoded` with this handle, whose scaling factor (1/1) and cropping
+            // region (none) are the defaults and never changed, so the destination is the
+            // whole image. The product did not saturate, as `samples <= max_samples`.
             decoder.check(unsafe {
                 tj::tj3Decompress8(
                     decoder.0,
@@ -66,6 +74,15 @@ pub(crate) fn decode_frame(
         }
         9..=12 => {
             let mut out = vec![0i16; samples];
+            // SAFETY: `decoder.0` is a live decompression handle (see `Decompressor`);
+            // `encoded` is readable for `encoded.len()` bytes and only read. With pitch 0
+            // libjpeg-turbo writes `height` rows of `width * tjPixelSize[format]`
+            // 12-bit samples (`short`), and `out` holds exactly
+            // `width * height * components` of them (pixel size 1 for GRAY, 3 for RGB):
+            // `width` and `height` are what `read_header` read from this same `encoded`
+            // with this handle, whose scaling factor (1/1) and cropping region (none) are
+            // the defaults and never changed, so the destination is the whole image. The
+            // product did not saturate, as `samples <= max_samples`.
             decoder.check(unsafe {
                 tj::tj3Decompress12(
                     decoder.0,
@@ -80,6 +97,15 @@ pub(crate) fn decode_frame(
         }
         13..=16 => {
             let mut out = vec![0u16; samples];
+            // SAFETY: `decoder.0` is a live decompression handle (see `Decompressor`);
+            // `encoded` is readable for `encoded.len()` bytes and only read. With pitch 0
+            // libjpeg-turbo writes `height` rows of `width * tjPixelSize[format]`
+            // 16-bit samples (`unsigned short`), and `out` holds exactly
+            // `width * height * components` of them (pixel size 1 for GRAY, 3 for RGB):
+            // `width` and `height` are what `read_header` read from this same `encoded`
+            // with this handle, whose scaling factor (1/1) and cropping region (none) are
+            // the defaults and never changed, so the destination is the whole image. The
+            // product did not saturate, as `samples <= max_samples`.
             decoder.check(unsafe {
                 tj::tj3Decompress16(
                     decoder.0,
@@ -134,10 +160,18 @@ pub(crate) fn declares_colour_space(encoded: &[u8]) -> bool {
 }
 
 /// An owned TurboJPEG decompression handle.
+///
+/// Invariant, which every `unsafe` call below relies on: the handle is the non-null
+/// result of `tj3Init(TJINIT_DECOMPRESS)`, never copied out of this value (the field is
+/// private and there is no `Clone`), and destroyed exactly once, in `Drop`. The raw
+/// pointer makes the type neither `Send` nor `Sync`, so no two threads use a handle at
+/// once.
 struct Decompressor(tj::tjhandle);
 
 impl Decompressor {
     fn new() -> Result<Self, String> {
+        // SAFETY: `tj3Init` has no preconditions; it returns a new handle or null, and
+        // null is refused below before a `Decompressor` is made.
         let handle = unsafe { tj::tj3Init(tj::TJINIT_TJINIT_DECOMPRESS as c_int) };
         if handle.is_null() {
             return Err("cannot initialise libjpeg-turbo".into());
@@ -148,14 +182,22 @@ impl Decompressor {
     }
 
     fn read_header(&self, encoded: &[u8]) -> Result<(), String> {
+        // SAFETY: `self.0` is a live decompression handle (see `Decompressor`), and
+        // `encoded` is readable for `encoded.len()` bytes, which libjpeg-turbo only reads.
         self.check(unsafe { tj::tj3DecompressHeader(self.0, encoded.as_ptr(), encoded.len() as _) })
     }
 
     fn get(&self, parameter: tj::TJPARAM) -> c_int {
+        // SAFETY: `self.0` is a live handle (see `Decompressor`); `tj3Get` only reads a
+        // parameter of it (-1 for an unknown one).
         unsafe { tj::tj3Get(self.0, parameter as c_int) }
     }
 
     /// The three components as stored, colour-by-pixel; only for unsubsampled images.
+    /// `width` and `height` must be the ones [`Decompressor::read_header`] read from
+    /// `encoded` (the destination is sized from them), and `width * height * 3` must not
+    /// overflow; `decode_frame`, the one caller, passes the header's and has bounded the
+    /// product by its `max_samples`.
     fn planes_444(&self, encoded: &[u8], width: usize, height: usize) -> Result<Vec<u8>, String> {
         if self.get(tj::TJPARAM_TJPARAM_SUBSAMP) != tj::TJSAMP_TJSAMP_444 as c_int {
             return Err(
@@ -164,6 +206,13 @@ impl Decompressor {
         }
         let plane = width * height;
         let mut planes = vec![0u8; plane * 3];
+        // SAFETY: `self.0` is a live handle (see `Decompressor`), and `encoded` is
+        // readable for `encoded.len()` bytes and only read. The unified YUV image
+        // libjpeg-turbo writes is `tj3YUVBufSize(width, 1, height, subsampling)` bytes:
+        // for 4:4:4 (checked just above, on the header this handle read from the same
+        // `encoded`) and row alignment 1, three unpadded planes of `width * height`, which
+        // is the length of `planes` given this function's precondition on `width` and
+        // `height` (the scaling factor stays the default 1/1).
         self.check(unsafe {
             tj::tj3DecompressToYUV8(
                 self.0,
@@ -184,6 +233,11 @@ impl Decompressor {
         if status == 0 {
             return Ok(());
         }
+        // SAFETY: `self.0` is a live handle (see `Decompressor`). `tj3GetErrorStr` returns
+        // a non-null pointer to a NUL-terminated message held by the handle (or by
+        // libjpeg-turbo's thread-local global error buffer), which stays valid and
+        // unchanged until the next TurboJPEG call; it is copied into an owned `String`
+        // on the next line, before any such call.
         let message = unsafe { CStr::from_ptr(tj::tj3GetErrorStr(self.0)) };
         Err(message.to_string_lossy().into_owned())
     }
@@ -191,6 +245,9 @@ impl Decompressor {
 
 impl Drop for Decompressor {
     fn drop(&mut self) {
+        // SAFETY: the handle came from `tj3Init`, is not null, and is destroyed only here,
+        // once, as `Drop` runs once and the handle never leaves this value; nothing uses
+        // it afterwards.
         unsafe { tj::tj3Destroy(self.0) }
     }
 }

@@ -12,14 +12,14 @@ use dicom_object::meta::FileMetaTable;
 use dicom_object::{DefaultDicomObject, InMemDicomObject, OpenFileOptions};
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
-use crate::attributes as attr;
-use crate::element_walk::{self, Encoding, HeaderEnd};
+use super::attributes as attr;
+use super::element_walk::{self, Encoding, HeaderEnd};
+use super::image::Image;
+use super::limits::Limits;
+use super::metadata::Metadata;
+use super::modality::ModalityLut;
+use super::pixels::{self, Frames, StoredPixels};
 use crate::error::{Error, ErrorKind, Result};
-use crate::image::Image;
-use crate::limits::Limits;
-use crate::metadata::Metadata;
-use crate::modality::ModalityLut;
-use crate::pixels::{self, Frames, StoredPixels};
 
 /// Bytes read up front to recognise a DICOM file (preamble, marker and file meta group).
 const HEAD_LEN: usize = 64 * 1024;
@@ -202,10 +202,11 @@ impl DicomFile {
     pub fn image(&self, frames: Frames, limits: &Limits) -> Result<Image> {
         let meta = self.metadata()?;
         let stored = self.stored_pixels(frames, limits)?;
-        let lut = ModalityLut::read(&self.object, &stored, meta.signed)
+        let decoded = stored.first_frame..stored.first_frame + stored.frames;
+        let lut = ModalityLut::read(&self.object, decoded, meta.signed)
             .map_err(|kind| self.error(kind))?;
         Ok(Image {
-            pixels: lut.apply(&stored),
+            pixels: lut.apply(&stored.samples, stored.frame_len()),
             frames: stored.frames,
             rows: stored.rows,
             cols: stored.cols,

@@ -3,10 +3,10 @@
 use dicom_object::InMemDicomObject;
 use serde::Serialize;
 
-use crate::attributes::{self as attr, DataSetExt};
+use super::attributes::{self as attr, DataSetExt};
+use super::geometry::Geometry;
+use super::modality::Rescale;
 use crate::error::ErrorKind;
-use crate::geometry::Geometry;
-use crate::modality::Rescale;
 
 /// Descriptive header fields of one DICOM image.
 ///
@@ -62,7 +62,7 @@ pub struct Metadata {
 impl Metadata {
     pub(crate) fn read(obj: &InMemDicomObject, transfer_syntax: &str) -> Result<Self, ErrorKind> {
         let frames = number_of_frames(obj)?;
-        let voi = crate::functional_groups::frame_item(obj, 0, attr::FRAME_VOI_LUT_SEQUENCE);
+        let voi = super::functional_groups::frame_item(obj, 0, attr::FRAME_VOI_LUT_SEQUENCE);
         let window_source = if obj.present(attr::WINDOW_CENTER).is_some() {
             obj
         } else {
@@ -95,7 +95,7 @@ impl Metadata {
                 .unwrap_or_default(),
             rescale: Rescale::for_frame(obj, 0)?,
             transfer_syntax: transfer_syntax.to_owned(),
-            transfer_syntax_name: crate::transfer_syntax::name(transfer_syntax),
+            transfer_syntax_name: super::transfer_syntax::name(transfer_syntax),
             geometry: Geometry::read(obj)?,
         })
     }

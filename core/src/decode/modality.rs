@@ -4,13 +4,15 @@
 //! once to f32, exactly as `pydicom.pixels.apply_modality_lut` followed by a cast.
 //! Enhanced multi-frame images carry the rescale per frame in functional groups.
 
+use std::ops::Range;
+
 use dicom_object::InMemDicomObject;
 use serde::Serialize;
 
-use crate::attributes::{self as attr, DataSetExt};
+use super::attributes::{self as attr, DataSetExt};
+use super::functional_groups::frame_item;
+use super::samples::Samples;
 use crate::error::ErrorKind;
-use crate::functional_groups::frame_item;
-use crate::pixels::StoredPixels;
 
 /// A linear rescale from stored values to output units.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -62,17 +64,16 @@ pub(crate) enum ModalityLut {
 }
 
 impl ModalityLut {
-    /// The transform of the frames `pixels` holds. Rescales are read for those frames
+    /// The transform of `frames`, the frames decoded. Rescales are read for those frames
     /// only: a header may declare billions of frames while one is decoded.
     pub(crate) fn read(
         obj: &InMemDicomObject,
-        pixels: &StoredPixels,
+        frames: Range<u32>,
         signed: bool,
     ) -> Result<Self, ErrorKind> {
         if let Some(item) = obj.items(attr::MODALITY_LUT_SEQUENCE).first() {
             return Self::table(item, signed);
         }
-        let frames = pixels.first_frame..pixels.first_frame + pixels.frames;
         let per_frame = frames
             .map(|frame| Rescale::for_frame(obj, frame))
             .collect::<Result<Vec<_>, _>>()?;
@@ -137,28 +138,26 @@ impl ModalityLut {
         })
     }
 
-    /// Applies the transform to stored pixels, frame by frame, giving f32 output.
-    pub(crate) fn apply(&self, pixels: &StoredPixels) -> Vec<f32> {
-        let per_frame = pixels.frame_len();
-        let mut out = vec![0.0f32; pixels.samples.len()];
+    /// Applies the transform to the stored `samples` of the frames it was read for,
+    /// `per_frame` samples each, frame by frame, giving f32 output.
+    pub(crate) fn apply(&self, samples: &Samples, per_frame: usize) -> Vec<f32> {
+        let mut out = vec![0.0f32; samples.len()];
         for (i, chunk) in out.chunks_mut(per_frame.max(1)).enumerate() {
             let start = i * per_frame;
             match self {
-                Self::Identity => pixels.samples.map_into(start, chunk, |v| v as f32),
+                Self::Identity => samples.map_into(start, chunk, |v| v as f32),
                 Self::Rescale(rescales) => match rescales.get(i).copied().flatten() {
                     Some(Rescale { slope, intercept }) => {
-                        pixels
-                            .samples
-                            .map_into(start, chunk, |v| (v * slope + intercept) as f32)
+                        samples.map_into(start, chunk, |v| (v * slope + intercept) as f32)
                     }
-                    None => pixels.samples.map_into(start, chunk, |v| v as f32),
+                    None => samples.map_into(start, chunk, |v| v as f32),
                 },
                 Self::Table {
                     first_mapped,
                     entries,
                 } => {
                     let last = entries.len() as i64 - 1;
-                    pixels.samples.map_into(start, chunk, |v| {
+                    samples.map_into(start, chunk, |v| {
                         let index = (v as i64 - first_mapped).clamp(0, last);
                         f32::from(entries[index as usize])
                     })
