@@ -1,4 +1,4 @@
-// The first stage of the device pipeline (DESIGN §2): stored integer samples, uploaded as
+// The first stage of the device pipeline (docs/architecture.md, the GPU path): stored integer samples, uploaded as
 // they are (8, 16 or 32 bits, packed in u32 words), through the linear modality LUT
 // (stored * slope + intercept) and the intensity window, with the MONOCHROME1 flip.
 // CPU twin: the Rescale branch of the modality LUT (core/src/decode/modality.rs), then

@@ -1,4 +1,4 @@
-// Resampling on the ITK grid with any separable interpolator (DESIGN §3). The host builds
+// Resampling on the ITK grid with any separable interpolator (docs/architecture.md, resampling). The host builds
 // per-axis tap tables exactly as the CPU (cpu::resample::axis_table): for every output
 // index of an axis, [first tap in the input padded by `taps` edge copies per side,
 // outside flag, `taps` weights as f32 bits]. The input rows are combined first, then the

@@ -1,4 +1,4 @@
-// The intensity window (DESIGN §3): clamp((x - (c - w/2)) / w, 0, 1), flipped for
+// The intensity window (docs/architecture.md, window): clamp((x - (c - w/2)) / w, 0, 1), flipped for
 // MONOCHROME1. CPU twin: Window::apply (core/src/window.rs); `low` and `width` are
 // computed on the host exactly as there.
 // #import dispatch

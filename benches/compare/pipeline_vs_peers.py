@@ -8,9 +8,10 @@ with the same number of workers J (--jobs, default "1,2"):
   medprep  `medprep run DIR --recipe ct-standard --device cpu --jobs J --quiet` into a
            fresh output folder: the whole process, including discovery, decoding and
            writing both Parquet files.
-  scipy    pydicom + numpy + scipy.ndimage, the pipeline of DESIGN §3 exactly (the
-           stages of core/tests/reference/ct_standard.py, the parity reference of the
-           test suite), J worker processes (multiprocessing, spawn), one thread each.
+  scipy    pydicom + numpy + scipy.ndimage, exactly the pipeline of docs/architecture.md
+           (numeric conventions; the stages of core/tests/reference/ct_standard.py, the
+           parity reference of the test suite), J worker processes (multiprocessing,
+           spawn), one thread each.
   opencv   pydicom + OpenCV, the fast idiom people write: cv2.resize (INTER_LINEAR,
            pixel edges aligned rather than the ITK grid), GaussianBlur, a 3x3 Laplacian
            of the blurred image, Sobel; the same statistics. Faster than scipy but not

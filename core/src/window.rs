@@ -1,4 +1,4 @@
-//! Intensity windows (DESIGN §3): `clamp((x - (c - w/2)) / w, 0, 1)`.
+//! Intensity windows, `clamp((x - (c - w/2)) / w, 0, 1)` (docs/architecture.md, window).
 
 use serde::{Deserialize, Serialize};
 

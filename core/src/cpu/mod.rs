@@ -2,8 +2,8 @@
 //! all cores with rayon. These functions are the reference implementation; the GPU stages
 //! must agree with them within named tolerances.
 //!
-//! Conventions (DESIGN §3) follow scipy.ndimage for filters, the ITK/SimpleITK grid for
-//! resampling and IBSI for statistics.
+//! Conventions (docs/architecture.md, numeric conventions): scipy.ndimage for filters,
+//! the ITK/SimpleITK grid for resampling and IBSI for statistics.
 
 pub mod filters;
 pub mod resample;

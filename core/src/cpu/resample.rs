@@ -1,4 +1,4 @@
-//! Resampling on the ITK/SimpleITK grid (DESIGN §3).
+//! Resampling on the ITK/SimpleITK grid (docs/architecture.md, resampling).
 //!
 //! Positions are measured in input pixels: input pixel `k` has its centre at coordinate `k`
 //! along its axis, so the input covers `[-0.5, n - 0.5]`. A [`Grid`] puts the centre of

@@ -1,4 +1,4 @@
-//! Recipes: one serde value that fully describes a pipeline (DESIGN §2).
+//! Recipes: one serde value describing a whole pipeline (docs/architecture.md, data flow).
 //!
 //! A recipe is read from TOML or JSON, or taken from the named presets in
 //! [`presets`]. Unknown keys are errors that name the key's path, so a typo never

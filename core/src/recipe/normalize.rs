@@ -7,8 +7,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::Window;
 
-/// Intensity normalisation after the modality LUT (DESIGN §3). MONOCHROME1 images are
-/// inverted to MONOCHROME2 semantics first, so bright means dense in every mode.
+/// Intensity normalisation after the modality LUT (docs/architecture.md, numeric
+/// conventions). MONOCHROME1 frames come out with MONOCHROME2 meaning (bright means dense)
+/// in every mode but `None`, which keeps physical units.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(tag = "mode", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Normalize {

@@ -2,14 +2,15 @@
 
     ct_standard.py FILE_OR_DIR... OUT_DIR
 
-The pipeline is DESIGN §3 written with the Python tools people use today, independently
-of medprep: pydicom decodes and applies RescaleSlope/Intercept; the soft-tissue window
-(40/400) maps HU to 0..1; `scipy.ndimage.affine_transform` (order 1, mode "nearest")
-samples the ITK grid at 1 mm (output pixel i centred at input coordinate i * 1.0 / s,
-output size round(n * s / 1.0)); `scipy.ndimage` makes the Gaussian (sigma 1, 2, 4,
-truncate 4, mode "reflect"), Laplacian-of-Gaussian and Sobel-magnitude maps; the IBSI
-statistics come from `np.percentile` (linear) and `np.histogram` (64 bins over each
-map's own min..max).
+The pipeline of docs/architecture.md (numeric conventions), written with the Python
+tools people use today, independently of medprep: pydicom decodes and applies
+RescaleSlope/Intercept; the soft-tissue window (40/400) maps HU to 0..1;
+`scipy.ndimage.affine_transform` (order 1, mode "nearest") samples the ITK grid at
+1 mm (output pixel i centred at input coordinate i * 1.0 / s, output size
+round(n * s / 1.0)); `scipy.ndimage` makes the Gaussian (sigma 1, 2, 4, truncate 4,
+mode "reflect"), Laplacian-of-Gaussian and Sobel-magnitude maps; the IBSI statistics
+come from `np.percentile` (linear) and `np.histogram` (64 bins over each map's own
+min..max).
 
 Writes OUT_DIR/reference.json: {"features": [names...], "images": {path: [[frame values]...]}},
 with null for NaN.

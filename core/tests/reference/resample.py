@@ -1,4 +1,5 @@
-"""Reference outputs for medprep's resampling (DESIGN §3, the ITK/SimpleITK grid).
+"""Reference outputs for medprep's resampling (the ITK/SimpleITK grid of
+docs/architecture.md, resampling).
 
 Usage: resample.py OUTDIR
 
@@ -7,8 +8,9 @@ Inputs: seeded random images in [0, 1) (64x48, 1x37, 2x2, the benchmark's 512x51
 resampled on several grids: spacing changes that shrink and enlarge (the benchmark's
 0.7 -> 1.0 mm, the fixture's 2.8 -> 1.0 mm), anisotropic targets, resize to a size, and
 keep-aspect resize with padding (fill value) and cropping. The grid parameters (size,
-step, offset) are computed here from DESIGN's formulas, with Python's round() (half to
-even), for the Rust side to check its constructors against.
+step, offset) are computed here from the formulas of docs/architecture.md (resampling),
+with Python's round() (half to even), for the Rust side to check its constructors
+against.
 
 Who produces each reference:
 - nearest, linear: scipy.ndimage.affine_transform(order=0 / 1, mode="nearest") with the

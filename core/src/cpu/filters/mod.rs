@@ -1,4 +1,4 @@
-//! Linear filters with scipy.ndimage semantics (DESIGN §3).
+//! Linear filters with scipy.ndimage semantics (docs/architecture.md, filters).
 //!
 //! - Boundary `reflect` everywhere: `d c b a | a b c d | d c b a`, the half-sample
 //!   symmetric extension, repeated as often as a kernel larger than the image needs.

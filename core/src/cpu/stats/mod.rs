@@ -1,4 +1,4 @@
-//! IBSI statistics of a map, optionally restricted to an ROI mask (DESIGN §3).
+//! IBSI statistics of a map, optionally within an ROI mask (docs/architecture.md, statistics).
 //!
 //! Three feature families, each a function over an `ndarray` view of f32 values and an
 //! optional boolean mask of the same shape (`true` = inside the ROI):
