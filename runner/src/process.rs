@@ -200,3 +200,31 @@ fn outcome(
         bytes_read,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_an_internal_failure_of_that_input() {
+        let outcome = guarded(12, || panic!("index 7 out of range"));
+        match outcome {
+            Outcome::Failed {
+                kind,
+                error,
+                bytes_read,
+            } => {
+                assert_eq!(kind, "internal");
+                assert_eq!(error, "internal error: index 7 out of range");
+                assert_eq!(bytes_read, 12);
+            }
+            Outcome::Done { .. } => panic!("a panic is no success"),
+        }
+        let formatted = guarded(0, || panic!("{} frames", 3));
+        assert_eq!(
+            formatted.error_kind(),
+            Some("internal"),
+            "a formatted panic message is a String payload"
+        );
+    }
+}
