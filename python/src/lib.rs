@@ -1,10 +1,10 @@
 //! The native half of the `medprep` Python package (`medprep._native`).
 //!
 //! The Python package (`python/medprep/`) is the public face; this module gives it:
-//! - [`read`](image::read): decode a DICOM file or bytes into an [`Image`](image::Image);
-//! - [`Pipeline`](pipeline::Pipeline): run a recipe over many inputs on a rayon pool;
-//! - the CPU stages as functions over numpy arrays ([`ops`]) and IBSI statistics
-//!   ([`features`]);
+//! - `read` (module `image`): decode a DICOM file or bytes into an `Image`;
+//! - `Pipeline` (module `pipeline`): run a recipe over many inputs on a rayon pool;
+//! - the CPU stages as functions over numpy arrays (module `ops`) and IBSI statistics
+//!   (module `features`);
 //! - one exception hierarchy rooted at `MedprepError`, carrying the Rust error messages.
 //!
 //! Inputs are copied into owned Rust values, or borrowed (numpy arrays read-only, bytes

@@ -4,8 +4,8 @@
 //! or typed bytes pairs), go through the same runner as `medprep run`
 //! ([`medprep_runner::Runner`]) on `--jobs` threads, and leave on stdout in input order:
 //! one row per frame (so exactly one per record for single-frame images), as
-//! tab-separated text, JSON lines or typed bytes ([`columns`]). A record that fails
-//! becomes an error row; stderr speaks Hadoop's reporter protocol ([`reporter`]).
+//! tab-separated text, JSON lines or typed bytes (module `columns`). A record that fails
+//! becomes an error row; stderr speaks Hadoop's reporter protocol (module `reporter`).
 //! Memory holds at most `2 × jobs` records in flight, whatever the length of the
 //! stream (two batches of up to [`medprep::Pipeline::GPU_BATCH_FRAMES`] records on a
 //! GPU, where the `--record-timeout` budget applies per batch).
@@ -64,7 +64,7 @@ use crate::typedbytes::{self, Value};
 /// on every task). Key columns pass through unchanged.
 ///
 /// stderr carries Hadoop counters (group `medprep`: records_ok, records_failed,
-/// bytes_read, error_<kind>) and a status line at least every 20 s.
+/// bytes_read, `error_<kind>`) and a status line at least every 20 s.
 ///
 /// Exit status: 0 when every record was handled (failed ones included), 1 when
 /// stdin/stdout fail, a typed bytes stream is corrupt or more than --jobs records ran

@@ -206,7 +206,7 @@ pub fn histogram(
 /// [`cpu::stats::histogram`](crate::cpu::stats::histogram) compute them without a mask:
 /// per map the families' values in order ([`FIRST_ORDER_NAMES`](crate::cpu::stats::FIRST_ORDER_NAMES)
 /// then [`HISTOGRAM_NAMES`](crate::cpu::stats::HISTOGRAM_NAMES) per family), or the map's
-/// error ([`StatsError::NonFinite`](crate::cpu::stats::StatsError::NonFinite) for a NaN
+/// error ([`StatsError::NonFinite`] for a NaN
 /// or infinite value, `EmptyRoi` for empty maps).
 ///
 /// One upload, every pass on the device, one readback of partial sums, selected order
