@@ -178,7 +178,10 @@ fn an_input_past_the_budget_becomes_a_timeout_in_its_place() {
     let items = (0..3).map(move |i| {
         Ok(Task::new(
             i,
-            Job::image(format!("input {i}"), Source::Bytes(Cow::Owned(bytes.clone()))),
+            Job::image(
+                format!("input {i}"),
+                Source::Bytes(Cow::Owned(bytes.clone())),
+            ),
         ))
     });
     let budget = Budget {
