@@ -1,11 +1,33 @@
 """Type stubs of the compiled module ``medprep._native`` (use the ``medprep`` API)."""
 
 import os
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union, final
+
+from typing_extensions import Self
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+
+__all__ = [
+    "__version__",
+    "MedprepError",
+    "DecodeError",
+    "PipelineError",
+    "RecipeError",
+    "StatsError",
+    "Image",
+    "Pipeline",
+    "read",
+    "_compute",
+    "_window",
+    "_resample",
+    "_gaussian",
+    "_log",
+    "_sobel",
+    "_gabor",
+    "_correlate",
+]
 
 __version__: str
 
@@ -18,6 +40,7 @@ class PipelineError(MedprepError): ...
 class RecipeError(MedprepError): ...
 class StatsError(MedprepError): ...
 
+@final
 class Image:
     @property
     def pixels(self) -> _F32: ...
@@ -32,12 +55,13 @@ class Image:
 
 def read(source: _Source, frame: Optional[int] = None) -> Image: ...
 
+@final
 class Pipeline:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         recipe: Union[str, os.PathLike[str], Dict[str, Any], None] = None,
         device: str = "auto",
-    ) -> None: ...
+    ) -> Self: ...
     @property
     def feature_names(self) -> List[str]: ...
     @property
