@@ -15,6 +15,8 @@
 //! - [`Image`]: values after the modality LUT (Hounsfield units for CT).
 //! - [`Metadata`] and [`Geometry`]: the header fields tables need.
 //! - [`Window`]: the intensity window convention of the pipeline.
+//! - [`Volume`], [`Mask`] and their [`Grid`] ([`volume`]): scans as volumes in patient
+//!   space, the unit of work of series mode.
 //! - [`Recipe`] (with named [`recipe::presets`]) and [`Pipeline`], which returns one
 //!   [`FrameResult`] of features (and optionally a preprocessed image) per frame.
 //! - [`cpu`]: the stages as functions over `ndarray` views, the reference backend.
@@ -43,6 +45,7 @@ mod error;
 pub mod gpu;
 mod pipeline;
 pub mod recipe;
+pub mod volume;
 mod window;
 
 pub use decode::dicom_file::{is_dicom_file, read_file, DicomFile};
@@ -56,4 +59,5 @@ pub use decode::samples::Samples;
 pub use error::{Attribute, Error, ErrorKind, Result};
 pub use pipeline::{Device, DeviceChoice, DeviceError, FrameResult, OutputImage, Pipeline};
 pub use recipe::{Recipe, RecipeError};
+pub use volume::{Grid, Mask, Volume};
 pub use window::Window;

@@ -216,7 +216,13 @@ impl DicomFile {
         })
     }
 
-    fn error(&self, kind: ErrorKind) -> Error {
+    /// The parsed data set, for readers of non-image objects (RTSTRUCT, SEG) and of
+    /// attributes [`Metadata`] does not carry.
+    pub(crate) fn object(&self) -> &InMemDicomObject {
+        &self.object
+    }
+
+    pub(crate) fn error(&self, kind: ErrorKind) -> Error {
         Error::new(&self.name, kind)
     }
 }

@@ -55,7 +55,7 @@ mod codecs;
 mod color;
 pub(crate) mod dicom_file;
 mod element_walk;
-mod functional_groups;
+pub(crate) mod functional_groups;
 pub(crate) mod geometry;
 pub(crate) mod image;
 pub(crate) mod limits;
