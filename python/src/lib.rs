@@ -5,6 +5,7 @@
 //! - `Pipeline` (module `pipeline`): run a recipe over many inputs on a rayon pool;
 //! - the CPU stages as functions over numpy arrays (module `ops`) and IBSI statistics
 //!   (module `features`);
+//! - `Volume` (module `volume`): scans and masks with their geometry;
 //! - one exception hierarchy rooted at `MedprepError`, carrying the Rust error messages.
 //!
 //! Inputs are copied into owned Rust values, or borrowed (numpy arrays read-only, bytes
@@ -17,6 +18,7 @@ mod image;
 mod ops;
 mod pipeline;
 mod pool;
+mod volume;
 
 use pyo3::prelude::*;
 
@@ -32,6 +34,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("StatsError", py.get_type::<errors::StatsError>())?;
     m.add_class::<image::Image>()?;
     m.add_class::<pipeline::Pipeline>()?;
+    m.add_class::<volume::Volume>()?;
     m.add_function(wrap_pyfunction!(image::read, m)?)?;
     m.add_function(wrap_pyfunction!(features::compute, m)?)?;
     ops::register(m)?;

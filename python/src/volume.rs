@@ -1,0 +1,163 @@
+//! `Volume`: a scan or mask with its geometry, as numpy (z, y, x) and SimpleITK's
+//! spacing, origin and direction.
+
+use medprep::{Grid, Mask};
+use numpy::{IntoPyArray, PyArray3, PyArrayMethods, PyReadonlyArray3};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+/// A volume in patient space (LPS): ``pixels`` as numpy (z, y, x), with ``spacing``,
+/// ``origin`` (x, y, z) and ``direction`` (9 numbers, row-major) read exactly like
+/// SimpleITK's ``GetSpacing()``, ``GetOrigin()`` and ``GetDirection()``.
+#[pyclass(module = "medprep._native", frozen)]
+pub(crate) struct Volume {
+    /// float32 values of a scan, or bool values of a mask.
+    pixels: Py<PyAny>,
+    spacing: [f64; 3],
+    origin: [f64; 3],
+    direction: [f64; 9],
+    /// The ROI name of a mask, else None.
+    roi: Option<String>,
+    /// What was noticed while reading (uneven spacing, gantry tilt, ...).
+    warnings: Vec<String>,
+}
+
+#[pymethods]
+impl Volume {
+    /// A volume from a (z, y, x) float32 array and its geometry (defaults: 1 mm spacing,
+    /// origin 0, identity direction).
+    #[new]
+    #[pyo3(signature = (pixels, spacing=(1.0, 1.0, 1.0), origin=(0.0, 0.0, 0.0), direction=None))]
+    fn new(
+        py: Python<'_>,
+        pixels: PyReadonlyArray3<'_, f32>,
+        spacing: (f64, f64, f64),
+        origin: (f64, f64, f64),
+        direction: Option<[f64; 9]>,
+    ) -> PyResult<Self> {
+        let spacing = [spacing.0, spacing.1, spacing.2];
+        if spacing.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
+            return Err(PyValueError::new_err(format!(
+                "spacing must be positive and finite, not {spacing:?}"
+            )));
+        }
+        Ok(Self {
+            pixels: pixels.to_owned_array().into_pyarray(py).into_any().unbind(),
+            spacing,
+            origin: [origin.0, origin.1, origin.2],
+            direction: direction.unwrap_or(Grid::IDENTITY),
+            roi: None,
+            warnings: Vec::new(),
+        })
+    }
+
+    /// The values, numpy (z, y, x): float32 for a scan, bool for a mask.
+    #[getter]
+    fn pixels(&self, py: Python<'_>) -> Py<PyAny> {
+        self.pixels.clone_ref(py)
+    }
+
+    /// Voxel spacing in mm, (x, y, z).
+    #[getter]
+    fn spacing(&self) -> (f64, f64, f64) {
+        (self.spacing[0], self.spacing[1], self.spacing[2])
+    }
+
+    /// Position of the first voxel's centre in mm, LPS, (x, y, z).
+    #[getter]
+    fn origin(&self) -> (f64, f64, f64) {
+        (self.origin[0], self.origin[1], self.origin[2])
+    }
+
+    /// Direction cosines, row-major; column k is index axis k.
+    #[getter]
+    fn direction(&self) -> Vec<f64> {
+        self.direction.to_vec()
+    }
+
+    /// The ROI of a mask, else None.
+    #[getter]
+    fn roi(&self) -> Option<String> {
+        self.roi.clone()
+    }
+
+    /// What was noticed while reading.
+    #[getter]
+    fn warnings(&self) -> Vec<String> {
+        self.warnings.clone()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let shape = self.pixels.bind(py).getattr("shape")?.repr()?.to_string();
+        Ok(format!(
+            "Volume(shape={shape}, spacing={:?}, origin={:?}{})",
+            self.spacing,
+            self.origin,
+            self.roi
+                .as_ref()
+                .map_or_else(String::new, |roi| format!(", roi={roi:?}"))
+        ))
+    }
+}
+
+impl Volume {
+    /// A scan volume, with what was noticed while reading it.
+    pub(crate) fn from_core(
+        py: Python<'_>,
+        volume: medprep::Volume,
+        warnings: Vec<String>,
+    ) -> Self {
+        let shape = volume.grid.shape_zyx();
+        let grid = volume.grid;
+        let pixels = ndarray::Array3::from_shape_vec(shape, volume.voxels)
+            .expect("a volume holds grid.len() voxels");
+        Self {
+            pixels: pixels.into_pyarray(py).into_any().unbind(),
+            spacing: grid.spacing,
+            origin: grid.origin,
+            direction: grid.direction,
+            roi: None,
+            warnings,
+        }
+    }
+
+    /// A mask volume (bool pixels) named by its ROI.
+    pub(crate) fn from_mask(py: Python<'_>, mask: Mask, warnings: Vec<String>) -> Self {
+        let shape = mask.grid.shape_zyx();
+        let grid = mask.grid;
+        let pixels = ndarray::Array3::from_shape_vec(shape, mask.voxels)
+            .expect("a mask holds grid.len() voxels");
+        Self {
+            pixels: pixels.into_pyarray(py).into_any().unbind(),
+            spacing: grid.spacing,
+            origin: grid.origin,
+            direction: grid.direction,
+            roi: Some(mask.roi),
+            warnings,
+        }
+    }
+
+    /// The grid the pixels lie on.
+    pub(crate) fn grid(&self, py: Python<'_>) -> PyResult<Grid> {
+        let shape: Vec<usize> = self.pixels.bind(py).getattr("shape")?.extract()?;
+        let [z, y, x] = shape[..] else {
+            return Err(PyValueError::new_err("a volume's pixels are 3-D"));
+        };
+        Ok(Grid {
+            size: [x, y, z],
+            spacing: self.spacing,
+            origin: self.origin,
+            direction: self.direction,
+        })
+    }
+
+    /// The scan as a core volume (a copy of float32 pixels).
+    pub(crate) fn to_core(&self, py: Python<'_>) -> PyResult<medprep::Volume> {
+        let grid = self.grid(py)?;
+        let array = self.pixels.bind(py).cast::<PyArray3<f32>>().map_err(|_| {
+            PyValueError::new_err("this volume holds a mask, not float32 scan values")
+        })?;
+        let voxels = array.readonly().as_array().iter().copied().collect();
+        Ok(medprep::Volume { grid, voxels })
+    }
+}
