@@ -28,6 +28,7 @@ from ._native import (
     PipelineError,
     RecipeError,
     StatsError,
+    Volume,
     __version__,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "PipelineError",
     "RecipeError",
     "StatsError",
+    "Volume",
     "features",
     "ops",
     "read",

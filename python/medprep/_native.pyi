@@ -18,6 +18,7 @@ __all__ = [
     "StatsError",
     "Image",
     "Pipeline",
+    "Volume",
     "read",
     "_compute",
     "_window",
@@ -54,6 +55,31 @@ class Image:
     def name(self) -> str: ...
 
 def read(source: _Source, frame: Optional[int] = None) -> Image: ...
+
+@final
+class Volume:
+    def __new__(
+        cls,
+        pixels: _F32,
+        spacing: Tuple[float, float, float] = (1.0, 1.0, 1.0),
+        origin: Tuple[float, float, float] = (0.0, 0.0, 0.0),
+        direction: Optional[List[float]] = None,
+    ) -> Self: ...
+    @property
+    def pixels(self) -> npt.NDArray[Any]: ...
+    @property
+    def spacing(self) -> Tuple[float, float, float]: ...
+    @property
+    def origin(self) -> Tuple[float, float, float]: ...
+    @property
+    def direction(self) -> List[float]: ...
+    @property
+    def roi(self) -> Optional[str]: ...
+    @property
+    def warnings(self) -> List[str]: ...
+    def to_sitk(self) -> Any: ...
+    @staticmethod
+    def from_sitk(image: Any) -> Volume: ...
 
 @final
 class Pipeline:

@@ -87,6 +87,46 @@ impl Volume {
         self.warnings.clone()
     }
 
+    /// The volume as a ``SimpleITK.Image`` with the same geometry (masks as uint8).
+    fn to_sitk<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let sitk = py.import("SimpleITK")?;
+        let pixels = self.pixels.bind(py);
+        let is_mask = pixels
+            .getattr("dtype")?
+            .getattr("kind")?
+            .extract::<String>()?
+            == "b";
+        let array = if is_mask {
+            pixels.call_method1("astype", ("uint8",))?
+        } else {
+            pixels.clone()
+        };
+        let image = sitk.call_method1("GetImageFromArray", (array,))?;
+        image.call_method1("SetSpacing", (self.spacing(),))?;
+        image.call_method1("SetOrigin", (self.origin(),))?;
+        image.call_method1("SetDirection", (self.direction(),))?;
+        Ok(image)
+    }
+
+    /// A volume from a 3-D ``SimpleITK.Image`` (its pixels as float32).
+    #[staticmethod]
+    fn from_sitk(py: Python<'_>, image: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let sitk = py.import("SimpleITK")?;
+        let dimension: usize = image.call_method0("GetDimension")?.extract()?;
+        if dimension != 3 {
+            return Err(PyValueError::new_err(format!(
+                "a volume is 3-D; this image has {dimension} dimensions"
+            )));
+        }
+        let array = sitk
+            .call_method1("GetArrayFromImage", (image,))?
+            .call_method1("astype", ("float32",))?;
+        let spacing: (f64, f64, f64) = image.call_method0("GetSpacing")?.extract()?;
+        let origin: (f64, f64, f64) = image.call_method0("GetOrigin")?.extract()?;
+        let direction: [f64; 9] = image.call_method0("GetDirection")?.extract()?;
+        Self::new(py, array.extract()?, spacing, origin, Some(direction))
+    }
+
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let shape = self.pixels.bind(py).getattr("shape")?.repr()?.to_string();
         Ok(format!(
