@@ -19,6 +19,8 @@ __all__ = [
     "Image",
     "Pipeline",
     "read",
+    "read_series",
+    "Volume",
     "_compute",
     "_window",
     "_resample",
@@ -54,6 +56,34 @@ class Image:
     def name(self) -> str: ...
 
 def read(source: _Source, frame: Optional[int] = None) -> Image: ...
+
+@final
+class Volume:
+    def __new__(
+        cls,
+        pixels: _F32,
+        spacing: Tuple[float, float, float] = (1.0, 1.0, 1.0),
+        origin: Tuple[float, float, float] = (0.0, 0.0, 0.0),
+        direction: Optional[List[float]] = None,
+    ) -> Self: ...
+    @property
+    def pixels(self) -> npt.NDArray[Any]: ...
+    @property
+    def spacing(self) -> Tuple[float, float, float]: ...
+    @property
+    def origin(self) -> Tuple[float, float, float]: ...
+    @property
+    def direction(self) -> List[float]: ...
+    @property
+    def roi(self) -> Optional[str]: ...
+    @property
+    def warnings(self) -> List[str]: ...
+
+def read_series(
+    source: Union[str, os.PathLike[str], List[Union[str, os.PathLike[str]]]],
+    *,
+    series: Optional[int] = None,
+) -> Volume: ...
 
 @final
 class Pipeline:
