@@ -595,14 +595,18 @@ fn mixed_size_warnings(buckets: &[(Key, Vec<Header>)]) -> Vec<Option<String>> {
     buckets
         .iter()
         .map(|(key, _)| {
-            let mut sizes: Vec<(u16, u16)> = buckets
-                .iter()
-                .filter(|(k, _)| {
-                    k.series_uid == key.series_uid && k.multi_frame_file == key.multi_frame_file
-                })
-                .map(|(k, _)| (k.rows, k.cols))
-                .collect();
-            sizes.dedup();
+            // Sizes in the order first seen (buckets of one size may differ by frame of
+            // reference, so each size is listed once).
+            let mut sizes: Vec<(u16, u16)> = Vec::new();
+            for (k, _) in buckets {
+                let size = (k.rows, k.cols);
+                if k.series_uid == key.series_uid
+                    && k.multi_frame_file == key.multi_frame_file
+                    && !sizes.contains(&size)
+                {
+                    sizes.push(size);
+                }
+            }
             (sizes.len() > 1).then(|| {
                 let listed: Vec<String> = sizes.iter().map(|(r, c)| format!("{c}×{r}")).collect();
                 format!(

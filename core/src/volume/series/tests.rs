@@ -402,6 +402,35 @@ fn separates_series_sizes_and_localizers() {
 }
 
 #[test]
+fn temporal_position_identifiers_split_classic_files() {
+    // Two time points of two slices each, at z = 0 and 3: without the identifiers these
+    // would be duplicate positions.
+    let timed = |k: usize, z: f64, t: &str| {
+        let mut obj = ct(k, [0.0, 0.0, z], AXIAL);
+        text(&mut obj, TEMPORAL_POSITION_IDENTIFIER_TAG, VR::IS, t);
+        obj
+    };
+    let folder = Folder::new(vec![
+        ("a.dcm", timed(0, 3.0, "2")),
+        ("b.dcm", timed(1, 0.0, "1")),
+        ("c.dcm", timed(2, 0.0, "2")),
+        ("d.dcm", timed(3, 3.0, "1")),
+    ]);
+    let grouping = folder.group();
+    let series = folder.assemble(&grouping.series[0]).expect("assembles");
+    assert_eq!(series.len(), 2);
+    assert_eq!(series[0].info.temporal_position, Some(1));
+    assert_eq!(series[0].slices, ["b.dcm", "d.dcm"]);
+    assert_eq!(series[0].volume.voxels, volume_of(&[1, 3]));
+    assert_eq!(series[1].info.temporal_position, Some(2));
+    assert_eq!(series[1].volume.voxels, volume_of(&[2, 0]));
+    close(&series[1].volume.grid.spacing, &[0.7, 0.5, 3.0]);
+}
+
+/// Temporal Position Identifier (0020,0100).
+const TEMPORAL_POSITION_IDENTIFIER_TAG: Tag = Tag(0x0020, 0x0100);
+
+#[test]
 fn masks_are_set_aside_by_role() {
     let mut rtstruct = InMemDicomObject::new_empty();
     text(
