@@ -49,6 +49,7 @@ __all__ = [
     "features",
     "ops",
     "read",
+    "read_series",
     "__version__",
 ]
 
@@ -76,6 +77,24 @@ def read(source: Source, frame: Optional[int] = None) -> Image:
     ...     same = medprep.read(f.read())
     """
     return _native.read(source, frame)
+
+
+def read_series(source: Union[str, "os.PathLike[str]", List[Union[str, "os.PathLike[str]"]]],
+                *, series: Optional[int] = None) -> "_native.Volume":
+    """Reads a CT/MR series (a folder, or a list of slice files) as one volume.
+
+    Slices are grouped by series, frame of reference, orientation and size, ordered by
+    their position along the slice normal and stacked on SimpleITK's grid: ``.pixels``
+    (float32 after the modality LUT, numpy (z, y, x)), ``.spacing``, ``.origin`` and
+    ``.direction`` as ``sitk.ImageSeriesReader`` gives them, and ``.warnings`` (gantry
+    tilt, localizers split off, duplicate copies dropped, files skipped). RTSTRUCT and
+    SEG files are skipped. With several series in the folder, ``series`` picks one by
+    index (the error lists them).
+
+    Raises :class:`DecodeError` when the files are not one regular series (missing
+    slices, uneven spacing, two slices at one position, missing geometry, colour).
+    """
+    return _native.read_series(source, series=series)
 
 
 @dataclass(frozen=True)

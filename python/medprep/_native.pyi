@@ -20,6 +20,7 @@ __all__ = [
     "Pipeline",
     "Volume",
     "read",
+    "read_series",
     "_compute",
     "_window",
     "_resample",
@@ -80,6 +81,12 @@ class Volume:
     def to_sitk(self) -> Any: ...
     @staticmethod
     def from_sitk(image: Any) -> Volume: ...
+
+def read_series(
+    source: Union[str, os.PathLike[str], List[Union[str, os.PathLike[str]]]],
+    *,
+    series: Optional[int] = None,
+) -> Volume: ...
 
 @final
 class Pipeline:

@@ -6,6 +6,7 @@
 //! - the CPU stages as functions over numpy arrays (module `ops`) and IBSI statistics
 //!   (module `features`);
 //! - `Volume` (module `volume`): scans and masks with their geometry;
+//! - `read_series` (module `series`): a folder of slices as one `Volume`;
 //! - one exception hierarchy rooted at `MedprepError`, carrying the Rust error messages.
 //!
 //! Inputs are copied into owned Rust values, or borrowed (numpy arrays read-only, bytes
@@ -18,6 +19,7 @@ mod image;
 mod ops;
 mod pipeline;
 mod pool;
+mod series;
 mod volume;
 
 use pyo3::prelude::*;
@@ -36,6 +38,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<pipeline::Pipeline>()?;
     m.add_class::<volume::Volume>()?;
     m.add_function(wrap_pyfunction!(image::read, m)?)?;
+    m.add_function(wrap_pyfunction!(series::read_series, m)?)?;
     m.add_function(wrap_pyfunction!(features::compute, m)?)?;
     ops::register(m)?;
     Ok(())

@@ -12,6 +12,8 @@
 
 use ndarray::{ArrayView3, ArrayViewMut3};
 
+pub mod series;
+
 /// Where the voxels of a volume lie in patient space.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Grid {
