@@ -1,8 +1,8 @@
 //! `Volume`: a scan or mask with its geometry, as numpy (z, y, x) and SimpleITK's
 //! spacing, origin and direction.
 
-use medprep::{Grid, Mask};
-use numpy::{IntoPyArray, PyArray3, PyArrayMethods, PyReadonlyArray3};
+use medprep::Grid;
+use numpy::{IntoPyArray, PyArrayMethods, PyReadonlyArray3};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -159,45 +159,5 @@ impl Volume {
             roi: None,
             warnings,
         }
-    }
-
-    /// A mask volume (bool pixels) named by its ROI.
-    pub(crate) fn from_mask(py: Python<'_>, mask: Mask, warnings: Vec<String>) -> Self {
-        let shape = mask.grid.shape_zyx();
-        let grid = mask.grid;
-        let pixels = ndarray::Array3::from_shape_vec(shape, mask.voxels)
-            .expect("a mask holds grid.len() voxels");
-        Self {
-            pixels: pixels.into_pyarray(py).into_any().unbind(),
-            spacing: grid.spacing,
-            origin: grid.origin,
-            direction: grid.direction,
-            roi: Some(mask.roi),
-            warnings,
-        }
-    }
-
-    /// The grid the pixels lie on.
-    pub(crate) fn grid(&self, py: Python<'_>) -> PyResult<Grid> {
-        let shape: Vec<usize> = self.pixels.bind(py).getattr("shape")?.extract()?;
-        let [z, y, x] = shape[..] else {
-            return Err(PyValueError::new_err("a volume's pixels are 3-D"));
-        };
-        Ok(Grid {
-            size: [x, y, z],
-            spacing: self.spacing,
-            origin: self.origin,
-            direction: self.direction,
-        })
-    }
-
-    /// The scan as a core volume (a copy of float32 pixels).
-    pub(crate) fn to_core(&self, py: Python<'_>) -> PyResult<medprep::Volume> {
-        let grid = self.grid(py)?;
-        let array = self.pixels.bind(py).cast::<PyArray3<f32>>().map_err(|_| {
-            PyValueError::new_err("this volume holds a mask, not float32 scan values")
-        })?;
-        let voxels = array.readonly().as_array().iter().copied().collect();
-        Ok(medprep::Volume { grid, voxels })
     }
 }
