@@ -62,8 +62,8 @@ class Volume:
     def __new__(
         cls,
         pixels: _F32,
-        spacing: Tuple[float, float, float] = (1.0, 1.0, 1.0),
-        origin: Tuple[float, float, float] = (0.0, 0.0, 0.0),
+        spacing: Tuple[float, float, float] = ...,
+        origin: Tuple[float, float, float] = ...,
         direction: Optional[List[float]] = None,
     ) -> Self: ...
     @property
