@@ -30,6 +30,7 @@ from ._native import (
     StatsError,
     Volume,
     __version__,
+    read_mask,
 )
 
 # Mesa's Vulkan device-selection layer connects to a Wayland display when a GPU is opened
@@ -49,6 +50,7 @@ __all__ = [
     "features",
     "ops",
     "read",
+    "read_mask",
     "read_series",
     "__version__",
 ]

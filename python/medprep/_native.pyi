@@ -20,6 +20,7 @@ __all__ = [
     "Pipeline",
     "Volume",
     "read",
+    "read_mask",
     "read_series",
     "_compute",
     "_window",
@@ -86,6 +87,9 @@ def read_series(
     source: Union[str, os.PathLike[str], List[Union[str, os.PathLike[str]]]],
     *,
     series: Optional[int] = None,
+) -> Volume: ...
+def read_mask(
+    path: Union[str, os.PathLike[str]], like: Volume, roi: Optional[str] = None
 ) -> Volume: ...
 
 @final

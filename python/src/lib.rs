@@ -7,6 +7,7 @@
 //!   (module `features`);
 //! - `Volume` (module `volume`): scans and masks with their geometry;
 //! - `read_series` (module `series`): a folder of slices as one `Volume`;
+//! - `read_mask` (module `masks`): RTSTRUCT ROIs rasterised on a volume's grid;
 //! - one exception hierarchy rooted at `MedprepError`, carrying the Rust error messages.
 //!
 //! Inputs are copied into owned Rust values, or borrowed (numpy arrays read-only, bytes
@@ -16,6 +17,7 @@
 mod errors;
 mod features;
 mod image;
+mod masks;
 mod ops;
 mod pipeline;
 mod pool;
@@ -39,6 +41,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<volume::Volume>()?;
     m.add_function(wrap_pyfunction!(image::read, m)?)?;
     m.add_function(wrap_pyfunction!(series::read_series, m)?)?;
+    m.add_function(wrap_pyfunction!(masks::read_mask, m)?)?;
     m.add_function(wrap_pyfunction!(features::compute, m)?)?;
     ops::register(m)?;
     Ok(())

@@ -1,7 +1,7 @@
 //! `Volume`: a scan or mask with its geometry, as numpy (z, y, x) and SimpleITK's
 //! spacing, origin and direction.
 
-use medprep::Grid;
+use medprep::{Grid, Mask};
 use numpy::{IntoPyArray, PyArrayMethods, PyReadonlyArray3};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -159,5 +159,35 @@ impl Volume {
             roi: None,
             warnings,
         }
+    }
+
+    /// A mask volume (bool pixels), named by its ROI, with what was noticed reading it.
+    pub(crate) fn from_mask(py: Python<'_>, mask: Mask, warnings: Vec<String>) -> Self {
+        let shape = mask.grid.shape_zyx();
+        let grid = mask.grid;
+        let pixels = ndarray::Array3::from_shape_vec(shape, mask.voxels)
+            .expect("a mask holds grid.len() voxels");
+        Self {
+            pixels: pixels.into_pyarray(py).into_any().unbind(),
+            spacing: grid.spacing,
+            origin: grid.origin,
+            direction: grid.direction,
+            roi: Some(mask.roi),
+            warnings,
+        }
+    }
+
+    /// The grid the pixels lie on.
+    pub(crate) fn grid(&self, py: Python<'_>) -> PyResult<Grid> {
+        let shape: Vec<usize> = self.pixels.bind(py).getattr("shape")?.extract()?;
+        let [z, y, x] = shape[..] else {
+            return Err(PyValueError::new_err("a volume's pixels are 3-D"));
+        };
+        Ok(Grid {
+            size: [x, y, z],
+            spacing: self.spacing,
+            origin: self.origin,
+            direction: self.direction,
+        })
     }
 }

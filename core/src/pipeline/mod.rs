@@ -83,6 +83,13 @@ impl Pipeline {
 
     /// Prepares `recipe` for `device` (see the module documentation for what runs where).
     pub fn with_device(recipe: Recipe, device: Device) -> Result<Self, RecipeError> {
+        if recipe.series.is_some() {
+            return Err(RecipeError::Invalid(format!(
+                "recipe {:?} is a series-mode recipe: it measures whole scans with their \
+                 masks (`medprep run` on the series' folder), not single images",
+                recipe.name
+            )));
+        }
         let maps = maps::MapPlan::new(&recipe.maps)?;
         let stat_names: Vec<&str> = recipe
             .features

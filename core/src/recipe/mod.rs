@@ -19,6 +19,7 @@
 mod maps;
 mod normalize;
 pub mod presets;
+mod series;
 
 use std::path::Path;
 
@@ -29,6 +30,7 @@ use crate::cpu::stats::Discretisation;
 
 pub use maps::MapSpec;
 pub use normalize::{Normalize, WindowSpec};
+pub use series::{Resegment, SeriesSettings, Texture, VolumeFamily, VolumeResample};
 
 /// A complete pipeline description.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,6 +56,9 @@ pub struct Recipe {
     /// Preprocessed images written beside the tables.
     #[serde(default)]
     pub output: Output,
+    /// Series mode: whole scans and their ROIs instead of slices; absent, slice mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<SeriesSettings>,
 }
 
 /// Where the resampled grid lies.
@@ -292,6 +297,21 @@ impl Recipe {
                     return invalid("resample.keep_aspect applies only with `size`".into())
                 }
                 _ => {}
+            }
+        }
+        if let Some(series) = &self.series {
+            series.validate().map_err(RecipeError::Invalid)?;
+            let slice_keys_default = self.resample.is_none()
+                && self.normalize == Normalize::default()
+                && self.maps == maps::original_only()
+                && self.features == Features::default()
+                && self.output == Output::default();
+            if !slice_keys_default {
+                return invalid(
+                    "a series-mode recipe takes its settings from [series]; `normalize`, \
+                     `resample`, `maps`, `features` and `output` belong to slice mode"
+                        .into(),
+                );
             }
         }
         self.normalize.validate().map_err(RecipeError::Invalid)?;

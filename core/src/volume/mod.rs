@@ -12,6 +12,10 @@
 
 use ndarray::{ArrayView3, ArrayViewMut3};
 
+pub mod mask_error;
+pub mod radiomics;
+pub mod resample;
+pub mod rtstruct;
 pub mod series;
 
 /// Where the voxels of a volume lie in patient space.

@@ -7,11 +7,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use medprep::cpu::stats::provenance::{IbsiFamily, GLCM, INTENSITY_HISTOGRAM};
 use medprep::cpu::stats::{
-    compute, first_order, glcm, histogram, percentiles, Discretisation, FIRST_ORDER_NAMES,
-    GLCM_NAMES, HISTOGRAM_NAMES,
+    compute, first_order, glcm, glcm_aggregated, histogram, intensity_histogram, percentiles,
+    Aggregation, Discretisation, FIRST_ORDER_NAMES, GLCM_NAMES, HISTOGRAM_NAMES,
 };
-use ndarray::{ArrayD, IxDyn};
+use ndarray::{ArrayD, Ix3, IxDyn};
 use serde_json::Value;
 
 use crate::support;
@@ -310,4 +311,82 @@ fn ibsi_digital_phantom_matches_the_published_values() {
             "{d:?}: joint average {joint_average}"
         );
     }
+}
+
+/// The published values of `family` under `published` (IBSI symbol → value) that `got`
+/// (medprep name → value) misses, and how many were compared.
+fn compare_by_symbol(
+    label: &str,
+    family: &IbsiFamily,
+    got: &[(&str, f64)],
+    published: &Value,
+    bad: &mut Vec<String>,
+) -> usize {
+    let published = published.as_object().expect("well-formed reference data");
+    assert_eq!(
+        published.len(),
+        got.len(),
+        "{label}: every feature has a published value"
+    );
+    for (name, value) in got {
+        let symbol = family.feature(name).expect("a catalogued feature").symbol;
+        let want = published[symbol]
+            .as_f64()
+            .expect("well-formed reference data");
+        let tolerance = published_tolerance(want);
+        if (value - want).abs() > tolerance {
+            bad.push(format!(
+                "{label} {symbol}: got {value}, published {want} ± {tolerance}"
+            ));
+        }
+    }
+    got.len()
+}
+
+#[test]
+fn ibsi_digital_phantom_histogram_and_every_glcm_aggregation() {
+    let (values, mask) = phantom();
+    let text = std::fs::read_to_string(phantom_dir().join("reference_values.json"))
+        .expect("well-formed reference data");
+    let reference: Value = serde_json::from_str(&text).expect("well-formed reference data");
+    let mut bad = Vec::new();
+    let histogram =
+        intensity_histogram(values.view(), Some(mask.view()), Discretisation::None, None)
+            .expect("well-formed reference data");
+    let mut checked = compare_by_symbol(
+        "intensity histogram",
+        &INTENSITY_HISTOGRAM,
+        &histogram,
+        &reference["intensity_histogram"],
+        &mut bad,
+    );
+    let (values, mask) = (
+        values.into_dimensionality::<Ix3>().expect("a volume"),
+        mask.into_dimensionality::<Ix3>().expect("a volume"),
+    );
+    let all: Vec<_> = Aggregation::PLANAR
+        .into_iter()
+        .chain(Aggregation::VOLUMETRIC)
+        .collect();
+    let aggregated = glcm_aggregated(values.view(), mask.view(), Discretisation::None, None, &all)
+        .expect("well-formed reference data");
+    for (aggregation, features) in &aggregated {
+        checked += compare_by_symbol(
+            aggregation.ibsi_name(),
+            &GLCM,
+            features,
+            &reference["glcm_aggregated"][aggregation.ibsi_name()],
+            &mut bad,
+        );
+    }
+    assert_eq!(checked, 23 + 6 * 25);
+    assert!(bad.is_empty(), "IBSI phantom:\n  {}", bad.join("\n  "));
+    // The slice pipeline's 2D average is the same computation.
+    let planar = glcm(
+        values.view().into_dyn(),
+        Some(mask.view().into_dyn()),
+        Discretisation::None,
+    )
+    .expect("well-formed reference data");
+    assert_eq!(planar, aggregated[0].1);
 }

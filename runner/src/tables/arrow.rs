@@ -12,7 +12,7 @@ use arrow_array::{
 };
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 
-use super::{Cell, Column, ColumnType, FeatureRow, ScanRow, Spec};
+use super::{Cell, Column, ColumnType, FeatureRow, RoiFeatureRow, ScanRow, SeriesRow, Spec};
 
 /// A row type of a table: its fixed [`Column`]s, then any number of trailing `DOUBLE`
 /// columns (the features of a recipe).
@@ -37,6 +37,26 @@ impl Row for ScanRow {
 }
 
 impl Row for FeatureRow {
+    const FIXED: &'static [Column<Self>] = Self::COLUMNS;
+    const TRAILING_DOUBLES: bool = true;
+    fn trailing(&self) -> &[f64] {
+        &self.features
+    }
+    fn set_trailing(&mut self, values: Vec<f64>) {
+        self.features = values;
+    }
+}
+
+impl Row for SeriesRow {
+    const FIXED: &'static [Column<Self>] = Self::COLUMNS;
+    const TRAILING_DOUBLES: bool = false;
+    fn trailing(&self) -> &[f64] {
+        &[]
+    }
+    fn set_trailing(&mut self, _: Vec<f64>) {}
+}
+
+impl Row for RoiFeatureRow {
     const FIXED: &'static [Column<Self>] = Self::COLUMNS;
     const TRAILING_DOUBLES: bool = true;
     fn trailing(&self) -> &[f64] {

@@ -15,6 +15,9 @@
 //! - `scans`: one [`ScanRow`] per image (identifiers, dates as `DATE`, geometry).
 //! - `features`: one [`FeatureRow`] per frame: identifiers, the frame index, then one
 //!   `DOUBLE` per feature of the recipe (NaN allowed).
+//! - series mode's `scans` ([`SeriesRow`], one per assembled scan) and `features`
+//!   ([`RoiFeatureRow`], one per scan and ROI, the IBSI provenance in each feature
+//!   column's doc).
 //! - the mapper's rows ([`stream::columns`]): key columns, status, the scan columns,
 //!   the features, error kind and message.
 
@@ -23,6 +26,7 @@ mod dates;
 mod features;
 pub mod hive;
 mod scans;
+mod series;
 pub mod stream;
 
 use std::borrow::Cow;
@@ -30,6 +34,7 @@ use std::borrow::Cow;
 pub use dates::{days_since_epoch, iso_date, Days};
 pub use features::FeatureRow;
 pub use scans::ScanRow;
+pub use series::{roi_features_schema, RoiFeatureRow, SeriesRow};
 
 /// The type of a column, as every sink spells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,6 +11,7 @@
 
 mod manifest;
 mod progress;
+mod series;
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -133,6 +134,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let limits = Limits {
         max_samples: args.max_samples,
     };
+    if let Some(settings) = &recipe.series {
+        return series::run(&args, &recipe, settings, limits, started);
+    }
     let pipeline = Pipeline::new(recipe.clone())
         .map_err(usage)?
         .with_limits(limits);
@@ -150,16 +154,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     let pipeline = pipeline.on_device(device);
 
-    let inputs = if args.inputs.is_empty() {
-        if !Path::new(DEMO_INPUT).is_dir() {
-            return Err(usage(anyhow!(
-                "no INPUT given and no `{DEMO_INPUT}/` folder here to run the demo on"
-            )));
-        }
-        vec![PathBuf::from(DEMO_INPUT)]
-    } else {
-        args.inputs.clone()
-    };
+    let inputs = input_paths(&args)?;
     let found = discover(&inputs).map_err(usage)?;
     if found.files.is_empty() {
         return Err(usage(anyhow!(
@@ -297,6 +292,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The INPUTs, or the demo folder when none is given.
+fn input_paths(args: &Args) -> Result<Vec<PathBuf>> {
+    if !args.inputs.is_empty() {
+        return Ok(args.inputs.clone());
+    }
+    if !Path::new(DEMO_INPUT).is_dir() {
+        return Err(usage(anyhow!(
+            "no INPUT given and no `{DEMO_INPUT}/` folder here to run the demo on"
+        )));
+    }
+    Ok(vec![PathBuf::from(DEMO_INPUT)])
 }
 
 fn list_paths(paths: &[PathBuf]) -> String {
@@ -565,38 +573,18 @@ impl<'a> Writer<'a> {
         self.features.finish()?;
         self.errors.finish()?;
         let out = self.out;
-        let absolute = out
-            .canonicalize()
-            .with_context(|| format!("cannot resolve {}", out.display()))?;
-        let mut sql = format!(
-            "-- Hive tables over the output of `medprep run` (recipe {:?}).\n\
-             -- Hive reads every file under a table's LOCATION, so each table has its own folder:\n\
-             -- hive/scans and hive/features hold links to (or copies of) {SCANS} and {FEATURES}.\n\
-             -- Change the LOCATIONs after copying this folder elsewhere (e.g. to HDFS).\n\n",
-            self.recipe_name
-        );
-        for (table, columns, file) in [
-            (scans_table, ScanRow::specs(), SCANS),
-            (
-                features_table,
-                FeatureRow::specs(&self.feature_names),
-                FEATURES,
-            ),
-        ] {
-            let folder = out.join("hive").join(file.trim_end_matches(".parquet"));
-            link_table(&out.join(file), &folder, file)?;
-            let location = absolute
-                .join("hive")
-                .join(file.trim_end_matches(".parquet"));
-            sql.push_str(&hive::create_table(
-                table,
-                &columns,
-                Storage::Parquet,
-                &location.to_string_lossy(),
-            )?);
-            sql.push('\n');
-        }
-        sinks::write_atomically(&out.join(TABLES_SQL), sql.as_bytes())?;
+        write_tables_sql(
+            out,
+            &self.recipe_name,
+            [
+                (scans_table, ScanRow::specs(), SCANS),
+                (
+                    features_table,
+                    FeatureRow::specs(&self.feature_names),
+                    FEATURES,
+                ),
+            ],
+        )?;
 
         let size = |name| std::fs::metadata(out.join(name)).map(|m| m.len());
         let manifest = Manifest {
@@ -612,6 +600,39 @@ impl<'a> Writer<'a> {
         remove_unlisted_images(out, &manifest);
         Ok(self.carried)
     }
+}
+
+/// Writes `tables.sql` in `out`: Hive DDL for each `(table, columns, file)`, with the
+/// file linked into its own `hive/<table>/` folder, since Hive reads whole folders.
+fn write_tables_sql(
+    out: &Path,
+    recipe_name: &str,
+    tables: [(&str, Vec<medprep_runner::tables::Spec>, &str); 2],
+) -> Result<()> {
+    let absolute = out
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", out.display()))?;
+    let mut sql = format!(
+        "-- Hive tables over the output of `medprep run` (recipe {recipe_name:?}).\n\
+         -- Hive reads every file under a table's LOCATION, so each table has its own folder:\n\
+         -- hive/scans and hive/features hold links to (or copies of) {SCANS} and {FEATURES}.\n\
+         -- Change the LOCATIONs after copying this folder elsewhere (e.g. to HDFS).\n\n"
+    );
+    for (table, columns, file) in tables {
+        let folder = out.join("hive").join(file.trim_end_matches(".parquet"));
+        link_table(&out.join(file), &folder, file)?;
+        let location = absolute
+            .join("hive")
+            .join(file.trim_end_matches(".parquet"));
+        sql.push_str(&hive::create_table(
+            table,
+            &columns,
+            Storage::Parquet,
+            &location.to_string_lossy(),
+        )?);
+        sql.push('\n');
+    }
+    sinks::write_atomically(&out.join(TABLES_SQL), sql.as_bytes())
 }
 
 /// Puts `file` into `folder` as a hard link (a copy where links are not possible).

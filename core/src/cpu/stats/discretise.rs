@@ -23,7 +23,8 @@ enum Kind {
         max: f64,
         step: f64,
     },
-    /// Fixed bin width from the ROI minimum: index = floor((x - min) / width).
+    /// Fixed bin width from the ROI minimum (or a given lower bound): index =
+    /// floor((x - min) / width).
     Width { min: f64, width: f64 },
     /// Integer intensities are their own grey levels, min..=max.
     Identity { min: f64 },
@@ -38,6 +39,25 @@ impl Levels {
         family: &'static str,
     ) -> Result<Self, StatsError> {
         let (lo, hi, _) = min_max(roi);
+        Self::with_range(discretisation, roi, lo, hi, limit, family)
+    }
+
+    /// [`Levels::new`], except that a fixed bin width counts its bins from
+    /// `lower_bound` when given (IBSI: the lower bound of the re-segmentation range, so
+    /// that bin edges sit at the same intensities in every ROI) rather than from the
+    /// ROI's minimum. A bound above the minimum is lowered to it.
+    pub(super) fn from_bound(
+        discretisation: Discretisation,
+        roi: &[f32],
+        lower_bound: Option<f32>,
+        limit: u32,
+        family: &'static str,
+    ) -> Result<Self, StatsError> {
+        let (lo, hi, _) = min_max(roi);
+        let lo = match (discretisation, lower_bound) {
+            (Discretisation::BinWidth(_), Some(bound)) => bound.min(lo),
+            _ => lo,
+        };
         Self::with_range(discretisation, roi, lo, hi, limit, family)
     }
 

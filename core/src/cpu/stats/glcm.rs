@@ -1,15 +1,19 @@
-//! IBSI grey level co-occurrence matrix (GLCM) features, "2D, averaged".
+//! IBSI grey level co-occurrence matrix (GLCM) features.
 //!
-//! Per slice (a 2-D map is one slice; a 3-D array is slices × rows × cols) and per
-//! direction (0°, 45°, 90°, 135°) at distance 1, a symmetric GLCM counts the pairs of
-//! neighbouring voxels that are both inside the ROI. Features are computed on each
-//! matrix and averaged over all matrices that hold at least one pair.
+//! A symmetric GLCM counts, for one direction at Chebyshev distance 1, the pairs of
+//! neighbouring voxels that are both inside the ROI. In-plane there are four directions
+//! (0°, 45°, 90°, 135°) per slice; in 3D, thirteen over the whole volume.
+//!
+//! - [`glcm`]: the slice pipeline's "2D, averaged" features of a 2-D map or a stack.
+//! - [`glcm_aggregated`]: a volume ROI's features under any of IBSI's six
+//!   [`Aggregation`]s, all from one count of the matrices.
 
-use ndarray::ArrayViewD;
+use ndarray::{ArrayView3, ArrayViewD};
 use rayon::prelude::*;
 
+use super::aggregation::Aggregation;
 use super::discretise::Levels;
-use super::{roi_values, Discretisation, StatsError};
+use super::{check_mask_shape, roi_values, Discretisation, StatsError};
 
 /// Names of the [`glcm`] features, in output order (IBSI names, `glcm_` prefix).
 pub const GLCM_NAMES: &[&str] = &[
@@ -100,14 +104,186 @@ pub fn glcm(
     let per_matrix: Vec<Option<[f64; FEATURES]>> = (0..slices * DIRECTIONS.len())
         .into_par_iter()
         .map(|m| {
-            let (slice, direction) = (m / DIRECTIONS.len(), DIRECTIONS[m % DIRECTIONS.len()]);
+            let (slice, (dr, dc)) = (m / DIRECTIONS.len(), DIRECTIONS[m % DIRECTIONS.len()]);
             let plane = &grey_image[slice * rows * cols..(slice + 1) * rows * cols];
-            let (counts, pairs) = cooccurrences(plane, rows, cols, direction, levels.count());
+            let (counts, pairs) =
+                cooccurrences(plane, [1, rows, cols], [0, dr, dc], levels.count());
             (pairs > 0).then(|| features(&counts, pairs, &levels))
         })
         .collect();
 
     Ok(average(&per_matrix))
+}
+
+/// The 3D neighbour offsets (slices, rows, cols): the four in-plane ones, then the nine
+/// towards the next slice. With the opposite offsets they are the 26 neighbours.
+const DIRECTIONS_3D: [[isize; 3]; 13] = [
+    [0, 0, 1],
+    [0, -1, 1],
+    [0, -1, 0],
+    [0, -1, -1],
+    [1, -1, -1],
+    [1, -1, 0],
+    [1, -1, 1],
+    [1, 0, -1],
+    [1, 0, 0],
+    [1, 0, 1],
+    [1, 1, -1],
+    [1, 1, 0],
+    [1, 1, 1],
+];
+
+/// The named features of one aggregation.
+pub type AggregatedFeatures = (Aggregation, Vec<(&'static str, f64)>);
+
+/// Slices counted at once by [`glcm_aggregated`]: enough to keep every core busy, few
+/// enough that their matrices stay small beside the volume.
+const SLICES_PER_ROUND: usize = 32;
+
+/// The 25 GLCM features (named as in [`GLCM_NAMES`]) of the ROI `mask` of a (z, y, x)
+/// volume under each of `aggregations`, in that order.
+///
+/// Grey levels come from `discretisation` over the ROI; a fixed bin width counts from
+/// `lower_bound` when given (IBSI: the re-segmentation range's lower bound). Matrices
+/// without a pair are left out of averages; an aggregation with no pair at all gives NaN
+/// features. The in-plane matrices are counted only when an in-plane aggregation is
+/// asked for, the 3D ones only for a 3D aggregation.
+pub fn glcm_aggregated(
+    values: ArrayView3<'_, f32>,
+    mask: ArrayView3<'_, bool>,
+    discretisation: Discretisation,
+    lower_bound: Option<f32>,
+    aggregations: &[Aggregation],
+) -> Result<Vec<AggregatedFeatures>, StatsError> {
+    let (values, mask) = (values.into_dyn(), mask.into_dyn());
+    check_mask_shape(&values, &mask)?;
+    let shape = [values.shape()[0], values.shape()[1], values.shape()[2]];
+    let levels = {
+        let roi = roi_values(&values, Some(&mask))?;
+        Levels::from_bound(
+            discretisation,
+            &roi,
+            lower_bound,
+            MAX_GLCM_GREY_LEVELS,
+            "GLCM",
+        )?
+    };
+    let grey_image: Vec<u32> = values
+        .iter()
+        .zip(mask.iter())
+        .map(|(&x, &inside)| {
+            if inside {
+                levels.index(f64::from(x)) as u32
+            } else {
+                OUTSIDE
+            }
+        })
+        .collect();
+    let planar = aggregations.iter().any(|a| !a.is_volumetric());
+    let volumetric = aggregations.iter().any(|a| a.is_volumetric());
+    let planar = planar.then(|| PlanarMatrices::count(&grey_image, shape, &levels));
+    let volumetric = volumetric.then(|| {
+        DIRECTIONS_3D
+            .par_iter()
+            .map(|&offset| cooccurrences(&grey_image, shape, offset, levels.count()))
+            .collect::<Vec<_>>()
+    });
+    let of =
+        |matrix: &(Vec<u64>, u64)| (matrix.1 > 0).then(|| features(&matrix.0, matrix.1, &levels));
+    Ok(aggregations
+        .iter()
+        .map(|&aggregation| {
+            let features = match (aggregation, &planar, &volumetric) {
+                (Aggregation::TwoDAveraged, Some(p), _) => average(&p.each),
+                (Aggregation::TwoDSliceMerged, Some(p), _) => average(&p.slice_merged),
+                (Aggregation::TwoHalfDDirectionMerged, Some(p), _) => {
+                    average(&p.per_direction.iter().map(of).collect::<Vec<_>>())
+                }
+                (Aggregation::TwoHalfDMerged, Some(p), _) => {
+                    average(&[of(&merge(&p.per_direction))])
+                }
+                (Aggregation::ThreeDAveraged, _, Some(v)) => {
+                    average(&v.iter().map(of).collect::<Vec<_>>())
+                }
+                (Aggregation::ThreeDMerged, _, Some(v)) => average(&[of(&merge(v))]),
+                // Each kind of matrix was counted above when an aggregation needs it.
+                _ => average(&[]),
+            };
+            (aggregation, features)
+        })
+        .collect())
+}
+
+/// What the in-plane aggregations need: the features of every (slice, direction) matrix
+/// and of every slice's merged matrix, in slice order, and each direction's matrix
+/// merged over the slices.
+struct PlanarMatrices {
+    each: Vec<Option<[f64; FEATURES]>>,
+    slice_merged: Vec<Option<[f64; FEATURES]>>,
+    per_direction: Vec<(Vec<u64>, u64)>,
+}
+
+impl PlanarMatrices {
+    fn count(grey_image: &[u32], [slices, rows, cols]: [usize; 3], levels: &Levels) -> Self {
+        let ng = levels.count();
+        let mut out = Self {
+            each: Vec::new(),
+            slice_merged: Vec::new(),
+            per_direction: vec![(vec![0; ng * ng], 0); DIRECTIONS.len()],
+        };
+        let plane_len = rows * cols;
+        for first in (0..slices).step_by(SLICES_PER_ROUND) {
+            let round: Vec<_> = (first..(first + SLICES_PER_ROUND).min(slices))
+                .into_par_iter()
+                .map(|slice| {
+                    let plane = &grey_image[slice * plane_len..(slice + 1) * plane_len];
+                    let matrices: Vec<(Vec<u64>, u64)> = DIRECTIONS
+                        .iter()
+                        .map(|&(dr, dc)| cooccurrences(plane, [1, rows, cols], [0, dr, dc], ng))
+                        .collect();
+                    let each: Vec<_> = matrices
+                        .iter()
+                        .map(|(counts, pairs)| {
+                            (*pairs > 0).then(|| features(counts, *pairs, levels))
+                        })
+                        .collect();
+                    let merged = merge(&matrices);
+                    let slice_merged =
+                        (merged.1 > 0).then(|| features(&merged.0, merged.1, levels));
+                    (each, slice_merged, matrices)
+                })
+                .collect();
+            // Integer sums: the merged counts do not depend on the order of the rounds.
+            for (each, slice_merged, matrices) in round {
+                // A slice without ROI pairs is not part of the slice average.
+                if slice_merged.is_some() {
+                    out.slice_merged.push(slice_merged);
+                }
+                out.each.extend(each);
+                for (total, (counts, pairs)) in out.per_direction.iter_mut().zip(matrices) {
+                    add(total, &counts, pairs);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The sum of several matrices of one size.
+fn merge(matrices: &[(Vec<u64>, u64)]) -> (Vec<u64>, u64) {
+    let cells = matrices.first().map_or(0, |m| m.0.len());
+    let mut total = (vec![0; cells], 0);
+    for (counts, pairs) in matrices {
+        add(&mut total, counts, *pairs);
+    }
+    total
+}
+
+fn add(total: &mut (Vec<u64>, u64), counts: &[u64], pairs: u64) {
+    for (t, c) in total.0.iter_mut().zip(counts) {
+        *t += c;
+    }
+    total.1 += pairs;
 }
 
 /// The average of the matrices' features, in matrix order (NaN when none has a pair).
@@ -162,36 +338,37 @@ pub(crate) fn glcm_counted<E: From<StatsError>>(
     Ok(average(&per_matrix))
 }
 
-/// Symmetric co-occurrence counts (row-major `ng × ng`) of one plane for one offset, and
-/// the number of pairs counted (each pair once).
+/// Symmetric co-occurrence counts (row-major `ng × ng`) of a z-major grey level volume
+/// of `shape` (slices, rows, cols) for one `offset`, and the number of pairs counted
+/// (each pair once). A plane is a volume of one slice.
 fn cooccurrences(
-    plane: &[u32],
-    rows: usize,
-    cols: usize,
-    (dr, dc): (isize, isize),
+    grey: &[u32],
+    [slices, rows, cols]: [usize; 3],
+    [dz, dr, dc]: [isize; 3],
     ng: usize,
 ) -> (Vec<u64>, u64) {
     let mut counts = vec![0u64; ng * ng];
     let mut pairs = 0;
-    let first_row = usize::from(dr < 0);
-    let (first_col, last_col) = match dc {
-        1 => (0, cols.saturating_sub(1)),
-        -1 => (1, cols),
-        _ => (0, cols),
+    // The index ranges whose neighbour along each axis stays inside.
+    let range = |n: usize, d: isize| match d {
+        1 => 0..n.saturating_sub(1),
+        -1 => 1.min(n)..n,
+        _ => 0..n,
     };
-    for r in first_row..rows {
-        let r2 = r.wrapping_add_signed(dr);
-        let (row, row2) = (
-            &plane[r * cols..(r + 1) * cols],
-            &plane[r2 * cols..(r2 + 1) * cols],
-        );
-        for c in first_col..last_col {
-            let (a, b) = (row[c], row2[c.wrapping_add_signed(dc)]);
-            if a != OUTSIDE && b != OUTSIDE {
-                let (a, b) = (a as usize, b as usize);
-                counts[a * ng + b] += 1;
-                counts[b * ng + a] += 1;
-                pairs += 1;
+    for z in range(slices, dz) {
+        let z2 = z.wrapping_add_signed(dz);
+        for r in range(rows, dr) {
+            let r2 = r.wrapping_add_signed(dr);
+            let row = &grey[(z * rows + r) * cols..(z * rows + r + 1) * cols];
+            let row2 = &grey[(z2 * rows + r2) * cols..(z2 * rows + r2 + 1) * cols];
+            for c in range(cols, dc) {
+                let (a, b) = (row[c], row2[c.wrapping_add_signed(dc)]);
+                if a != OUTSIDE && b != OUTSIDE {
+                    let (a, b) = (a as usize, b as usize);
+                    counts[a * ng + b] += 1;
+                    counts[b * ng + a] += 1;
+                    pairs += 1;
+                }
             }
         }
     }

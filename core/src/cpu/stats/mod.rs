@@ -6,6 +6,9 @@
 //! - [`histogram`]: entropy (log2) and uniformity of the discretised intensities;
 //! - [`glcm`]: the grey level co-occurrence matrix features, IBSI "2D, averaged".
 //!
+//! A volume ROI (series mode) has the fuller IBSI families: [`intensity_histogram`] (all
+//! 23 features) and [`glcm_aggregated`] (any of the six [`Aggregation`]s).
+//!
 //! [`compute`] concatenates them in that order; [`percentiles`] serves percentile-clip
 //! normalisation. Values are stored as f32 and every statistic is computed in f64.
 //! Percentiles follow numpy's default `'linear'` method, histograms numpy's bin edges.
@@ -22,17 +25,22 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod aggregation;
 mod discretise;
 mod first_order;
 mod glcm;
 mod histogram;
+mod intensity_histogram;
 mod order;
+pub mod provenance;
 
 use ndarray::ArrayViewD;
 use serde::{Deserialize, Serialize};
 
+pub use aggregation::Aggregation;
 pub use first_order::{first_order, FIRST_ORDER_NAMES};
-pub use glcm::{glcm, GLCM_NAMES, MAX_GLCM_GREY_LEVELS};
+pub use glcm::{glcm, glcm_aggregated, AggregatedFeatures, GLCM_NAMES, MAX_GLCM_GREY_LEVELS};
+pub use intensity_histogram::{intensity_histogram, INTENSITY_HISTOGRAM_NAMES};
 // The GPU twin counts the co-occurrences; the rest is the CPU's.
 #[cfg(feature = "gpu")]
 pub(crate) use glcm::{glcm_counted, DIRECTIONS as GLCM_DIRECTIONS};

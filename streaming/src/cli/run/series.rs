@@ -1,0 +1,283 @@
+//! `medprep run` with a series-mode recipe: scans (DICOM series) and their RTSTRUCT ROIs
+//! to one row per scan and one per (scan, ROI).
+//!
+//! The inputs' headers are read first and grouped into series; RTSTRUCT files are set
+//! aside as masks ([`medprep::volume::series::group`]). Then one series at a time is
+//! loaded and assembled into a volume, each ROI of the structure sets that refer to it
+//! (by series, else by frame of reference) is rasterised on its grid and measured
+//! ([`medprep::volume::radiomics`]); memory holds one scan and its masks, whatever the
+//! number of series. Everything that fails (an unreadable file, a broken series, a
+//! series without a mask, an ROI that does not fit) becomes a record in `errors.jsonl`
+//! and the rest goes on.
+//!
+//! Outputs in OUT: `scans.parquet` (the series table), `features.parquet` (one row per
+//! scan and ROI, each feature field carrying its IBSI provenance as field metadata),
+//! `errors.jsonl` and `tables.sql`. Series mode recomputes every input on each run.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{anyhow, Context, Result};
+use medprep::recipe::SeriesSettings;
+use medprep::volume::mask_error::{MaskError, RoiSelector};
+use medprep::volume::radiomics::{feature_columns, roi_features};
+use medprep::volume::rtstruct::{Roi, StructureSet};
+use medprep::volume::series::{self, role, Role, Series};
+use medprep::{DicomFile, Limits, Recipe};
+use medprep_runner::tables::{arrow, roi_features_schema, RoiFeatureRow, SeriesRow};
+
+use super::{
+    input_paths, list_paths, report_peak_memory, write_tables_sql, Args, ERRORS, FEATURES, SCANS,
+};
+use crate::cli::discover::discover;
+use crate::cli::run::progress;
+use crate::cli::usage;
+use crate::sinks::errors::{ErrorRecord, ErrorsWriter};
+use crate::sinks::parquet::TableWriter;
+
+/// A structure set found among the inputs, with the file it came from.
+struct StructureSetFile {
+    name: String,
+    set: StructureSet,
+}
+
+/// Runs `recipe` (series mode, `settings`) over the inputs of `args`.
+pub(super) fn run(
+    args: &Args,
+    recipe: &Recipe,
+    settings: &SeriesSettings,
+    limits: Limits,
+    started: Instant,
+) -> Result<ExitCode> {
+    if args.pseudonymize {
+        return Err(usage(anyhow!(
+            "--pseudonymize is not available in series mode yet; run series mode on \
+             pseudonymised copies, or use a slice-mode recipe"
+        )));
+    }
+    let inputs = input_paths(args)?;
+    let found = discover(&inputs).map_err(usage)?;
+    if found.files.is_empty() {
+        return Err(usage(anyhow!(
+            "no DICOM files found in {} ({} other file(s) skipped)",
+            list_paths(&inputs),
+            found.skipped
+        )));
+    }
+    let out = args.out.as_path();
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("cannot create output folder {}", out.display()))
+        .map_err(usage)?;
+    // A slice-mode manifest would describe tables this run replaces.
+    let _ = std::fs::remove_file(out.join(super::manifest::FILE_NAME));
+
+    let columns = feature_columns(settings);
+    let metadata = vec![
+        (
+            "medprep.version".to_owned(),
+            env!("CARGO_PKG_VERSION").to_owned(),
+        ),
+        ("medprep.recipe".to_owned(), recipe.to_toml()),
+    ];
+    let mut scans = TableWriter::<SeriesRow>::create(
+        &out.join(SCANS),
+        arrow::schema(&SeriesRow::specs()),
+        metadata.clone(),
+    )
+    .map_err(usage)?;
+    let mut features = TableWriter::<RoiFeatureRow>::create(
+        &out.join(FEATURES),
+        roi_features_schema(&columns),
+        metadata,
+    )
+    .map_err(usage)?;
+    let mut errors = ErrorsWriter::create(&out.join(ERRORS)).map_err(usage)?;
+    let mut failed = 0usize;
+    let mut fail = |errors: &mut ErrorsWriter, image_path: &str, kind: &str, error: String| {
+        failed += 1;
+        errors.write(&ErrorRecord {
+            image_path: image_path.to_owned(),
+            kind: kind.to_owned(),
+            error,
+        })
+    };
+
+    let mut headers = Vec::with_capacity(found.files.len());
+    for path in &found.files {
+        match DicomFile::open_header(path) {
+            Ok(file) => headers.push(file),
+            Err(error) => fail(
+                &mut errors,
+                &path.display().to_string(),
+                error.kind().label(),
+                error.to_string(),
+            )?,
+        }
+    }
+    let grouping = series::group(headers);
+    for (name, error) in &grouping.failures {
+        fail(&mut errors, name, "series", error.to_string())?;
+    }
+    let mut structure_sets = Vec::new();
+    for file in &grouping.masks {
+        match role(file) {
+            Role::RtStruct => match StructureSet::read(file) {
+                Ok(set) => structure_sets.push(StructureSetFile {
+                    name: file.name().to_owned(),
+                    set,
+                }),
+                Err(error) => fail(&mut errors, file.name(), "mask", error.to_string())?,
+            },
+            _ => fail(
+                &mut errors,
+                file.name(),
+                "unsupported",
+                "DICOM SEG masks are not read in series mode yet; convert the segment to \
+                 an RTSTRUCT"
+                    .into(),
+            )?,
+        }
+    }
+
+    let bar = progress::bar(grouping.series.len(), args.quiet);
+    let load = |name: &str| DicomFile::open_with_limits(name, &limits);
+    let max_voxels = usize::try_from(limits.max_samples).unwrap_or(usize::MAX);
+    let (mut scans_done, mut rois_done) = (0usize, 0usize);
+    for group in &grouping.series {
+        let first = group.names().first().cloned().unwrap_or_default();
+        match series::assemble(group, &load, &limits) {
+            Err(error) => fail(&mut errors, &first, "series", error.to_string())?,
+            Ok(assembled) => {
+                for scan in assembled {
+                    let image_path = scan
+                        .slices
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| first.clone());
+                    scans.push(SeriesRow::new(image_path.clone(), &scan, &recipe.name))?;
+                    scans_done += 1;
+                    let masks = masks_of(&scan, &structure_sets);
+                    if masks.is_empty() {
+                        fail(
+                            &mut errors,
+                            &image_path,
+                            "no_mask",
+                            "no RTSTRUCT among the inputs refers to this series (by series \
+                             or frame of reference); add its structure set to the inputs"
+                                .into(),
+                        )?;
+                    }
+                    for mask_file in masks {
+                        let rois = match choose_rois(&mask_file.set, settings.roi.as_deref()) {
+                            Ok(rois) => rois,
+                            Err(error) => {
+                                fail(&mut errors, &mask_file.name, "mask", error.to_string())?;
+                                continue;
+                            }
+                        };
+                        for roi in rois {
+                            let measured = roi
+                                .rasterise(&scan.volume.grid)
+                                .map_err(|e| ("mask", e.to_string()))
+                                .and_then(|mask| {
+                                    roi_features(&scan.volume, &mask, settings, max_voxels)
+                                        .map_err(|e| ("features", e.to_string()))
+                                });
+                            match measured {
+                                Ok(measured) => {
+                                    let int = |v: usize| i32::try_from(v).unwrap_or(i32::MAX);
+                                    features.push(RoiFeatureRow {
+                                        patient_id: scan.meta.patient_id.clone(),
+                                        series_instance_uid: scan.meta.series_instance_uid.clone(),
+                                        image_path: image_path.clone(),
+                                        temporal_position: scan
+                                            .info
+                                            .temporal_position
+                                            .map(|t| i32::try_from(t).unwrap_or(i32::MAX)),
+                                        roi: roi.name.clone(),
+                                        roi_number: i32::try_from(roi.number).unwrap_or(i32::MAX),
+                                        roi_voxels: int(measured.morphological_voxels),
+                                        intensity_voxels: int(measured.intensity_voxels),
+                                        features: measured.values,
+                                    })?;
+                                    rois_done += 1;
+                                }
+                                Err((kind, error)) => fail(
+                                    &mut errors,
+                                    &mask_file.name,
+                                    kind,
+                                    format!("ROI {:?} on {image_path}: {error}", roi.name),
+                                )?,
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    scans.finish()?;
+    features.finish()?;
+    errors.finish()?;
+    let prefix = args.table_prefix.as_deref().unwrap_or_default();
+    write_tables_sql(
+        out,
+        &recipe.name,
+        [
+            (&format!("{prefix}scans"), SeriesRow::specs(), SCANS),
+            (
+                &format!("{prefix}features"),
+                RoiFeatureRow::specs(&columns),
+                FEATURES,
+            ),
+        ],
+    )?;
+    let errors_note = if failed > 0 {
+        format!("; errors in {}", out.join(ERRORS).display())
+    } else {
+        String::new()
+    };
+    eprintln!(
+        "medprep run: {scans_done} scans, {rois_done} ROIs measured, {failed} failed, {} skipped \
+         (not DICOM); outputs in {}{errors_note}",
+        found.skipped,
+        out.display()
+    );
+    report_peak_memory(started);
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// The structure sets drawn on `scan`: those naming its series, else those sharing its
+/// frame of reference.
+fn masks_of<'a>(scan: &Series, sets: &'a [StructureSetFile]) -> Vec<&'a StructureSetFile> {
+    let series_uid = scan.meta.series_instance_uid.as_deref().map(str::trim);
+    let by_series: Vec<_> = sets
+        .iter()
+        .filter(|s| {
+            s.set.referenced_series.as_deref().map(str::trim) == series_uid && series_uid.is_some()
+        })
+        .collect();
+    if !by_series.is_empty() {
+        return by_series;
+    }
+    let frame = scan.frame_of_reference.as_deref().map(str::trim);
+    sets.iter()
+        .filter(|s| frame.is_some() && s.set.frame_of_reference.as_deref().map(str::trim) == frame)
+        .collect()
+}
+
+/// The ROI the recipe names, or every ROI of the set.
+fn choose_rois<'a>(set: &'a StructureSet, wanted: Option<&str>) -> Result<Vec<&'a Roi>, MaskError> {
+    match wanted {
+        Some(text) => {
+            let selector: RoiSelector = text.parse().unwrap_or_else(|e| match e {});
+            Ok(vec![set.roi(&selector)?])
+        }
+        None => Ok(set.rois.iter().collect()),
+    }
+}
