@@ -45,7 +45,7 @@ def medprep_values(features: Path) -> tuple[dict[tuple[str, str], float], dict[s
     for field in table.schema:
         meta = {k.decode(): v.decode() for k, v in (field.metadata or {}).items()}
         if "ibsi_symbol" in meta:
-            values[(meta["ibsi_symbol"], meta["aggregation"])] = row[field.name]
+            values[(meta["ibsi_symbol"], meta.get("aggregation", ""))] = row[field.name]
     counts = {k: row[k] for k in ("roi_voxels", "intensity_voxels")}
     return values, counts
 

@@ -62,7 +62,7 @@ def read(source: _Source, frame: Optional[int] = None) -> Image: ...
 class Volume:
     def __new__(
         cls,
-        pixels: _F32,
+        pixels: Union[_F32, npt.NDArray[np.bool_]],
         spacing: Tuple[float, float, float] = ...,
         origin: Tuple[float, float, float] = ...,
         direction: Optional[List[float]] = None,
@@ -82,6 +82,7 @@ class Volume:
     def to_sitk(self) -> Any: ...
     @staticmethod
     def from_sitk(image: Any) -> Volume: ...
+    def resample(self, spacing: Tuple[float, float, float]) -> Volume: ...
 
 def read_series(
     source: Union[str, os.PathLike[str], List[Union[str, os.PathLike[str]]]],

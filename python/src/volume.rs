@@ -1,9 +1,10 @@
 //! `Volume`: a scan or mask with its geometry, as numpy (z, y, x) and SimpleITK's
 //! spacing, origin and direction.
 
-use medprep::{Grid, Mask};
-use numpy::{IntoPyArray, PyArrayMethods, PyReadonlyArray3};
-use pyo3::exceptions::PyValueError;
+use medprep::volume::resample::{aligned_grid, resample_mask, resample_volume};
+use medprep::{Grid, Limits, Mask};
+use numpy::{IntoPyArray, PyArray3, PyArrayMethods, PyReadonlyArray3};
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
 /// A volume in patient space (LPS): ``pixels`` as numpy (z, y, x), with ``spacing``,
@@ -24,13 +25,13 @@ pub(crate) struct Volume {
 
 #[pymethods]
 impl Volume {
-    /// A volume from a (z, y, x) float32 array and its geometry (defaults: 1 mm spacing,
-    /// origin 0, identity direction).
+    /// A volume from a (z, y, x) array and its geometry (defaults: 1 mm spacing, origin
+    /// 0, identity direction): float32 for a scan, bool for a mask.
     #[new]
     #[pyo3(signature = (pixels, spacing=(1.0, 1.0, 1.0), origin=(0.0, 0.0, 0.0), direction=None))]
     fn new(
         py: Python<'_>,
-        pixels: PyReadonlyArray3<'_, f32>,
+        pixels: &Bound<'_, PyAny>,
         spacing: (f64, f64, f64),
         origin: (f64, f64, f64),
         direction: Option<[f64; 9]>,
@@ -41,8 +42,17 @@ impl Volume {
                 "spacing must be positive and finite, not {spacing:?}"
             )));
         }
+        let pixels = if let Ok(scan) = pixels.extract::<PyReadonlyArray3<'_, f32>>() {
+            scan.to_owned_array().into_pyarray(py).into_any().unbind()
+        } else if let Ok(mask) = pixels.extract::<PyReadonlyArray3<'_, bool>>() {
+            mask.to_owned_array().into_pyarray(py).into_any().unbind()
+        } else {
+            return Err(PyTypeError::new_err(
+                "a volume's pixels are a 3-D numpy array of float32 (a scan) or bool (a mask)",
+            ));
+        };
         Ok(Self {
-            pixels: pixels.to_owned_array().into_pyarray(py).into_any().unbind(),
+            pixels,
             spacing,
             origin: [origin.0, origin.1, origin.2],
             direction: direction.unwrap_or(Grid::IDENTITY),
@@ -124,7 +134,41 @@ impl Volume {
         let spacing: (f64, f64, f64) = image.call_method0("GetSpacing")?.extract()?;
         let origin: (f64, f64, f64) = image.call_method0("GetOrigin")?.extract()?;
         let direction: [f64; 9] = image.call_method0("GetDirection")?.extract()?;
-        Self::new(py, array.extract()?, spacing, origin, Some(direction))
+        Self::new(py, &array, spacing, origin, Some(direction))
+    }
+
+    /// The volume on IBSI's centre-aligned grid of ``spacing`` (x, y, z mm): linear
+    /// interpolation with edge padding for a scan; for a mask, the 0/1 values
+    /// interpolated the same way and thresholded at 0.5.
+    fn resample(&self, py: Python<'_>, spacing: (f64, f64, f64)) -> PyResult<Self> {
+        let grid = self.grid(py)?;
+        let spacing = [spacing.0, spacing.1, spacing.2];
+        let target = aligned_grid(&grid, spacing, Limits::default().max_samples as usize)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let pixels = self.pixels.bind(py);
+        let warnings = self.warnings.clone();
+        if let Ok(mask) = pixels.cast::<PyArray3<bool>>() {
+            let mask = Mask {
+                grid,
+                voxels: mask.readonly().as_array().iter().copied().collect(),
+                roi: self.roi.clone().unwrap_or_default(),
+            };
+            let resampled = py.detach(|| resample_mask(&mask, &target));
+            let mut out = Self::from_mask(py, resampled, warnings);
+            if self.roi.is_none() {
+                out.roi = None;
+            }
+            return Ok(out);
+        }
+        let values = pixels.cast::<PyArray3<f32>>().map_err(|_| {
+            PyValueError::new_err("a volume holds float32 scan values or a bool mask")
+        })?;
+        let volume = medprep::Volume {
+            grid,
+            voxels: values.readonly().as_array().iter().copied().collect(),
+        };
+        let resampled = py.detach(|| resample_volume(&volume, &target));
+        Ok(Self::from_core(py, resampled, warnings))
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

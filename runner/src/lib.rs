@@ -19,6 +19,7 @@
 //!   the Arrow schemas and record batches, the Hive DDL and the cells the adapters write
 //!   all come from those descriptions.
 //! - [`encode`]: the `.npy` and PNG bytes of preprocessed images.
+//! - [`montage`]: a PNG of a scan's slices with its ROI outlines (series mode).
 //!
 //! ```
 //! use std::borrow::Cow;
@@ -45,6 +46,7 @@
 #![deny(missing_docs)]
 
 pub mod encode;
+pub mod montage;
 mod outcome;
 mod process;
 pub mod queue;

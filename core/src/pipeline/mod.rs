@@ -40,6 +40,7 @@ mod output;
 use ndarray::{Array2, ArrayView2, CowArray, Ix2};
 use rayon::prelude::*;
 
+use crate::cpu::stats::provenance::{self, FeatureColumn};
 use crate::cpu::{filters, resample, stats};
 use crate::error::{Error, ErrorKind};
 #[cfg(feature = "gpu")]
@@ -142,6 +143,33 @@ impl Pipeline {
     /// Feature column names, `<map>_<statistic>`, in output order.
     pub fn feature_names(&self) -> &[String] {
         &self.feature_names
+    }
+
+    /// The feature columns with their IBSI provenance, in [`Pipeline::feature_names`]
+    /// order. GLCM features of a slice are IBSI's "2D, averaged".
+    pub fn feature_columns(&self) -> Vec<FeatureColumn> {
+        let mut columns = Vec::with_capacity(self.feature_names.len());
+        for map in self.maps.names() {
+            for &family in &self.recipe.features.families {
+                let (ibsi, aggregation) = match family {
+                    Family::FirstOrder => (&provenance::FIRST_ORDER, None),
+                    Family::Histogram => (&provenance::INTENSITY_HISTOGRAM, None),
+                    Family::Glcm => (&provenance::GLCM, Some(stats::Aggregation::TwoDAveraged)),
+                };
+                for &stat in family_names(family) {
+                    if let Some(feature) = ibsi.feature(stat) {
+                        columns.push(FeatureColumn {
+                            name: format!("{map}_{stat}"),
+                            map: map.clone(),
+                            family: ibsi,
+                            feature,
+                            aggregation,
+                        });
+                    }
+                }
+            }
+        }
+        columns
     }
 
     /// Frames [`Pipeline::process_batch`] keeps on the device at once at most.

@@ -285,3 +285,25 @@ fn a_batch_on_the_cpu_is_process_per_image() {
         "{error}"
     );
 }
+
+#[test]
+fn every_feature_column_is_traced_to_its_ibsi_definition() {
+    let pipeline = Pipeline::new(Recipe::preset("radiomics-ibsi").unwrap()).unwrap();
+    let columns = pipeline.feature_columns();
+    let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, pipeline.feature_names());
+    let entropy = columns
+        .iter()
+        .find(|c| c.name == "original_entropy")
+        .unwrap();
+    assert_eq!(entropy.feature.symbol, "ih.entropy");
+    let joint_max = columns
+        .iter()
+        .find(|c| c.name == "original_glcm_joint_max")
+        .unwrap();
+    assert_eq!(joint_max.feature.code, "GYBY");
+    assert_eq!(
+        joint_max.aggregation.map(|a| a.ibsi_name()),
+        Some("2D, averaged")
+    );
+}

@@ -35,6 +35,13 @@ pub struct SeriesSettings {
     /// In-plane (`2d`: 2D and 2.5D aggregations) or volumetric (`3d`) texture.
     #[serde(default)]
     pub texture: Texture,
+    /// Write a PNG montage per scan: slices through its ROIs with their outlines.
+    #[serde(default = "yes")]
+    pub montage: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The resampled grid's spacing.

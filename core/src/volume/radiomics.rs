@@ -18,7 +18,7 @@
 use super::resample::{aligned_grid, resample_mask, resample_volume, ResampleError};
 use super::{Grid, Mask, Volume};
 use crate::cpu::stats::provenance::{
-    IbsiFamily, IbsiFeature, FIRST_ORDER, GLCM, INTENSITY_HISTOGRAM,
+    FeatureColumn, IbsiFamily, FIRST_ORDER, GLCM, INTENSITY_HISTOGRAM,
 };
 use crate::cpu::stats::{
     first_order, glcm_aggregated, intensity_histogram, Aggregation, StatsError,
@@ -27,40 +27,6 @@ use crate::recipe::{SeriesSettings, VolumeFamily};
 
 /// The map series mode measures: the scan itself.
 pub const ORIGINAL_MAP: &str = "original";
-
-/// One output column: its name and what IBSI calls it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FeatureColumn {
-    /// Column name: `<map>_<symbol>[_<aggregation>]`, e.g. `original_cm_joint_max_3d_avg`.
-    pub name: String,
-    /// The map the feature is computed on.
-    pub map: &'static str,
-    /// The IBSI family.
-    pub family: &'static IbsiFamily,
-    /// The IBSI feature.
-    pub feature: &'static IbsiFeature,
-    /// The texture aggregation; `None` for first-order and histogram features.
-    pub aggregation: Option<Aggregation>,
-}
-
-impl FeatureColumn {
-    /// What the column is, as `(key, value)` pairs: `map`, `family`, `feature`,
-    /// `ibsi_code`, `ibsi_symbol` and `aggregation` (IBSI's wording, empty for
-    /// non-texture features). Tables carry them as field metadata.
-    pub fn provenance(&self) -> [(&'static str, String); 6] {
-        [
-            ("map", self.map.to_owned()),
-            ("family", self.family.family.to_owned()),
-            ("feature", self.feature.feature.to_owned()),
-            ("ibsi_code", self.feature.code.to_owned()),
-            ("ibsi_symbol", self.feature.symbol.to_owned()),
-            (
-                "aggregation",
-                self.aggregation.map_or("", |a| a.ibsi_name()).to_owned(),
-            ),
-        ]
-    }
-}
 
 /// The features of one ROI, and what the processing did to it.
 #[derive(Debug, Clone, PartialEq)]
@@ -143,7 +109,7 @@ pub fn feature_columns(settings: &SeriesSettings) -> Vec<FeatureColumn> {
                 }
                 columns.push(FeatureColumn {
                     name,
-                    map: ORIGINAL_MAP,
+                    map: ORIGINAL_MAP.to_owned(),
                     family: ibsi,
                     feature,
                     aggregation,
@@ -308,6 +274,7 @@ mod tests {
             ],
             discretisation: Discretisation::Bins(8),
             texture,
+            montage: false,
         }
     }
 

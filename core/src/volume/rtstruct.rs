@@ -24,6 +24,8 @@
 //!    it), so a centre exactly on an edge shared by two adjacent polygons is inside
 //!    exactly one of them; for a lone polygon that means centres on its left and lower
 //!    edges (in index space) are inside and those on its right and upper edges are not.
+//!    "Exactly" allows for the round-off of decimal mm coordinates: a vertex coordinate
+//!    within 1e-6 voxels of a centre's is taken to be on it.
 //!
 //! `POINT`, `OPEN_PLANAR` and `OPEN_NONPLANAR` contours enclose nothing and are ignored,
 //! but not silently: each ROI lists what was left out in [`Roi::warnings`], which the
@@ -325,7 +327,7 @@ impl Roi {
             // In range by the test above, and nz fits in usize.
             let k = slice as usize;
             if let Some(polygons) = slices.get_mut(k) {
-                polygons.push(indices.iter().map(|p| [p[0], p[1]]).collect());
+                polygons.push(indices.iter().map(|p| [snap(p[0]), snap(p[1])]).collect());
             }
         }
         let mut voxels = vec![false; len];
@@ -349,6 +351,22 @@ impl Roi {
             voxels,
             roi: self.name.clone(),
         })
+    }
+}
+
+/// How close (in voxels) to a voxel centre's coordinate a contour coordinate is taken
+/// to be on it. Contour points are decimal strings in mm, rounded when written and
+/// mapped through the grid's spacing and origin, so a vertex drawn exactly through a row
+/// or column of centres arrives a few ulps to either side; snapping puts it back, so
+/// the half-open edge rule decides such centres, not the round-off.
+const SNAP: f64 = 1e-6;
+
+fn snap(v: f64) -> f64 {
+    let nearest = v.round();
+    if (v - nearest).abs() < SNAP {
+        nearest
+    } else {
+        v
     }
 }
 

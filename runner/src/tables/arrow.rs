@@ -3,6 +3,7 @@
 //! the mapper's side outputs and the Python module's pyarrow table all go through here,
 //! so the bytes of a table depend only on its rows.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
@@ -11,6 +12,7 @@ use arrow_array::{
     Array, ArrayRef, Date32Array, Float64Array, Int32Array, RecordBatch, StringArray,
 };
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use medprep::cpu::stats::provenance::FeatureColumn;
 
 use super::{Cell, Column, ColumnType, FeatureRow, RoiFeatureRow, ScanRow, SeriesRow, Spec};
 
@@ -85,6 +87,31 @@ pub fn schema(specs: &[Spec]) -> Schema {
             .map(|spec| Field::new(spec.name.as_ref(), data_type(spec.ty), spec.nullable))
             .collect::<Vec<_>>(),
     )
+}
+
+/// `schema` with the provenance of each feature column ([`FeatureColumn::provenance`]:
+/// map, IBSI family, feature, code, symbol, aggregation) as the metadata of its field;
+/// the feature fields follow the `fixed` leading ones, in `columns` order.
+pub fn with_provenance(schema: Schema, fixed: usize, columns: &[FeatureColumn]) -> Schema {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, field)| {
+            let field = field.as_ref().clone();
+            match i.checked_sub(fixed).and_then(|k| columns.get(k)) {
+                Some(column) => field.with_metadata(
+                    column
+                        .provenance()
+                        .into_iter()
+                        .map(|(k, v)| (k.to_owned(), v))
+                        .collect::<HashMap<_, _>>(),
+                ),
+                None => field,
+            }
+        })
+        .collect();
+    Schema::new(fields)
 }
 
 /// The record batch of `rows` in `schema` (the schema of the rows' table). A row with

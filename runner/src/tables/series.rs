@@ -1,10 +1,8 @@
 //! The tables of series mode: `scans` with one [`SeriesRow`] per assembled scan, and
 //! `features` with one [`RoiFeatureRow`] per (scan, ROI).
 
-use std::collections::HashMap;
-
-use arrow_schema::{Field, Schema};
-use medprep::volume::radiomics::FeatureColumn;
+use arrow_schema::Schema;
+use medprep::cpu::stats::provenance::FeatureColumn;
 use medprep::volume::series::Series;
 
 use super::{row_struct, Column, ColumnType, Days, Spec};
@@ -65,14 +63,17 @@ row_struct! {
         pub magnetic_field_strength: Option<f64>,
         /// What was noticed assembling the scan (gantry tilt, duplicates, ...), `; `-joined.
         pub warnings: String,
+        /// The scan's montage (slices with ROI outlines), relative to the output folder.
+        pub montage: Option<String>,
         /// Name of the recipe.
         pub recipe: String,
     }
 }
 
 impl SeriesRow {
-    /// The row of an assembled scan whose first slice is `image_path`.
-    pub fn new(image_path: String, series: &Series, recipe: &str) -> Self {
+    /// The row of an assembled scan whose first slice is `image_path`, pictured in
+    /// `montage` (a path relative to the output folder), when one was written.
+    pub fn new(image_path: String, series: &Series, recipe: &str, montage: Option<String>) -> Self {
         let meta = &series.meta;
         let grid = &series.volume.grid;
         let int = |v: usize| i32::try_from(v).unwrap_or(i32::MAX);
@@ -107,6 +108,7 @@ impl SeriesRow {
             repetition_time: series.info.repetition_time,
             magnetic_field_strength: series.info.magnetic_field_strength,
             warnings: series.warnings.join("; "),
+            montage,
             recipe: recipe.to_owned(),
         }
     }
@@ -173,27 +175,11 @@ impl RoiFeatureRow {
 }
 
 /// The Arrow schema of series mode's `features`, each feature field carrying its
-/// provenance ([`FeatureColumn::provenance`]) as field metadata.
+/// provenance as field metadata ([`super::arrow::with_provenance`]).
 pub fn roi_features_schema(columns: &[FeatureColumn]) -> Schema {
-    let plain = super::arrow::schema(&RoiFeatureRow::specs(columns));
-    let fixed = RoiFeatureRow::COLUMNS.len();
-    let fields: Vec<Field> = plain
-        .fields()
-        .iter()
-        .enumerate()
-        .map(|(i, field)| {
-            let field = field.as_ref().clone();
-            match i.checked_sub(fixed).and_then(|k| columns.get(k)) {
-                Some(column) => field.with_metadata(
-                    column
-                        .provenance()
-                        .into_iter()
-                        .map(|(k, v)| (k.to_owned(), v))
-                        .collect::<HashMap<_, _>>(),
-                ),
-                None => field,
-            }
-        })
-        .collect();
-    Schema::new(fields)
+    super::arrow::with_provenance(
+        super::arrow::schema(&RoiFeatureRow::specs(columns)),
+        RoiFeatureRow::COLUMNS.len(),
+        columns,
+    )
 }

@@ -417,7 +417,11 @@ impl<'a> Writer<'a> {
             )?,
             features: TableWriter::create(
                 &out.join(FEATURES),
-                arrow::schema(&FeatureRow::specs(pipeline.feature_names())),
+                arrow::with_provenance(
+                    arrow::schema(&FeatureRow::specs(pipeline.feature_names())),
+                    FeatureRow::COLUMNS.len(),
+                    &pipeline.feature_columns(),
+                ),
                 metadata,
             )?,
             errors: ErrorsWriter::create(&out.join(ERRORS))?,

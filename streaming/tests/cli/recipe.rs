@@ -64,3 +64,67 @@ fn an_unknown_recipe_exits_2_listing_the_presets() {
         assert!(stderr.contains(name), "{stderr}");
     }
 }
+
+#[test]
+fn features_lists_every_column_with_its_ibsi_provenance() {
+    for (name, texture_aggregations) in [("ibsi-ct-a", 4), ("ibsi-ct-c", 2)] {
+        let output = medprep(&[
+            "recipe".as_ref(),
+            "features".as_ref(),
+            name.as_ref(),
+            "--json".as_ref(),
+        ]);
+        assert!(output.status.success(), "{name}");
+        let list: Vec<serde_json::Value> =
+            serde_json::from_slice(&output.stdout).expect("a JSON list");
+        // IBSI-1: 18 intensity-based statistics, 23 histogram features, 25 GLCM features
+        // per aggregation.
+        assert_eq!(list.len(), 18 + 23 + 25 * texture_aggregations, "{name}");
+        let mut seen = std::collections::HashSet::new();
+        for entry in &list {
+            let keys: Vec<&str> = entry
+                .as_object()
+                .expect("an object")
+                .keys()
+                .map(String::as_str)
+                .collect();
+            assert_eq!(
+                keys,
+                [
+                    "aggregation",
+                    "column",
+                    "family",
+                    "feature",
+                    "ibsi_code",
+                    "ibsi_symbol",
+                    "map"
+                ]
+            );
+            let symbol = entry["ibsi_symbol"].as_str().expect("a symbol");
+            let texture = symbol.starts_with("cm.");
+            assert_eq!(entry["aggregation"].is_string(), texture, "{entry}");
+            assert_eq!(
+                entry["ibsi_code"].as_str().map(str::len),
+                Some(4),
+                "{entry}"
+            );
+            assert!(
+                seen.insert((symbol.to_owned(), entry["aggregation"].to_string())),
+                "{name}: {entry} twice"
+            );
+        }
+    }
+    let slice = medprep(&[
+        "recipe".as_ref(),
+        "features".as_ref(),
+        "radiomics-ibsi".as_ref(),
+        "--json".as_ref(),
+    ]);
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&slice.stdout).expect("a JSON list");
+    let joint_max = list
+        .iter()
+        .find(|e| e["column"] == "original_glcm_joint_max")
+        .expect("a GLCM column");
+    assert_eq!(joint_max["ibsi_symbol"], "cm.joint.max");
+    assert_eq!(joint_max["aggregation"], "2D, averaged");
+}

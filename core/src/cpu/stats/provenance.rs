@@ -6,6 +6,9 @@
 //! lists them, so a column can be traced to its definition without reading medprep's
 //! code. Entries follow each family's output order (`FIRST_ORDER_NAMES`,
 //! `INTENSITY_HISTOGRAM_NAMES`, `GLCM_NAMES`), which a test keeps in step.
+//! A [`FeatureColumn`] ties one output column to its map, feature and aggregation.
+
+use super::Aggregation;
 
 /// One feature's IBSI identity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +43,40 @@ impl IbsiFeature {
     /// The symbol as a column-name part: `stat.P10` → `stat_p10`.
     pub fn column_stem(&self) -> String {
         self.symbol.replace('.', "_").to_ascii_lowercase()
+    }
+}
+
+/// One output column: its name and what IBSI calls it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureColumn {
+    /// Column name: `<map>_<symbol>[_<aggregation>]`, e.g. `original_cm_joint_max_3d_avg`.
+    pub name: String,
+    /// The map the feature is computed on.
+    pub map: String,
+    /// The IBSI family.
+    pub family: &'static IbsiFamily,
+    /// The IBSI feature.
+    pub feature: &'static IbsiFeature,
+    /// The texture aggregation; `None` for first-order and histogram features.
+    pub aggregation: Option<Aggregation>,
+}
+
+impl FeatureColumn {
+    /// What the column is, as `(key, value)` pairs: `map`, `family`, `feature`,
+    /// `ibsi_code`, `ibsi_symbol`, and for texture features `aggregation` (IBSI's
+    /// wording). Tables carry them as field metadata.
+    pub fn provenance(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = vec![
+            ("map", self.map.clone()),
+            ("family", self.family.family.to_owned()),
+            ("feature", self.feature.feature.to_owned()),
+            ("ibsi_code", self.feature.code.to_owned()),
+            ("ibsi_symbol", self.feature.symbol.to_owned()),
+        ];
+        if let Some(aggregation) = self.aggregation {
+            pairs.push(("aggregation", aggregation.ibsi_name().to_owned()));
+        }
+        pairs
     }
 }
 

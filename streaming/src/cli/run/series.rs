@@ -12,7 +12,9 @@
 //!
 //! Outputs in OUT: `scans.parquet` (the series table), `features.parquet` (one row per
 //! scan and ROI, each feature field carrying its IBSI provenance as field metadata),
-//! `errors.jsonl` and `tables.sql`. Series mode recomputes every input on each run.
+//! `montages/` (a PNG per scan: slices through its ROIs with their outlines, named in
+//! the `montage` column of `scans`), `errors.jsonl` and `tables.sql`. Series mode
+//! recomputes every input on each run.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -23,7 +25,8 @@ use medprep::volume::mask_error::{MaskError, RoiSelector};
 use medprep::volume::radiomics::{feature_columns, roi_features};
 use medprep::volume::rtstruct::{Roi, StructureSet};
 use medprep::volume::series::{self, role, Role, Series};
-use medprep::{DicomFile, Limits, Recipe};
+use medprep::{DicomFile, Limits, Mask, Recipe};
+use medprep_runner::montage::montage_png;
 use medprep_runner::tables::{arrow, roi_features_schema, RoiFeatureRow, SeriesRow};
 
 use super::{
@@ -32,8 +35,13 @@ use super::{
 use crate::cli::discover::discover;
 use crate::cli::run::progress;
 use crate::cli::usage;
+use crate::names::Namer;
+use crate::sinks;
 use crate::sinks::errors::{ErrorRecord, ErrorsWriter};
 use crate::sinks::parquet::TableWriter;
+
+/// The folder of the scans' montages in OUT.
+const MONTAGES: &str = "montages";
 
 /// A structure set found among the inputs, with the file it came from.
 struct StructureSetFile {
@@ -139,6 +147,13 @@ pub(super) fn run(
         }
     }
 
+    if settings.montage {
+        let dir = out.join(MONTAGES);
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))
+            .map_err(usage)?;
+    }
+    let mut namer = Namer::default();
     let bar = progress::bar(grouping.series.len(), args.quiet);
     let load = |name: &str| DicomFile::open_with_limits(name, &limits);
     let max_voxels = usize::try_from(limits.max_samples).unwrap_or(usize::MAX);
@@ -154,63 +169,35 @@ pub(super) fn run(
                         .first()
                         .cloned()
                         .unwrap_or_else(|| first.clone());
-                    scans.push(SeriesRow::new(image_path.clone(), &scan, &recipe.name))?;
-                    scans_done += 1;
-                    let masks = masks_of(&scan, &structure_sets);
-                    if masks.is_empty() {
+                    let measured =
+                        measure(&scan, &image_path, &structure_sets, settings, max_voxels);
+                    for record in &measured.failures {
                         fail(
                             &mut errors,
-                            &image_path,
-                            "no_mask",
-                            "no RTSTRUCT among the inputs refers to this series (by series \
-                             or frame of reference); add its structure set to the inputs"
-                                .into(),
+                            &record.image_path,
+                            &record.kind,
+                            record.error.clone(),
                         )?;
                     }
-                    for mask_file in masks {
-                        let rois = match choose_rois(&mask_file.set, settings.roi.as_deref()) {
-                            Ok(rois) => rois,
-                            Err(error) => {
-                                fail(&mut errors, &mask_file.name, "mask", error.to_string())?;
-                                continue;
-                            }
-                        };
-                        for roi in rois {
-                            let measured = roi
-                                .rasterise(&scan.volume.grid)
-                                .map_err(|e| ("mask", e.to_string()))
-                                .and_then(|mask| {
-                                    roi_features(&scan.volume, &mask, settings, max_voxels)
-                                        .map_err(|e| ("features", e.to_string()))
-                                });
-                            match measured {
-                                Ok(measured) => {
-                                    let int = |v: usize| i32::try_from(v).unwrap_or(i32::MAX);
-                                    features.push(RoiFeatureRow {
-                                        patient_id: scan.meta.patient_id.clone(),
-                                        series_instance_uid: scan.meta.series_instance_uid.clone(),
-                                        image_path: image_path.clone(),
-                                        temporal_position: scan
-                                            .info
-                                            .temporal_position
-                                            .map(|t| i32::try_from(t).unwrap_or(i32::MAX)),
-                                        roi: roi.name.clone(),
-                                        roi_number: i32::try_from(roi.number).unwrap_or(i32::MAX),
-                                        roi_voxels: int(measured.morphological_voxels),
-                                        intensity_voxels: int(measured.intensity_voxels),
-                                        features: measured.values,
-                                    })?;
-                                    rois_done += 1;
-                                }
-                                Err((kind, error)) => fail(
-                                    &mut errors,
-                                    &mask_file.name,
-                                    kind,
-                                    format!("ROI {:?} on {image_path}: {error}", roi.name),
-                                )?,
-                            }
-                        }
+                    for row in measured.rows {
+                        features.push(row)?;
+                        rois_done += 1;
                     }
+                    let montage = if settings.montage {
+                        let masks: Vec<&Mask> = measured.masks.iter().collect();
+                        let base = scan.meta.series_instance_uid.as_deref().unwrap_or("series");
+                        let name = namer
+                            .allocate(base, &[0], false, "png")
+                            .pop()
+                            .unwrap_or_else(|| "series.png".into());
+                        let bytes = montage_png(&scan.volume, &masks)?;
+                        sinks::write_atomically(&out.join(MONTAGES).join(&name), &bytes)?;
+                        Some(format!("{MONTAGES}/{name}"))
+                    } else {
+                        None
+                    };
+                    scans.push(SeriesRow::new(image_path, &scan, &recipe.name, montage))?;
+                    scans_done += 1;
                 }
             }
         }
@@ -280,4 +267,89 @@ fn choose_rois<'a>(set: &'a StructureSet, wanted: Option<&str>) -> Result<Vec<&'
         }
         None => Ok(set.rois.iter().collect()),
     }
+}
+
+/// What became of one scan's ROIs.
+struct Measured {
+    rows: Vec<RoiFeatureRow>,
+    failures: Vec<ErrorRecord>,
+    /// The rasterised ROIs, for the montage.
+    masks: Vec<Mask>,
+}
+
+/// Rasterises and measures every chosen ROI of the structure sets drawn on `scan`.
+fn measure(
+    scan: &Series,
+    image_path: &str,
+    sets: &[StructureSetFile],
+    settings: &SeriesSettings,
+    max_voxels: usize,
+) -> Measured {
+    let mut out = Measured {
+        rows: Vec::new(),
+        failures: Vec::new(),
+        masks: Vec::new(),
+    };
+    let record = |image_path: &str, kind: &str, error: String| ErrorRecord {
+        image_path: image_path.to_owned(),
+        kind: kind.to_owned(),
+        error,
+    };
+    let masks = masks_of(scan, sets);
+    if masks.is_empty() {
+        out.failures.push(record(
+            image_path,
+            "no_mask",
+            "no RTSTRUCT among the inputs refers to this series (by series or frame of \
+             reference); add its structure set to the inputs"
+                .into(),
+        ));
+    }
+    let int = |v: usize| i32::try_from(v).unwrap_or(i32::MAX);
+    for mask_file in masks {
+        let rois = match choose_rois(&mask_file.set, settings.roi.as_deref()) {
+            Ok(rois) => rois,
+            Err(error) => {
+                out.failures
+                    .push(record(&mask_file.name, "mask", error.to_string()));
+                continue;
+            }
+        };
+        for roi in rois {
+            let mask = match roi.rasterise(&scan.volume.grid) {
+                Ok(mask) => mask,
+                Err(error) => {
+                    out.failures.push(record(
+                        &mask_file.name,
+                        "mask",
+                        format!("ROI {:?} on {image_path}: {error}", roi.name),
+                    ));
+                    continue;
+                }
+            };
+            match roi_features(&scan.volume, &mask, settings, max_voxels) {
+                Ok(measured) => out.rows.push(RoiFeatureRow {
+                    patient_id: scan.meta.patient_id.clone(),
+                    series_instance_uid: scan.meta.series_instance_uid.clone(),
+                    image_path: image_path.to_owned(),
+                    temporal_position: scan
+                        .info
+                        .temporal_position
+                        .map(|t| i32::try_from(t).unwrap_or(i32::MAX)),
+                    roi: roi.name.clone(),
+                    roi_number: i32::try_from(roi.number).unwrap_or(i32::MAX),
+                    roi_voxels: int(measured.morphological_voxels),
+                    intensity_voxels: int(measured.intensity_voxels),
+                    features: measured.values,
+                }),
+                Err(error) => out.failures.push(record(
+                    &mask_file.name,
+                    "features",
+                    format!("ROI {:?} on {image_path}: {error}", roi.name),
+                )),
+            }
+            out.masks.push(mask);
+        }
+    }
+    out
 }
