@@ -38,10 +38,14 @@ def linked_folder(root: Path, slices: list[Path], n: int) -> Path:
     return folder
 
 
-def peak_kib(exe: Path, folder: Path, out: Path, jobs: int) -> tuple[int, float]:
+def peak_kib(exe: Path, folder: Path, out: Path, jobs: int, recipe: str = "ct-standard",
+             folders: tuple[Path, ...] = ()) -> tuple[int, float]:
+    """Peak resident memory (kB) and wall time of `medprep run --recipe RECIPE` over
+    `folder` (and any further `folders`), as the run reports them."""
     env = dict(os.environ, MEDPREP_REPORT_PEAK_MEMORY="1")
-    run = subprocess.run([str(exe), "run", str(folder), "--out", str(out), "--recipe", "ct-standard",
-                          "--jobs", str(jobs), "--quiet"], env=env, capture_output=True, text=True)
+    run = subprocess.run([str(exe), "run", str(folder), *map(str, folders), "--out", str(out),
+                          "--recipe", recipe, "--jobs", str(jobs), "--quiet"],
+                         env=env, capture_output=True, text=True)
     if run.returncode != 0:
         sys.exit(f"medprep run failed ({run.returncode}):\n{run.stderr}")
     match = re.search(r"peak memory \(VmHWM\) (\d+) kB; wall time ([\d.]+) s", run.stderr)

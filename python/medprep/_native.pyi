@@ -23,6 +23,7 @@ __all__ = [
     "read_mask",
     "read_series",
     "_compute",
+    "_compute_volume",
     "_window",
     "_resample",
     "_gaussian",
@@ -118,6 +119,12 @@ def _compute(
     bins: Optional[int],
     bin_width: Optional[float],
 ) -> Dict[str, float]: ...
+def _compute_volume(
+    values: npt.NDArray[np.float32],
+    mask: npt.NDArray[np.bool_],
+    spacing: Tuple[float, float, float],
+    settings: str,
+) -> Tuple[List[Tuple[str, float]], int, int]: ...
 def _window(x: _F32, center: float, width: float, invert: bool = False) -> _F32: ...
 def _resample(
     x: _F32,

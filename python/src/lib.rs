@@ -43,6 +43,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(series::read_series, m)?)?;
     m.add_function(wrap_pyfunction!(masks::read_mask, m)?)?;
     m.add_function(wrap_pyfunction!(features::compute, m)?)?;
+    m.add_function(wrap_pyfunction!(features::compute_volume, m)?)?;
     ops::register(m)?;
     Ok(())
 }

@@ -122,7 +122,7 @@ impl Texture {
 
 impl SeriesSettings {
     /// What types alone cannot check.
-    pub(super) fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), String> {
         if let Some(resample) = &self.resample {
             if !(2..=3).contains(&resample.spacing.len())
                 || !resample.spacing.iter().all(|s| s.is_finite() && *s > 0.0)
