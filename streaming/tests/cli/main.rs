@@ -12,6 +12,7 @@ mod pack;
 mod privacy;
 mod recipe;
 mod run;
+mod series;
 
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -1,0 +1,319 @@
+//! `medprep run` in series mode, end to end: a CT series with an RTSTRUCT of two ROIs
+//! (one with a hole) and a second series without any, through a TOML recipe with
+//! re-segmentation and a fixed bin width, to `features.parquet`, `scans.parquet` and
+//! `errors.jsonl`.
+//!
+//! Nothing expected here comes from medprep. `tests/series_fixture.py` writes the DICOM
+//! files with pydicom and `reference.json` beside them: each ROI's mask from
+//! scikit-image's polygon rasterisation (XOR per slice for the even-odd rule), its
+//! intensity statistics from numpy over the re-segmented voxels, and its intensity
+//! histogram from the IBSI grey-level formula. The tables are read back with pyarrow
+//! (the test Python), not with the parquet crate medprep writes them with.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use super::{medprep, python, scratch};
+
+/// Series mode with IBSI configuration A's intensity settings and volumetric texture.
+const RECIPE: &str = r#"name = "series-test"
+[series]
+resegment = { range = [-500.0, 400.0] }
+families = ["first-order", "intensity-histogram", "glcm"]
+discretisation = { bin-width = 25.0 }
+texture = "3d"
+"#;
+
+/// Prints both tables of OUT (argv[1]) as JSON: rows, and each features field's type
+/// and metadata. Non-finite floats become null, which JSON can carry.
+const READ_TABLES: &str = r#"
+import json, math, sys
+import pyarrow.parquet as pq
+
+out = sys.argv[1]
+
+def rows(table):
+    return [{k: None if isinstance(v, float) and not math.isfinite(v) else v
+             for k, v in row.items()} for row in table.to_pylist()]
+
+features = pq.read_table(f"{out}/features.parquet")
+scans = pq.read_table(f"{out}/scans.parquet")
+print(json.dumps({
+    "features": rows(features),
+    "scans": rows(scans),
+    "fields": [{"name": f.name, "type": str(f.type),
+                "metadata": {k.decode(): v.decode() for k, v in (f.metadata or {}).items()}}
+               for f in features.schema],
+}, default=str))
+"#;
+
+/// The key columns of `features`, before the feature columns.
+const KEY_COLUMNS: [&str; 8] = [
+    "patient_id",
+    "series_instance_uid",
+    "image_path",
+    "temporal_position",
+    "roi",
+    "roi_number",
+    "roi_voxels",
+    "intensity_voxels",
+];
+
+/// The columns compared with numpy: (column, reference key, IBSI symbol).
+const STATISTICS: [(&str, &str, &str); 7] = [
+    ("original_stat_mean", "mean", "stat.mean"),
+    ("original_stat_var", "var", "stat.var"),
+    ("original_stat_min", "min", "stat.min"),
+    ("original_stat_max", "max", "stat.max"),
+    ("original_stat_median", "median", "stat.median"),
+    ("original_stat_p10", "p10", "stat.P10"),
+    ("original_stat_p90", "p90", "stat.P90"),
+];
+
+/// The histogram columns compared with the reference's grey levels.
+const HISTOGRAM: [(&str, &str, &str); 2] = [
+    ("original_ih_entropy", "ih_entropy", "ih.entropy"),
+    ("original_ih_mean", "ih_mean", "ih.mean"),
+];
+
+/// One run of the fixture through `medprep run`, shared by the tests below.
+struct Run {
+    input: PathBuf,
+    output: Output,
+    reference: Value,
+    tables: Value,
+    errors: Vec<Value>,
+}
+
+fn run() -> &'static Run {
+    static RUN: OnceLock<Run> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let dir = scratch("series");
+        let generated = Command::new(python())
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/series_fixture.py"))
+            .arg(&dir)
+            .output()
+            .expect("run series_fixture.py");
+        assert!(
+            generated.status.success(),
+            "series_fixture.py failed:\n{}",
+            String::from_utf8_lossy(&generated.stderr)
+        );
+        let reference: Value = serde_json::from_slice(
+            &std::fs::read(dir.join("reference.json")).expect("reference.json written"),
+        )
+        .expect("reference.json is JSON");
+
+        let recipe = dir.join("series.toml");
+        std::fs::write(&recipe, RECIPE).expect("write recipe");
+        let input = dir.join("scan");
+        let out = dir.join("out");
+        let output = medprep(&[
+            "run".as_ref(),
+            "--recipe".as_ref(),
+            recipe.as_os_str(),
+            "--quiet".as_ref(),
+            "--out".as_ref(),
+            out.as_os_str(),
+            input.as_os_str(),
+        ]);
+
+        let read = Command::new(python())
+            .args(["-c", READ_TABLES])
+            .arg(&out)
+            .output()
+            .expect("run the table reader");
+        assert!(
+            read.status.success(),
+            "reading the tables with pyarrow failed:\n{}\nmedprep's stderr:\n{}",
+            String::from_utf8_lossy(&read.stderr),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let tables = serde_json::from_slice(&read.stdout).expect("the reader prints JSON");
+        let errors = std::fs::read_to_string(out.join("errors.jsonl"))
+            .expect("errors.jsonl written")
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("each error record is JSON"))
+            .collect();
+        Run {
+            input,
+            output,
+            reference,
+            tables,
+            errors,
+        }
+    })
+}
+
+fn rows<'a>(run: &'a Run, table: &str) -> &'a [Value] {
+    run.tables[table].as_array().expect("rows")
+}
+
+/// The features row of ROI `name`, exactly one.
+fn roi_row<'a>(run: &'a Run, name: &str) -> &'a Value {
+    let found: Vec<&Value> = rows(run, "features")
+        .iter()
+        .filter(|r| r["roi"] == name)
+        .collect();
+    assert_eq!(found.len(), 1, "features rows of ROI {name:?}: {found:?}");
+    found[0]
+}
+
+fn number(value: &Value, what: &str) -> f64 {
+    value
+        .as_f64()
+        .unwrap_or_else(|| panic!("{what} is {value}, not a number"))
+}
+
+/// Whether `got` is `want` within `rel` relative, with an absolute floor `abs` (the
+/// reference values are float64 sums and sorts of whole HU, so medprep's different
+/// summation order may only move the last bits).
+fn close(got: f64, want: f64, rel: f64, abs: f64) -> bool {
+    (got - want).abs() <= (rel * want.abs()).max(abs)
+}
+
+#[test]
+fn the_unmasked_series_is_the_only_failure() {
+    let run = run();
+    let stderr = String::from_utf8_lossy(&run.output.stderr);
+    assert_eq!(run.output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("2 scans, 2 ROIs measured, 1 failed"),
+        "{stderr}"
+    );
+    assert_eq!(run.errors.len(), 1, "{:?}", run.errors);
+    let error = &run.errors[0];
+    assert_eq!(error["kind"], "no_mask", "{error}");
+    let image_path = error["image_path"].as_str().expect("image_path");
+    assert!(
+        Path::new(image_path).starts_with(run.input.join("other")),
+        "{error}"
+    );
+}
+
+#[test]
+fn each_roi_of_the_masked_series_has_one_row() {
+    let run = run();
+    let features = rows(run, "features");
+    let rois: Vec<&str> = features
+        .iter()
+        .map(|r| r["roi"].as_str().expect("roi"))
+        .collect();
+    assert_eq!(features.len(), 2, "ROIs {rois:?}");
+    for (name, expected) in run.reference["rois"].as_object().expect("rois") {
+        let row = roi_row(run, name);
+        assert_eq!(
+            row["series_instance_uid"], run.reference["series_instance_uid"],
+            "{name}"
+        );
+        assert_eq!(row["roi_number"], expected["number"], "{name}");
+        assert_eq!(row["patient_id"], "SYNTH-SERIES-RUN", "{name}");
+    }
+}
+
+#[test]
+fn rois_are_rasterised_like_scikit_image() {
+    let run = run();
+    for (name, expected) in run.reference["rois"].as_object().expect("rois") {
+        let row = roi_row(run, name);
+        assert_eq!(row["roi_voxels"], expected["voxels"], "ROI {name}");
+        assert_eq!(
+            row["intensity_voxels"], expected["intensity"]["count"],
+            "ROI {name} after re-segmentation to [-500, 400] HU"
+        );
+    }
+}
+
+#[test]
+fn first_order_and_histogram_features_match_numpy() {
+    let run = run();
+    let mut differences = Vec::new();
+    for (name, expected) in run.reference["rois"].as_object().expect("rois") {
+        let row = roi_row(run, name);
+        let intensity = &expected["intensity"];
+        let columns = STATISTICS
+            .iter()
+            .map(|&(column, key, _)| (column, key, 1e-9, 1e-6))
+            .chain(
+                HISTOGRAM
+                    .iter()
+                    .map(|&(column, key, _)| (column, key, 0.0, 1e-9)),
+            );
+        for (column, key, rel, abs) in columns {
+            let got = number(&row[column], column);
+            let want = number(&intensity[key], key);
+            if !close(got, want, rel, abs) {
+                differences.push(format!("{name} {column}: medprep {got}, reference {want}"));
+            }
+        }
+    }
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+}
+
+#[test]
+fn every_feature_column_carries_its_ibsi_provenance() {
+    let run = run();
+    let fields = run.tables["fields"].as_array().expect("fields");
+    let names: Vec<&str> = fields
+        .iter()
+        .map(|f| f["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names[..KEY_COLUMNS.len()], KEY_COLUMNS, "{names:?}");
+    let features = &fields[KEY_COLUMNS.len()..];
+    assert!(names.contains(&"original_cm_joint_max_3d_avg"), "{names:?}");
+    let mut symbols = BTreeMap::new();
+    for field in features {
+        let name = field["name"].as_str().expect("name");
+        assert_eq!(field["type"], "double", "{name}");
+        let metadata = &field["metadata"];
+        for key in ["map", "family", "feature", "ibsi_code", "ibsi_symbol"] {
+            assert!(
+                metadata[key].as_str().is_some_and(|v| !v.is_empty()),
+                "{name} lacks {key}: {metadata}"
+            );
+        }
+        // Texture features differ by aggregation, the others have none.
+        assert_eq!(
+            metadata.get("aggregation").is_some(),
+            name.starts_with("original_cm_"),
+            "{name}: {metadata}"
+        );
+        symbols.insert(name, metadata["ibsi_symbol"].as_str().unwrap_or_default());
+    }
+    for (column, _, symbol) in STATISTICS.iter().chain(&HISTOGRAM) {
+        assert_eq!(symbols.get(column), Some(symbol), "{column}");
+    }
+}
+
+#[test]
+fn scans_has_one_row_per_series_with_its_geometry() {
+    let run = run();
+    let scans = rows(run, "scans");
+    assert_eq!(scans.len(), 2, "{scans:?}");
+    for (uid, size) in [
+        ("series_instance_uid", "size"),
+        ("other_series_instance_uid", "other_size"),
+    ] {
+        let uid = &run.reference[uid];
+        let row = scans
+            .iter()
+            .find(|r| &r["series_instance_uid"] == uid)
+            .unwrap_or_else(|| panic!("no scans row of series {uid}: {scans:?}"));
+        let size = &run.reference[size];
+        for (axis, column) in ["size_x", "size_y", "size_z"].iter().enumerate() {
+            assert_eq!(row[column], size[axis], "{column} of {uid}");
+        }
+        for (axis, column) in ["spacing_x", "spacing_y", "spacing_z"].iter().enumerate() {
+            let got = number(&row[column], column);
+            let want = number(&run.reference["spacing"][axis], column);
+            assert!(
+                (got - want).abs() <= 1e-9,
+                "{column} of {uid}: {got}, want {want}"
+            );
+        }
+    }
+}
