@@ -261,7 +261,8 @@ def report(cases: list[Case], notes: list[str]) -> str:
         "",
         f"Reference: {versions()}.",
         "",
-        f"**{tally['identical']} identical, {tally['gap']} known gaps, {tally['mismatch']} mismatches** "
+        f"**{tally['identical']} identical, {plural(tally['gap'], 'known gap')}, "
+        f"{plural(tally['mismatch'], 'mismatch', 'mismatches')}** "
         f"out of {len(counted)} files pydicom decodes; {len(cases) - len(counted)} files skipped "
         "(not decodable by pydicom, or no pixel data).",
         "",
@@ -280,6 +281,11 @@ def report(cases: list[Case], notes: list[str]) -> str:
     if notes:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     return "\n".join(lines) + "\n"
+
+
+def plural(count: int, one: str, many: str = "") -> str:
+    """`1 known gap`, `2 known gaps`."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
 def main() -> int:
@@ -307,7 +313,7 @@ def main() -> int:
         print(f"note: {n}", file=sys.stderr)
     identical = sum(c.outcome == "identical" for c in counted)
     known = sum(c.outcome == "gap" for c in counted)
-    print(f"{identical} identical, {known} known gaps; "
+    print(f"{identical} identical, {plural(known, 'known gap')}; "
           f"{len(cases) - len(counted)} files not decodable by pydicom or without pixel data")
     print(f"conformance: {identical + known} passed, {len(mismatches)} failed")
     return 1 if mismatches else 0

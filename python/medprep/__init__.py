@@ -31,6 +31,8 @@ from ._native import (
     Volume,
     __version__,
     read_mask,
+    read_nifti,
+    write_nifti,
 )
 
 # Mesa's Vulkan device-selection layer connects to a Wayland display when a GPU is opened
@@ -51,7 +53,9 @@ __all__ = [
     "ops",
     "read",
     "read_mask",
+    "read_nifti",
     "read_series",
+    "write_nifti",
     "__version__",
 ]
 

@@ -21,13 +21,14 @@ __all__ = [
     "Volume",
     "read",
     "read_mask",
+    "read_nifti",
     "read_series",
+    "write_nifti",
     "_compute",
     "_compute_volume",
     "_window",
     "_resample",
     "_gaussian",
-    "_log",
     "_sobel",
     "_gabor",
     "_correlate",
@@ -93,6 +94,10 @@ def read_series(
 def read_mask(
     path: Union[str, os.PathLike[str]], like: Volume, roi: Optional[str] = None
 ) -> Volume: ...
+def read_nifti(
+    path: Union[str, os.PathLike[str]], *, time_point: Optional[int] = None
+) -> Volume: ...
+def write_nifti(volume: Volume, path: Union[str, os.PathLike[str]]) -> None: ...
 
 @final
 class Pipeline:
@@ -133,9 +138,16 @@ def _resample(
     size: Optional[Tuple[int, int]],
     interpolator: str,
 ) -> _F32: ...
-def _gaussian(x: _F32, sigma: Tuple[float, float]) -> _F32: ...
-def _log(x: _F32, sigma: float) -> _F32: ...
-def _sobel(x: _F32) -> _F32: ...
+def _gaussian(
+    x: _F32,
+    sigma: Tuple[float, float, float],
+    spacing: Tuple[float, float, float],
+    padding: str,
+    dims: int,
+    truncate: float,
+    laplace: bool,
+) -> _F32: ...
+def _sobel(x: _F32, padding: str, dims: int) -> _F32: ...
 def _gabor(
     x: _F32,
     wavelength: float,

@@ -11,7 +11,7 @@ feature map, and ``compute_volume``, what series mode computes per scan ROI.
 from __future__ import annotations
 
 import json
-from typing import Dict, Optional, Sequence, Tuple, Union
+from typing import Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -76,7 +76,8 @@ def compute_volume(image: Union[np.ndarray, "_native.Volume"], mask: Union[np.nd
                    texture: str = "3d", resegment_range: Optional[Tuple[float, float]] = None,
                    outliers: Optional[float] = None, spacing: Optional[Sequence[float]] = None,
                    round_intensities: bool = False,
-                   families: Sequence[str] = _FAMILIES) -> Dict[str, float]:
+                   families: Sequence[str] = _FAMILIES,
+                   filters: Sequence[Mapping[str, object]] = ()) -> Dict[str, float]:
     """IBSI features of the ROI ``mask`` of a 3-D ``image`` (numpy (z, y, x), or a
     :class:`medprep.Volume`), exactly as series mode (``medprep run`` with a ``[series]``
     recipe) computes them; keys are the ``features.parquet`` columns, e.g.
@@ -92,6 +93,12 @@ def compute_volume(image: Union[np.ndarray, "_native.Volume"], mask: Union[np.nd
     "2.5D, direction-merged" and "2.5D, merged"; ``"3d"`` gives "3D, averaged" and
     "3D, merged"). The IBSI code, symbol and aggregation of every key are listed by
     ``medprep recipe features``.
+
+    ``filters`` are the ``[series]`` recipe's filter tables as dicts, e.g.
+    ``{"kind": "log", "sigma-mm": 1.5}``, ``{"kind": "sobel", "padding": "constant"}``
+    (keys ``kind``, ``sigma-mm``, ``padding``, ``dims``, ``truncate``): each filters the
+    resampled, rounded image and adds the 18 first-order statistics of its response over
+    the re-segmented ROI, keys ``<map>_stat_*`` such as ``log_sigma_1p5mm_stat_mean``.
 
     Raises :class:`medprep.StatsError` (empty ROI, nothing left after re-segmentation,
     too many grey levels) and ``ValueError`` for bad settings.
@@ -134,5 +141,7 @@ def compute_volume(image: Union[np.ndarray, "_native.Volume"], mask: Union[np.nd
         settings["resegment"] = {**settings["resegment"], "outliers": float(outliers)}  # type: ignore[dict-item]
     if spacing is not None:
         settings["resample"] = {"spacing": [float(s) for s in spacing]}
+    if filters:
+        settings["filters"] = [dict(f) for f in filters]
     pairs, _, _ = _native._compute_volume(values, roi, tuple(volume_spacing), json.dumps(settings))
     return dict(pairs)

@@ -8,6 +8,7 @@
 //! - `Volume` (module `volume`): scans and masks with their geometry;
 //! - `read_series` (module `series`): a folder of slices as one `Volume`;
 //! - `read_mask` (module `masks`): RTSTRUCT ROIs rasterised on a volume's grid;
+//! - `read_nifti` and `write_nifti` (module `nifti`): NIfTI-1/2 files as `Volume`s;
 //! - one exception hierarchy rooted at `MedprepError`, carrying the Rust error messages.
 //!
 //! Inputs are copied into owned Rust values, or borrowed (numpy arrays read-only, bytes
@@ -18,6 +19,7 @@ mod errors;
 mod features;
 mod image;
 mod masks;
+mod nifti;
 mod ops;
 mod pipeline;
 mod pool;
@@ -41,6 +43,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<volume::Volume>()?;
     m.add_function(wrap_pyfunction!(image::read, m)?)?;
     m.add_function(wrap_pyfunction!(series::read_series, m)?)?;
+    m.add_function(wrap_pyfunction!(nifti::read_nifti, m)?)?;
+    m.add_function(wrap_pyfunction!(nifti::write_nifti, m)?)?;
     m.add_function(wrap_pyfunction!(masks::read_mask, m)?)?;
     m.add_function(wrap_pyfunction!(features::compute, m)?)?;
     m.add_function(wrap_pyfunction!(features::compute_volume, m)?)?;

@@ -1,11 +1,12 @@
-//! The CPU stages over 2-D float32 numpy arrays: borrowed read-only, computed without
-//! the GIL, returned as new arrays without a copy.
+//! The CPU stages over float32 numpy arrays, 2-D images or (z, y, x) volumes for the
+//! Gaussian, LoG and Sobel filters: borrowed read-only, computed without the GIL,
+//! returned as new arrays without a copy.
 
 use medprep::cpu::filters::{self, Gabor};
 use medprep::cpu::resample::{self, Grid, Interpolator};
 use medprep::Window;
-use ndarray::Array2;
-use numpy::{IntoPyArray, PyArray2, PyReadonlyArray2};
+use ndarray::{Array2, Array3};
+use numpy::{IntoPyArray, PyArray2, PyArray3, PyReadonlyArray2, PyReadonlyArray3};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -14,7 +15,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(window, m)?)?;
     m.add_function(wrap_pyfunction!(resample_to, m)?)?;
     m.add_function(wrap_pyfunction!(gaussian, m)?)?;
-    m.add_function(wrap_pyfunction!(log, m)?)?;
     m.add_function(wrap_pyfunction!(sobel, m)?)?;
     m.add_function(wrap_pyfunction!(gabor, m)?)?;
     m.add_function(wrap_pyfunction!(correlate, m)?)?;
@@ -119,41 +119,107 @@ fn resample_to<'py>(
     run(&x, |v| resample::resample(v, &grid, interpolator))
 }
 
-/// Gaussian filter, sigma in pixels per axis (rows, columns).
-#[pyfunction]
-#[pyo3(name = "_gaussian")]
-fn gaussian<'py>(
-    x: PyReadonlyArray2<'py, f32>,
-    sigma: (f64, f64),
-) -> PyResult<Bound<'py, PyArray2<f32>>> {
-    let sigma = [check_sigma(sigma.0)?, check_sigma(sigma.1)?];
-    run(&x, |v| filters::gaussian(v, sigma))
+/// The volume filters' common arguments: sigma in voxels (z, y, x) from sigma in mm and
+/// the spacing, the boundary and whether each slice is filtered on its own.
+struct VolumeArgs {
+    sigma: [f64; 3],
+    padding: filters::Padding,
+    dims: filters::Dims,
 }
 
-fn check_sigma(sigma: f64) -> PyResult<f64> {
-    if sigma.is_finite() && (0.0..=filters::MAX_SIGMA).contains(&sigma) {
-        Ok(sigma)
+fn volume_args(
+    sigma_mm: (f64, f64, f64),
+    spacing: (f64, f64, f64),
+    padding: &str,
+    dims: u8,
+) -> PyResult<VolumeArgs> {
+    let spacing = [
+        positive("spacing", spacing.0)?,
+        positive("spacing", spacing.1)?,
+        positive("spacing", spacing.2)?,
+    ];
+    let sigma_mm = [sigma_mm.0, sigma_mm.1, sigma_mm.2];
+    if let Some(bad) = sigma_mm.iter().find(|s| !(s.is_finite() && **s >= 0.0)) {
+        return Err(PyValueError::new_err(format!(
+            "sigma must be a non-negative finite number of mm, not {bad}"
+        )));
+    }
+    let sigma = filters::sigma_voxels(sigma_mm, spacing);
+    if let Some(bad) = sigma.iter().find(|s| **s > filters::MAX_SIGMA) {
+        return Err(PyValueError::new_err(format!(
+            "sigma is {bad} voxels, more than the {} voxels honoured",
+            filters::MAX_SIGMA
+        )));
+    }
+    let padding = filters::Padding::from_name(padding).ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "padding must be constant, nearest, wrap or reflect, not {padding:?}"
+        ))
+    })?;
+    let dims = filters::Dims::try_from(dims).map_err(PyValueError::new_err)?;
+    Ok(VolumeArgs {
+        sigma,
+        padding,
+        dims,
+    })
+}
+
+fn check_truncate(truncate: f64) -> PyResult<f64> {
+    if truncate.is_finite() && truncate > 0.0 && truncate <= filters::MAX_TRUNCATE {
+        Ok(truncate)
     } else {
         Err(PyValueError::new_err(format!(
-            "sigma must lie in [0, {}], not {sigma}",
-            filters::MAX_SIGMA
+            "truncate must lie in (0, {}] standard deviations, not {truncate}",
+            filters::MAX_TRUNCATE
         )))
     }
 }
 
-/// Laplacian of Gaussian (`scipy.ndimage.gaussian_laplace`).
-#[pyfunction]
-#[pyo3(name = "_log")]
-fn log<'py>(x: PyReadonlyArray2<'py, f32>, sigma: f64) -> PyResult<Bound<'py, PyArray2<f32>>> {
-    let sigma = check_sigma(sigma)?;
-    run(&x, |v| filters::gaussian_laplace(v, sigma))
+/// Runs `f` on the borrowed volume without the GIL.
+fn run_volume<'py>(
+    x: &PyReadonlyArray3<'py, f32>,
+    f: impl FnOnce(ndarray::ArrayView3<'_, f32>) -> Array3<f32> + Send,
+) -> PyResult<Bound<'py, PyArray3<f32>>> {
+    let py = x.py();
+    let view = x.as_array();
+    let pool = crate::pool::get(None)?;
+    Ok(py.detach(|| pool.install(|| f(view))).into_pyarray(py))
 }
 
-/// Sobel gradient magnitude.
+/// Gaussian filter of a (z, y, x) volume, sigma in mm per axis; with `laplace`, its
+/// Laplacian (`scipy.ndimage.gaussian_laplace`). One native for both: they share every
+/// argument and its checks.
 #[pyfunction]
-#[pyo3(name = "_sobel")]
-fn sobel<'py>(x: PyReadonlyArray2<'py, f32>) -> PyResult<Bound<'py, PyArray2<f32>>> {
-    run(&x, filters::sobel_magnitude)
+#[pyo3(name = "_gaussian", signature = (x, sigma, spacing, padding, dims, truncate, laplace))]
+fn gaussian<'py>(
+    x: PyReadonlyArray3<'py, f32>,
+    sigma: (f64, f64, f64),
+    spacing: (f64, f64, f64),
+    padding: &str,
+    dims: u8,
+    truncate: f64,
+    laplace: bool,
+) -> PyResult<Bound<'py, PyArray3<f32>>> {
+    let a = volume_args(sigma, spacing, padding, dims)?;
+    let truncate = check_truncate(truncate)?;
+    let filter = if laplace {
+        filters::gaussian_laplace_3d
+    } else {
+        filters::gaussian_3d
+    };
+    run_volume(&x, |v| filter(v, a.sigma, truncate, a.padding, a.dims))
+}
+
+/// Sobel gradient magnitude of a (z, y, x) volume.
+#[pyfunction]
+#[pyo3(name = "_sobel", signature = (x, padding, dims))]
+fn sobel<'py>(
+    x: PyReadonlyArray3<'py, f32>,
+    padding: &str,
+    dims: u8,
+) -> PyResult<Bound<'py, PyArray3<f32>>> {
+    let a = volume_args((0.0, 0.0, 0.0), (1.0, 1.0, 1.0), padding, dims)?;
+    run_volume(&x, |v| filters::sobel_magnitude_3d(v, a.padding, a.dims))
 }
 
 /// Real Gabor response (a correlation).

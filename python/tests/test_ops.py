@@ -126,7 +126,7 @@ def test_input_conversion_rule():
     np.testing.assert_array_equal(ops.gaussian(view, 1.0),
                                   ops.gaussian(np.ascontiguousarray(view), 1.0))
     with pytest.raises(ValueError, match="2-D"):
-        ops.sobel(np.zeros((2, 3, 4), np.float32))
+        ops.window(np.zeros((2, 3, 4), np.float32), 0.0, 1.0)
     with pytest.raises(TypeError, match="real numeric"):
         ops.sobel(np.zeros((3, 3), np.complex64))
     with pytest.raises(ValueError, match="width"):

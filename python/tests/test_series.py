@@ -13,9 +13,8 @@ hand.
 from __future__ import annotations
 
 import math
-import random
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Optional
 
 import numpy as np
 import pytest
@@ -25,83 +24,14 @@ import medprep
 sitk = pytest.importorskip("SimpleITK")
 pydicom = pytest.importorskip("pydicom")
 
-from pydicom.dataset import Dataset, FileDataset, FileMetaDataset  # noqa: E402
+from pydicom.dataset import Dataset  # noqa: E402
 from pydicom.sequence import Sequence as DicomSequence  # noqa: E402
-from pydicom.uid import ExplicitVRLittleEndian  # noqa: E402
+from synthetic_series import (  # noqa: E402
+    AXIAL, COLS, PIXEL_SPACING, ROWS, common, ds, new_file, pixels, write_stack,
+)
 
-CT_IMAGE = "1.2.840.10008.5.1.4.1.1.2"
 ENHANCED_CT_IMAGE = "1.2.840.10008.5.1.4.1.1.2.1"
-AXIAL = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
-ROWS, COLS = 6, 5
-PIXEL_SPACING = (0.5, 0.75)  # (row spacing, column spacing) as DICOM writes it
 TOLERANCE = 1e-6
-
-
-def ds(value: float) -> str:
-    """A DS value both readers parse identically (at most 16 characters)."""
-    return "%.10g" % value
-
-
-def pixels(k: int) -> np.ndarray:
-    """Stored values of slice k, distinct per slice and pixel."""
-    rng = np.random.default_rng(k)
-    return rng.integers(-2000, 3000, size=(ROWS, COLS)).astype(np.int16)
-
-
-def common(dataset: Dataset, series_uid: str, sop_uid: str, sop_class: str) -> None:
-    dataset.SOPClassUID = sop_class
-    dataset.SOPInstanceUID = sop_uid
-    dataset.Modality = "CT"
-    dataset.StudyInstanceUID = "2.25.1000"
-    dataset.SeriesInstanceUID = series_uid
-    dataset.FrameOfReferenceUID = "2.25.2000"
-    dataset.PatientID = "SYNTH-SERIES"
-    dataset.Rows, dataset.Columns = ROWS, COLS
-    dataset.SamplesPerPixel = 1
-    dataset.PhotometricInterpretation = "MONOCHROME2"
-    dataset.BitsAllocated = 16
-    dataset.BitsStored = 16
-    dataset.HighBit = 15
-    dataset.PixelRepresentation = 1
-
-
-def new_file(path: Path, sop_uid: str, sop_class: str) -> FileDataset:
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = sop_class
-    meta.MediaStorageSOPInstanceUID = sop_uid
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    return FileDataset(str(path), {}, file_meta=meta, preamble=b"\0" * 128)
-
-
-def write_slice(path: Path, k: int, position: Sequence[float],
-                orientation: Sequence[float] = AXIAL, *, series_uid: str = "2.25.3000",
-                instance: int = 1) -> None:
-    sop_uid = f"{series_uid}.{k}"
-    dataset = new_file(path, sop_uid, CT_IMAGE)
-    common(dataset, series_uid, sop_uid, CT_IMAGE)
-    dataset.InstanceNumber = instance
-    dataset.ImagePositionPatient = [ds(v) for v in position]
-    dataset.ImageOrientationPatient = [ds(v) for v in orientation]
-    dataset.PixelSpacing = [ds(v) for v in PIXEL_SPACING]
-    dataset.SliceThickness = "1.25"
-    dataset.RescaleSlope = "1.5"
-    dataset.RescaleIntercept = "-1024"
-    dataset.PixelData = pixels(k).astype("<i2").tobytes()
-    dataset.save_as(str(path), enforce_file_format=True)
-
-
-def write_stack(folder: Path, positions: List[Tuple[float, float, float]],
-                orientation: Sequence[float] = AXIAL, *, series_uid: str = "2.25.3000",
-                prefix: str = "", seed: int = 0) -> None:
-    """Slice k at positions[k], in files with shuffled names and InstanceNumbers."""
-    folder.mkdir(parents=True, exist_ok=True)
-    order = list(range(len(positions)))
-    random.Random(seed).shuffle(order)
-    numbers = list(range(1, len(positions) + 1))
-    random.Random(seed + 1).shuffle(numbers)
-    for name_index, k in enumerate(order):
-        write_slice(folder / f"{prefix}{name_index:03d}.dcm", k, positions[k], orientation,
-                    series_uid=series_uid, instance=numbers[k])
 
 
 def sitk_read(folder: Path, series_uid: Optional[str] = None):

@@ -9,10 +9,13 @@ shuffled relative to z) and, in the same folder, an RTSTRUCT referring to it by 
 with two ROIs: "tumour" (one star-shaped polygon on each of the 5 middle slices) and
 "ring" (an outer and an inner star on 2 slices, the inner one a hole). OUTDIR/scan/other/
 gets a second, small series in another frame of reference that no structure set refers
-to. Everything is written with pydicom, from a fixed seed.
+to. OUTDIR/scan/segmented/ gets a third series with a DICOM SEG (BINARY, written by
+highdicom, an implementation of the standard independent of medprep) of one segment,
+"lesion": random voxels on every slice but the first, which has no frame. Everything is
+written with pydicom and highdicom, from a fixed seed.
 
 OUTDIR/reference.json holds what medprep should find, computed here without medprep:
-each ROI's mask is scikit-image's ``skimage.draw.polygon`` (pixel-centre sampling) of
+the segment's mask is the array given to highdicom; each RTSTRUCT ROI's mask is scikit-image's ``skimage.draw.polygon`` (pixel-centre sampling) of
 each contour, XOR'ed per slice (the even-odd rule), from the contour coordinates as
 written to the file mapped back into index space with the series' geometry; its
 intensity statistics are numpy's over the ROI voxels within [-500, 400] HU (population
@@ -29,10 +32,15 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pydicom
 from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
 from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRLittleEndian
 from skimage.draw import polygon as skimage_polygon
+
+# The synthetic-DICOM helpers shared with the Python module's tests.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python" / "tests"))
+from synthetic_series import patient_and_study, write_seg  # noqa: E402
 
 CT_IMAGE = "1.2.840.10008.5.1.4.1.1.2"
 RT_STRUCTURE_SET_STORAGE = "1.2.840.10008.5.1.4.1.1.481.3"
@@ -49,6 +57,10 @@ ORIGIN = (-16.2, -20.4, -35.0)
 OTHER_UID = "2.25.72001"
 OTHER_FRAME = "2.25.72002"
 OTHER_NX, OTHER_NY, OTHER_NZ = 16, 12, 3
+
+SEGMENTED_UID = "2.25.73001"
+SEGMENTED_FRAME = "2.25.73002"
+SEGMENTED_NX, SEGMENTED_NY, SEGMENTED_NZ = 20, 14, 5
 
 RESEGMENT = (-500.0, 400.0)
 BIN_WIDTH = 25.0
@@ -75,6 +87,7 @@ def new_file(path: Path, sop_uid: str, sop_class: str) -> FileDataset:
     dataset.SOPInstanceUID = sop_uid
     dataset.StudyInstanceUID = STUDY_UID
     dataset.PatientID = PATIENT_ID
+    patient_and_study(dataset)
     return dataset
 
 
@@ -248,23 +261,37 @@ def main() -> None:
     rois = [(3, "tumour", tumour), (5, "ring", ring)]
     write_rtstruct(scan / "rtstruct.dcm", rois)
 
+    segmented = rng.integers(-900, 601, size=(SEGMENTED_NZ, SEGMENTED_NY, SEGMENTED_NX))
+    segmented = segmented.astype(np.int16)
+    write_series(scan / "segmented", segmented, (-8.0, 3.5, 60.0), SEGMENTED_UID,
+                 SEGMENTED_FRAME, seed=13)
+    lesion = rng.random(segmented.shape) < 0.5
+    lesion[0] = False
+    sources = sorted((pydicom.dcmread(f) for f in (scan / "segmented").glob("img*.dcm")),
+                     key=lambda d: float(d.ImagePositionPatient[2]))
+    write_seg(scan / "segmented" / "seg.dcm", sources, lesion.astype(np.uint8), ["lesion"])
+
     reference = {
         "series_instance_uid": SCAN_UID,
         "other_series_instance_uid": OTHER_UID,
         "size": [NX, NY, NZ],
         "other_size": [OTHER_NX, OTHER_NY, OTHER_NZ],
+        "segmented_series_instance_uid": SEGMENTED_UID,
+        "segmented_size": [SEGMENTED_NX, SEGMENTED_NY, SEGMENTED_NZ],
         "spacing": [SPACING_X, SPACING_Y, SPACING_Z],
         "rois": {},
     }
-    hu64 = hu.astype(np.float64)
-    for number, name, contours in rois:
-        mask = reference_mask(contours)
-        values = hu64[mask]
+    masks = [(number, name, SCAN_UID, hu, reference_mask(contours))
+             for number, name, contours in rois]
+    masks.append((1, "lesion", SEGMENTED_UID, segmented, lesion))
+    for number, name, series_uid, image, mask in masks:
+        values = image.astype(np.float64)[mask]
         values = values[(values >= RESEGMENT[0]) & (values <= RESEGMENT[1])]
         if name == "tumour":
             assert mask[4, 24, 18:22].all(), "the bound-testing voxels left the tumour"
         reference["rois"][name] = {
             "number": number,
+            "series_instance_uid": series_uid,
             "voxels": int(mask.sum()),
             # Inside voxels as (z, y, x), z counted from the lowest slice.
             "mask_zyx": np.argwhere(mask).tolist(),

@@ -1,7 +1,7 @@
 //! Opening DICOM files and in-memory DICOM bytes.
 
 use std::fs::File;
-use std::io::{Cursor, Read};
+use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
 
@@ -87,7 +87,7 @@ impl DicomFile {
             return Ok(Self::new(name, object, true));
         }
         if let Some(value) = prescan(&bytes[start..]).map_err(wrap)? {
-            let object = parse(&bytes[start..], Some(attr::PIXEL_DATA)).map_err(wrap)?;
+            let object = parse(&bytes[start..], true).map_err(wrap)?;
             let value = start + value.start..start + value.end;
             return Ok(Self {
                 name,
@@ -95,7 +95,7 @@ impl DicomFile {
                 pixels: PixelSource::InBytes { bytes, value },
             });
         }
-        let object = parse(&bytes[start..], None).map_err(wrap)?;
+        let object = parse(&bytes[start..], false).map_err(wrap)?;
         Ok(Self::new(name, object, true))
     }
 
@@ -142,7 +142,7 @@ impl DicomFile {
             }
             want = want.saturating_mul(2).min(total);
         };
-        let object = parse(&prefix[start..], Some(attr::PIXEL_DATA)).map_err(wrap)?;
+        let object = parse(&prefix[start..], true).map_err(wrap)?;
         Ok(Self::new(name, object, false))
     }
 
@@ -155,7 +155,7 @@ impl DicomFile {
             return Ok(Self::new(name, object, false));
         }
         prescan(&bytes[start..]).map_err(wrap)?;
-        let object = parse(&bytes[start..], Some(attr::PIXEL_DATA)).map_err(wrap)?;
+        let object = parse(&bytes[start..], true).map_err(wrap)?;
         Ok(Self::new(name, object, false))
     }
 
@@ -246,11 +246,8 @@ fn prescan(part10: &[u8]) -> Result<Option<Range<usize>>, ErrorKind> {
     if matches!(ts.codec(), Codec::Dataset(_)) {
         return Ok(None);
     }
-    let encoding = Encoding {
-        explicit_vr: uid != IMPLICIT_VR_LITTLE_ENDIAN,
-        big_endian: ts.endianness() == Endianness::Big,
-    };
     let dataset = &part10[start..];
+    let encoding = dataset_encoding(uid, ts.endianness(), dataset);
     element_walk::check_lengths(dataset, encoding).map_err(ErrorKind::Malformed)?;
     if !matches!(uid, IMPLICIT_VR_LITTLE_ENDIAN | EXPLICIT_VR_LITTLE_ENDIAN) {
         return Ok(None);
@@ -326,10 +323,7 @@ fn header_checked(part10: &[u8], total: u64) -> Result<bool, ErrorKind> {
     let Some(ts) = TransferSyntaxRegistry.get(uid) else {
         return Ok(true);
     };
-    let encoding = Encoding {
-        explicit_vr: uid != IMPLICIT_VR_LITTLE_ENDIAN,
-        big_endian: ts.endianness() == Endianness::Big,
-    };
+    let encoding = dataset_encoding(uid, ts.endianness(), &part10[start..]);
     let end = element_walk::header_end(
         &part10[start..],
         encoding,
@@ -430,21 +424,31 @@ fn part10_start(bytes: &[u8]) -> Result<usize, ErrorKind> {
     }
 }
 
-/// Parses the file meta group and data set starting at the `DICM` marker.
-fn parse(
-    mut reader: impl Read,
-    read_until: Option<crate::error::Attribute>,
-) -> Result<DefaultDicomObject, ErrorKind> {
+/// How the data set after the file meta group is encoded. The transfer syntax says,
+/// except for one quirk pydicom reads and so medprep must: a data set written in
+/// implicit VR under an explicit-VR little-endian syntax (pydicom's `SC_rgb_jpeg.dcm`).
+/// pydicom tells the two apart by the first element's VR bytes: two upper-case letters
+/// are an explicit VR, anything else means the data set is implicit; the same test is
+/// made here. Implicit VR is little-endian only, so big-endian syntaxes keep theirs.
+fn dataset_encoding(uid: &str, endianness: Endianness, dataset: &[u8]) -> Encoding {
+    let big_endian = endianness == Endianness::Big;
+    let declared_explicit = uid != IMPLICIT_VR_LITTLE_ENDIAN;
+    let written_implicit = dataset
+        .get(4..6)
+        .is_some_and(|vr| !vr.iter().all(u8::is_ascii_uppercase));
+    Encoding {
+        explicit_vr: declared_explicit && (big_endian || !written_implicit),
+        big_endian,
+    }
+}
+
+/// Parses the file meta group and data set of Part 10 bytes starting at the `DICM`
+/// marker; with `header_only`, reading stops before Pixel Data.
+fn parse(part10: &[u8], header_only: bool) -> Result<DefaultDicomObject, ErrorKind> {
     // The meta group is read on its own first so that an unknown or unsupported
     // transfer syntax is reported as such rather than as a parse failure.
-    let mut meta_bytes = Vec::new();
-    let meta = {
-        let mut tee = TeeReader {
-            inner: &mut reader,
-            copy: &mut meta_bytes,
-        };
-        FileMetaTable::from_reader(&mut tee).map_err(|e| malformed(&e))?
-    };
+    let mut dataset = part10;
+    let meta = FileMetaTable::from_reader(&mut dataset).map_err(|e| malformed(&e))?;
     let uid = meta.transfer_syntax().trim_end_matches('\0');
     let ts = TransferSyntaxRegistry
         .get(uid)
@@ -455,27 +459,42 @@ fn parse(
             name: ts.name().to_owned(),
         });
     }
+    let encoding = dataset_encoding(uid, ts.endianness(), dataset);
+    if !encoding.explicit_vr && uid != IMPLICIT_VR_LITTLE_ENDIAN {
+        return parse_implicit_quirk(dataset, encoding, header_only, meta);
+    }
     let mut options = OpenFileOptions::new().read_preamble(ReadPreamble::Never);
-    if let Some(attribute) = read_until {
-        options = options.read_until(attribute.dicom_tag());
+    if header_only {
+        options = options.read_until(attr::PIXEL_DATA.dicom_tag());
     }
-    options
-        .from_reader(Cursor::new(meta_bytes).chain(reader))
-        .map_err(|e| malformed(&e))
+    options.from_reader(part10).map_err(|e| malformed(&e))
 }
 
-/// Passes reads through while keeping a copy, so the meta group can be parsed twice.
-struct TeeReader<'a, R> {
-    inner: &'a mut R,
-    copy: &'a mut Vec<u8>,
-}
-
-impl<R: Read> Read for TeeReader<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.copy.extend_from_slice(&buf[..n]);
-        Ok(n)
-    }
+/// Parses a data set written in implicit VR under an explicit-VR syntax (see
+/// [`dataset_encoding`]) as implicit VR little-endian, keeping the file's meta group:
+/// its transfer syntax still says how Pixel Data is encoded.
+fn parse_implicit_quirk(
+    dataset: &[u8],
+    encoding: Encoding,
+    header_only: bool,
+    meta: FileMetaTable,
+) -> Result<DefaultDicomObject, ErrorKind> {
+    let implicit = TransferSyntaxRegistry
+        .get(IMPLICIT_VR_LITTLE_ENDIAN)
+        .ok_or_else(|| ErrorKind::UnknownTransferSyntax(IMPLICIT_VR_LITTLE_ENDIAN.to_owned()))?;
+    let dataset = if header_only {
+        match element_walk::header_end(dataset, encoding, dataset.len() as u64)
+            .map_err(ErrorKind::Malformed)?
+        {
+            HeaderEnd::PixelData(end) => &dataset[..end],
+            HeaderEnd::End | HeaderEnd::NeedMore => dataset,
+        }
+    } else {
+        dataset
+    };
+    let object =
+        InMemDicomObject::read_dataset_with_ts(dataset, implicit).map_err(|e| malformed(&e))?;
+    Ok(object.with_exact_meta(meta))
 }
 
 /// A parse error with its chain of causes, which is where the useful detail lives.
@@ -488,4 +507,90 @@ fn malformed(error: &dyn std::error::Error) -> ErrorKind {
         source = cause.source();
     }
     ErrorKind::Malformed(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use dicom_core::{dicom_value, DataElement, PrimitiveValue, Tag, VR};
+    use dicom_object::meta::FileMetaTableBuilder;
+    use dicom_transfer_syntax_registry::entries;
+
+    use super::*;
+
+    /// Part 10 bytes (from `DICM`) of a 3×2 MONOCHROME2 image whose meta group declares
+    /// Explicit VR Little Endian, with the data set written in `written_as`.
+    fn part10(written_as: &dicom_encoding::transfer_syntax::TransferSyntax) -> Vec<u8> {
+        let pixels: Vec<u16> = vec![0, 100, 200, 300, 400, 65535];
+        let object = InMemDicomObject::from_element_iter([
+            DataElement::new(Tag(0x0008, 0x0016), VR::UI, "1.2.840.10008.5.1.4.1.1.7"),
+            DataElement::new(Tag(0x0008, 0x0018), VR::UI, "2.25.1"),
+            DataElement::new(Tag(0x0008, 0x0060), VR::CS, "OT"),
+            DataElement::new(Tag(0x0028, 0x0002), VR::US, dicom_value!(U16, 1)),
+            DataElement::new(Tag(0x0028, 0x0004), VR::CS, "MONOCHROME2"),
+            DataElement::new(Tag(0x0028, 0x0010), VR::US, dicom_value!(U16, 2)),
+            DataElement::new(Tag(0x0028, 0x0011), VR::US, dicom_value!(U16, 3)),
+            DataElement::new(Tag(0x0028, 0x0100), VR::US, dicom_value!(U16, 16)),
+            DataElement::new(Tag(0x0028, 0x0101), VR::US, dicom_value!(U16, 16)),
+            DataElement::new(Tag(0x0028, 0x0102), VR::US, dicom_value!(U16, 15)),
+            DataElement::new(Tag(0x0028, 0x0103), VR::US, dicom_value!(U16, 0)),
+            DataElement::new(
+                Tag(0x7FE0, 0x0010),
+                VR::OW,
+                PrimitiveValue::U16(pixels.into()),
+            ),
+        ]);
+        let meta = FileMetaTableBuilder::new()
+            .media_storage_sop_class_uid("1.2.840.10008.5.1.4.1.1.7")
+            .media_storage_sop_instance_uid("2.25.1")
+            .transfer_syntax(EXPLICIT_VR_LITTLE_ENDIAN)
+            .build()
+            .expect("meta group");
+        let mut bytes = b"DICM".to_vec();
+        meta.write(&mut bytes).expect("meta written");
+        object
+            .write_dataset_with_ts(&mut bytes, written_as)
+            .expect("data set written");
+        bytes
+    }
+
+    #[test]
+    fn reads_an_implicit_vr_data_set_under_an_explicit_vr_syntax_as_pydicom_does() {
+        let proper = part10(&entries::EXPLICIT_VR_LITTLE_ENDIAN.erased());
+        let quirky = part10(&entries::IMPLICIT_VR_LITTLE_ENDIAN.erased());
+        assert_ne!(proper, quirky);
+        // Without the quirk test the first element's VR would be read from its length.
+        let dataset = element_walk::meta_end(&quirky).unwrap().unwrap();
+        assert!(
+            !dataset_encoding(
+                EXPLICIT_VR_LITTLE_ENDIAN,
+                Endianness::Little,
+                &quirky[dataset..]
+            )
+            .explicit_vr
+        );
+        assert!(
+            dataset_encoding(
+                EXPLICIT_VR_LITTLE_ENDIAN,
+                Endianness::Little,
+                &proper[dataset..]
+            )
+            .explicit_vr
+        );
+
+        let limits = Limits::default();
+        let expected = DicomFile::from_vec("proper", proper)
+            .unwrap()
+            .stored_pixels(Frames::All, &limits)
+            .unwrap();
+        let file = DicomFile::from_vec("quirky", quirky.clone()).expect("the quirk is read");
+        assert_eq!(file.stored_pixels(Frames::All, &limits).unwrap(), expected);
+        assert_eq!(file.metadata().unwrap().rows, 2);
+
+        let header = DicomFile::header_from_bytes("quirky", &quirky).expect("header");
+        assert_eq!(header.metadata().unwrap().cols, 3);
+        assert!(header
+            .object()
+            .element(attr::PIXEL_DATA.dicom_tag())
+            .is_err());
+    }
 }

@@ -30,7 +30,9 @@ use crate::cpu::stats::Discretisation;
 
 pub use maps::MapSpec;
 pub use normalize::{Normalize, WindowSpec};
-pub use series::{Resegment, SeriesSettings, Texture, VolumeFamily, VolumeResample};
+pub use series::{
+    FilterKind, Resegment, SeriesFilter, SeriesSettings, Texture, VolumeFamily, VolumeResample,
+};
 
 /// A complete pipeline description.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

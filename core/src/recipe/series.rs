@@ -4,9 +4,16 @@
 //! RTSTRUCT) instead of slices, following IBSI's chain: resampling onto a centre-aligned
 //! grid, intensity rounding, re-segmentation of the intensity mask, discretisation, and
 //! the feature families with their aggregations ([`crate::volume::radiomics`]).
+//! Optional [`SeriesFilter`]s add response maps (IBSI-2) measured over the same mask.
 
 use serde::{Deserialize, Serialize};
 
+use ndarray::{Array3, ArrayView3};
+
+use crate::cpu::filters::{
+    gaussian_3d, gaussian_laplace_3d, sigma_voxels, sobel_magnitude_3d, Dims, Padding,
+    MAX_TRUNCATE, TRUNCATE,
+};
 use crate::cpu::stats::{Aggregation, Discretisation};
 
 /// How a scan ROI becomes features.
@@ -38,6 +45,118 @@ pub struct SeriesSettings {
     /// Write a PNG montage per scan: slices through its ROIs with their outlines.
     #[serde(default = "yes")]
     pub montage: bool,
+    /// Response maps whose first-order statistics follow the original image's columns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<SeriesFilter>,
+}
+
+/// A convolutional filter of the processed (resampled, rounded) image, IBSI-2 style.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SeriesFilter {
+    /// Which filter.
+    pub kind: FilterKind,
+    /// Standard deviation of the Gaussian in mm, along every axis (Gaussian and LoG only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sigma_mm: Option<f64>,
+    /// The boundary, by scipy's name.
+    #[serde(default)]
+    pub padding: Padding,
+    /// 3 filters the volume, 2 each slice in-plane.
+    #[serde(default)]
+    pub dims: Dims,
+    /// Kernel radius in standard deviations (Gaussian and LoG).
+    #[serde(default = "default_truncate")]
+    pub truncate: f64,
+}
+
+fn default_truncate() -> f64 {
+    TRUNCATE
+}
+
+/// The filters of series mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FilterKind {
+    /// Gaussian smoothing.
+    Gaussian,
+    /// Laplacian of Gaussian (not scale-normalised).
+    Log,
+    /// Sobel gradient magnitude.
+    Sobel,
+}
+
+impl FilterKind {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Gaussian => "gaussian",
+            Self::Log => "log",
+            Self::Sobel => "sobel",
+        }
+    }
+}
+
+impl SeriesFilter {
+    /// The response map's name, the prefix of its columns: the kind, then what differs
+    /// from the defaults, with `p` for a decimal point so that it is a plain identifier:
+    /// `log_sigma_1p5mm`, `gaussian_sigma_2mm_2d_nearest`, `sobel`.
+    pub fn map_name(&self) -> String {
+        let number = |x: f64| format!("{x}").replace('.', "p");
+        let mut name = self.kind.name().to_owned();
+        if let Some(sigma) = self.sigma_mm {
+            name.push_str(&format!("_sigma_{}mm", number(sigma)));
+        }
+        if self.dims == Dims::Planar {
+            name.push_str("_2d");
+        }
+        if self.padding != Padding::Reflect {
+            name.push('_');
+            name.push_str(self.padding.name());
+        }
+        if self.kind != FilterKind::Sobel && self.truncate != TRUNCATE {
+            name.push_str(&format!("_truncate_{}", number(self.truncate)));
+        }
+        name
+    }
+
+    /// The response map of `image` (z, y, x) with voxel spacing `spacing_zyx` in mm: sigma
+    /// in voxels is `sigma-mm / spacing` per axis.
+    pub fn response(&self, image: ArrayView3<'_, f32>, spacing_zyx: [f64; 3]) -> Array3<f32> {
+        let sigma = sigma_voxels([self.sigma_mm.unwrap_or(0.0); 3], spacing_zyx);
+        let (truncate, padding, dims) = (self.truncate, self.padding, self.dims);
+        match self.kind {
+            FilterKind::Gaussian => gaussian_3d(image, sigma, truncate, padding, dims),
+            FilterKind::Log => gaussian_laplace_3d(image, sigma, truncate, padding, dims),
+            FilterKind::Sobel => sobel_magnitude_3d(image, padding, dims),
+        }
+    }
+
+    fn validate(&self, index: usize) -> Result<(), String> {
+        let at = format!("series.filters[{index}] ({})", self.kind.name());
+        match (self.kind, self.sigma_mm) {
+            (FilterKind::Sobel, Some(_)) => {
+                return Err(format!("{at}: sobel takes no sigma-mm"));
+            }
+            (FilterKind::Gaussian | FilterKind::Log, None) => {
+                return Err(format!(
+                    "{at}: give sigma-mm, the Gaussian's standard deviation in mm"
+                ));
+            }
+            (_, Some(sigma)) if !(sigma.is_finite() && sigma > 0.0) => {
+                return Err(format!(
+                    "{at}: sigma-mm must be a positive number of mm, got {sigma}"
+                ));
+            }
+            _ => {}
+        }
+        if !(self.truncate.is_finite() && self.truncate > 0.0 && self.truncate <= MAX_TRUNCATE) {
+            return Err(format!(
+                "{at}: truncate must lie in (0, {MAX_TRUNCATE}] standard deviations, got {}",
+                self.truncate
+            ));
+        }
+        Ok(())
+    }
 }
 
 fn yes() -> bool {
@@ -146,6 +265,17 @@ impl SeriesSettings {
         }
         if self.families.is_empty() {
             return Err("series.families is empty: name at least one feature family".into());
+        }
+        let mut maps = Vec::new();
+        for (index, filter) in self.filters.iter().enumerate() {
+            filter.validate(index)?;
+            let map = filter.map_name();
+            if maps.contains(&map) {
+                return Err(format!(
+                    "series.filters[{index}] repeats the filter {map}: each map is listed once"
+                ));
+            }
+            maps.push(map);
         }
         match self.discretisation {
             Discretisation::Bins(0) => Err("series.discretisation bins must be at least 1".into()),

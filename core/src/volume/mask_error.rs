@@ -10,6 +10,9 @@ use std::convert::Infallible;
 use std::fmt;
 use std::str::FromStr;
 
+use super::Grid;
+use crate::Limits;
+
 /// Why a mask could not be read or placed on a grid.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -55,15 +58,16 @@ pub enum MaskError {
     },
     /// A contour (or SEG frame) lies beyond the first or last slice of the grid.
     #[error(
-        "ROI {roi:?} has a contour at slice index {index:.3} (z = {z:.3} mm), outside the \
-         grid's {slices} slices: the mask covers slices the scan lacks; use the full series"
+        "ROI {roi:?} has a contour or frame at slice index {index:.3} (z = {z:.3} mm), \
+         outside the grid's {slices} slices: the mask covers slices the scan lacks; use the \
+         full series"
     )]
     OutsideGrid {
         /// The ROI's name.
         roi: String,
-        /// The mean patient z coordinate of the contour, mm.
+        /// The mean patient z coordinate of the contour (or the frame's position), mm.
         z: f64,
-        /// The contour's continuous slice index on the grid.
+        /// The contour's (or frame's) continuous slice index on the grid.
         index: f64,
         /// Number of slices of the grid.
         slices: usize,
@@ -93,6 +97,19 @@ pub enum MaskError {
     /// The file is not a well-formed structure set or segmentation.
     #[error("malformed mask file: {0}")]
     Malformed(String),
+    /// The file is a DICOM object, but neither an RT Structure Set nor a Segmentation.
+    #[error(
+        "not a mask: {0}; masks are read from RTSTRUCT and SEG files (SOP Class RT \
+         Structure Set Storage or Segmentation Storage)"
+    )]
+    NotAMask(String),
+    /// A well-formed mask file that medprep does not read.
+    #[error("unsupported mask file: {0}")]
+    Unsupported(String),
+    /// The pixel data of a segmentation cannot be decoded (too short, too large, a
+    /// codec failure).
+    #[error("cannot read the segmentation's pixel data: {0}")]
+    Pixels(String),
 }
 
 /// `1 "GTV"`, `2 "lung"` for an error message.
@@ -192,6 +209,63 @@ pub(crate) fn select<'a, T>(
             candidates: describe_all(&found),
         }),
     }
+}
+
+/// The only ROI (or segment) of `items`; with several, [`MaskError::AmbiguousRoi`]
+/// listing them, so the caller can choose. `what` names the container in the message
+/// ("structure set", "segmentation").
+pub(crate) fn only<'a, T>(
+    items: &'a [T],
+    what: &str,
+    key: impl Fn(&T) -> (i64, &str),
+) -> Result<&'a T, MaskError> {
+    match items {
+        [only] => Ok(only),
+        [] => Err(MaskError::NoSuchRoi {
+            wanted: "at all".to_owned(),
+            available: Vec::new(),
+        }),
+        several => Err(MaskError::AmbiguousRoi {
+            wanted: format!("no ROI chosen, and the {what}"),
+            candidates: several
+                .iter()
+                .map(|item| {
+                    let (number, name) = key(item);
+                    describe(number, name)
+                })
+                .collect(),
+        }),
+    }
+}
+
+/// The number of voxels of `grid`, once it is known to be a grid a mask can be made on:
+/// positive finite spacing, finite origin and direction, and no more voxels than
+/// [`Limits::max_samples`] allows by default.
+pub(crate) fn checked_len(grid: &Grid) -> Result<usize, MaskError> {
+    if grid.spacing.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
+        return Err(MaskError::InvalidGrid(format!(
+            "spacing {:?} must be positive and finite",
+            grid.spacing
+        )));
+    }
+    if grid
+        .origin
+        .iter()
+        .chain(&grid.direction)
+        .any(|v| !v.is_finite())
+    {
+        return Err(MaskError::InvalidGrid(
+            "origin and direction must be finite".to_owned(),
+        ));
+    }
+    let max = Limits::default().max_samples;
+    grid.size
+        .iter()
+        .try_fold(1usize, |n, &s| n.checked_mul(s))
+        .filter(|&n| n as u64 <= max)
+        .ok_or_else(|| {
+            MaskError::InvalidGrid(format!("{:?} voxels exceed the limit of {max}", grid.size))
+        })
 }
 
 /// Both frames of reference known and different → [`MaskError::FrameOfReference`]. An

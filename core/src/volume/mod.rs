@@ -13,9 +13,12 @@
 use ndarray::{ArrayView3, ArrayViewMut3};
 
 pub mod mask_error;
+pub mod mask_file;
+pub mod nifti;
 pub mod radiomics;
 pub mod resample;
 pub mod rtstruct;
+pub mod seg;
 pub mod series;
 
 /// Where the voxels of a volume lie in patient space.

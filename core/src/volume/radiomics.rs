@@ -11,9 +11,18 @@
 //!    intensity histogram and GLCM texture under each aggregation. A fixed bin width
 //!    counts from the range's lower bound (IBSI), else from the ROI minimum.
 //!
+//! 5. each filter of the settings (IBSI-2): its response map of the processed image of
+//!    step 2, the whole grid filtered (not just the ROI), and the first-order statistics
+//!    of the response over the intensity mask of step 3. Re-segmentation thus uses the
+//!    image's intensities, never the response's, as IBSI-2 does. Histogram and texture
+//!    families are not computed on response maps: their discretisation (a bin width in
+//!    the image's units counted from the re-segmentation bound) has no meaning there.
+//!
 //! First-order and histogram features pool every ROI voxel of the volume whatever the
 //! texture setting (IBSI does so in its 2D configurations too). [`feature_columns`] names
-//! the output columns, with their IBSI provenance, from the settings alone.
+//! the output columns, with their IBSI provenance, from the settings alone: the original
+//! image's families, then 18 `<map>_stat_*` columns per filter, `map` being
+//! [`crate::recipe::SeriesFilter::map_name`].
 
 use super::resample::{aligned_grid, resample_mask, resample_volume, ResampleError};
 use super::{Grid, Mask, Volume};
@@ -117,6 +126,18 @@ pub fn feature_columns(settings: &SeriesSettings) -> Vec<FeatureColumn> {
             }
         }
     }
+    for filter in &settings.filters {
+        let map = filter.map_name();
+        for feature in FIRST_ORDER.features {
+            columns.push(FeatureColumn {
+                name: format!("{map}_{}", feature.column_stem()),
+                map: map.clone(),
+                family: &FIRST_ORDER,
+                feature,
+                aggregation: None,
+            });
+        }
+    }
     columns
 }
 
@@ -194,6 +215,12 @@ pub fn roi_features(
             }
         }
     }
+    let [sx, sy, sz] = image.grid.spacing;
+    for filter in &settings.filters {
+        let response = filter.response(values, [sz, sy, sx]);
+        let stats = first_order(response.view().into_dyn(), Some(inside.into_dyn()))?;
+        out.extend(stats.into_iter().map(|(_, v)| v));
+    }
     Ok(RoiFeatures {
         values: out,
         grid: image.grid.clone(),
@@ -259,7 +286,7 @@ fn describe(grid: &Grid) -> String {
 mod tests {
     use super::*;
     use crate::cpu::stats::Discretisation;
-    use crate::recipe::{Recipe, Resegment, Texture};
+    use crate::recipe::{Recipe, Resegment, SeriesFilter, Texture};
 
     fn settings(texture: Texture) -> SeriesSettings {
         SeriesSettings {
@@ -275,6 +302,7 @@ mod tests {
             discretisation: Discretisation::Bins(8),
             texture,
             montage: false,
+            filters: Vec::new(),
         }
     }
 
@@ -341,6 +369,97 @@ mod tests {
         let err = roi_features(&volume, &mask, &settings(Texture::Planar), usize::MAX)
             .expect_err("an error");
         assert!(err.to_string().contains("not the image's"), "{err}");
+    }
+
+    fn filter(toml_line: &str) -> Result<SeriesFilter, String> {
+        toml::from_str::<SeriesFilter>(toml_line).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn filters_append_first_order_columns_of_their_maps() {
+        let (volume, mask) = cube();
+        let plain = settings(Texture::Volumetric);
+        let mut filtered = plain.clone();
+        filtered.filters = vec![
+            filter("kind = 'log'\nsigma-mm = 1.5").expect("valid"),
+            filter("kind = 'gaussian'\nsigma-mm = 2.0\ndims = 2\npadding = 'nearest'")
+                .expect("valid"),
+            filter("kind = 'sobel'\npadding = 'constant'").expect("valid"),
+        ];
+        assert_eq!(filtered.validate(), Ok(()));
+        let (before, after) = (feature_columns(&plain), feature_columns(&filtered));
+        assert_eq!(after.len(), before.len() + 3 * 18);
+        assert_eq!(after[..before.len()], before[..]);
+        let added: Vec<_> = after[before.len()..].iter().step_by(18).collect();
+        let maps = [
+            "log_sigma_1p5mm",
+            "gaussian_sigma_2mm_2d_nearest",
+            "sobel_constant",
+        ];
+        for (column, map) in added.iter().zip(maps) {
+            assert_eq!(column.map, map);
+            assert_eq!(column.name, format!("{map}_stat_mean"));
+            assert_eq!(column.feature.code, "Q4LE");
+            assert!(column
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        }
+        let a = roi_features(&volume, &mask, &plain, usize::MAX).expect("valid");
+        let b = roi_features(&volume, &mask, &filtered, usize::MAX).expect("valid");
+        assert_eq!(b.values.len(), after.len());
+        assert_eq!(b.values[..before.len()], a.values[..]);
+        // Gaussian smoothing keeps the values within the image's range; the LoG of a
+        // non-constant image is not identically zero.
+        let gaussian_mean = b.values[before.len() + 18];
+        assert!((-30.0..=70.0).contains(&gaussian_mean), "{gaussian_mean}");
+        assert!(b.values[before.len() + 1] > 0.0, "LoG variance");
+    }
+
+    #[test]
+    fn filter_settings_are_checked() {
+        let mut s = settings(Texture::Volumetric);
+        let cases = [
+            ("kind = 'log'", "give sigma-mm"),
+            (
+                "kind = 'log'\nsigma-mm = -1.0",
+                "sigma-mm must be a positive",
+            ),
+            (
+                "kind = 'gaussian'\nsigma-mm = nan",
+                "sigma-mm must be a positive",
+            ),
+            ("kind = 'sobel'\nsigma-mm = 1.0", "sobel takes no sigma-mm"),
+            (
+                "kind = 'log'\nsigma-mm = 1.0\ntruncate = 0.0",
+                "truncate must lie in",
+            ),
+        ];
+        for (line, message) in cases {
+            s.filters = vec![filter(line).expect("valid")];
+            let err = s.validate().expect_err(line);
+            assert!(
+                err.contains("series.filters[0]") && err.contains(message),
+                "{err}"
+            );
+        }
+        s.filters = vec![
+            filter("kind = 'sobel'").expect("valid"),
+            filter("kind = 'sobel'").expect("valid"),
+        ];
+        assert!(s
+            .validate()
+            .expect_err("a repeat")
+            .contains("repeats the filter sobel"));
+        for (line, message) in [
+            ("kind = 'laws'", "unknown variant"),
+            ("kind = 'sobel'\npadding = 'mirror'", "unknown variant"),
+            ("kind = 'sobel'\ndims = 1", "dims must be 2 or 3"),
+            ("kind = 'sobel'\nsigma = 1.0", "unknown field"),
+        ] {
+            let err = filter(line).expect_err(line);
+            assert!(err.contains(message), "{err}");
+        }
     }
 
     #[test]

@@ -40,7 +40,7 @@ pub use super::mask_error::check_frame_of_reference;
 use super::mask_error::{self, MaskError, RoiSelector};
 use super::{Grid, Mask};
 use crate::decode::attributes::DataSetExt;
-use crate::{Attribute, DicomFile, Limits};
+use crate::{Attribute, DicomFile};
 
 const FRAME_OF_REFERENCE_UID: Attribute = Attribute {
     keyword: "FrameOfReferenceUID",
@@ -217,20 +217,7 @@ impl StructureSet {
     /// The only ROI of the structure set; with several, [`MaskError::AmbiguousRoi`]
     /// listing them, so the caller can choose.
     pub fn only_roi(&self) -> Result<&Roi, MaskError> {
-        match &self.rois[..] {
-            [only] => Ok(only),
-            [] => Err(MaskError::NoSuchRoi {
-                wanted: "at all".to_owned(),
-                available: Vec::new(),
-            }),
-            several => Err(MaskError::AmbiguousRoi {
-                wanted: "no ROI chosen, and the structure set".to_owned(),
-                candidates: several
-                    .iter()
-                    .map(|r| mask_error::describe(r.number, &r.name))
-                    .collect(),
-            }),
-        }
+        mask_error::only(&self.rois, "structure set", |r| (r.number, &r.name))
     }
 }
 
@@ -296,7 +283,7 @@ impl Roi {
     /// Rasterises the contours on `grid` at voxel centres (the rule is in the module
     /// documentation).
     pub fn rasterise(&self, grid: &Grid) -> Result<Mask, MaskError> {
-        let len = checked_len(grid)?;
+        let len = mask_error::checked_len(grid)?;
         let [nx, ny, nz] = grid.size;
         // Polygons in index space (x, y), grouped by slice.
         let mut slices: Vec<Vec<Vec<[f64; 2]>>> = vec![Vec::new(); nz];
@@ -368,34 +355,6 @@ fn snap(v: f64) -> f64 {
     } else {
         v
     }
-}
-
-/// The number of voxels of `grid`, once it is known to be a grid a mask can be made on.
-fn checked_len(grid: &Grid) -> Result<usize, MaskError> {
-    if grid.spacing.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
-        return Err(MaskError::InvalidGrid(format!(
-            "spacing {:?} must be positive and finite",
-            grid.spacing
-        )));
-    }
-    if grid
-        .origin
-        .iter()
-        .chain(&grid.direction)
-        .any(|v| !v.is_finite())
-    {
-        return Err(MaskError::InvalidGrid(
-            "origin and direction must be finite".to_owned(),
-        ));
-    }
-    let max = Limits::default().max_samples;
-    grid.size
-        .iter()
-        .try_fold(1usize, |n, &s| n.checked_mul(s))
-        .filter(|&n| n as u64 <= max)
-        .ok_or_else(|| {
-            MaskError::InvalidGrid(format!("{:?} voxels exceed the limit of {max}", grid.size))
-        })
 }
 
 /// Marks the voxel centres of one slice (`nx` × `ny`, row-major) that lie inside an odd

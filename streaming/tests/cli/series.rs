@@ -1,11 +1,13 @@
 //! `medprep run` in series mode, end to end: a CT series with an RTSTRUCT of two ROIs
-//! (one with a hole) and a second series without any, through a TOML recipe with
+//! (one with a hole), a second series without any and a third with a DICOM SEG of one
+//! segment, through a TOML recipe with
 //! re-segmentation and a fixed bin width, to `features.parquet`, `scans.parquet` and
 //! `errors.jsonl`.
 //!
 //! Nothing expected here comes from medprep. `tests/series_fixture.py` writes the DICOM
-//! files with pydicom and `reference.json` beside them: each ROI's mask from
-//! scikit-image's polygon rasterisation (XOR per slice for the even-odd rule), its
+//! files with pydicom (the SEG with highdicom) and `reference.json` beside them: the
+//! segment's mask as given to highdicom, each RTSTRUCT ROI's mask from scikit-image's
+//! polygon rasterisation (XOR per slice for the even-odd rule), its
 //! intensity statistics from numpy over the re-segmented voxels, and its intensity
 //! histogram from the IBSI grey-level formula. The tables are read back with pyarrow
 //! (the test Python), not with the parquet crate medprep writes them with.
@@ -182,7 +184,7 @@ fn the_unmasked_series_is_the_only_failure() {
     let stderr = String::from_utf8_lossy(&run.output.stderr);
     assert_eq!(run.output.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("2 scans, 2 ROIs measured, 1 failed"),
+        stderr.contains("3 scans, 3 ROIs measured, 1 failed"),
         "{stderr}"
     );
     assert_eq!(run.errors.len(), 1, "{:?}", run.errors);
@@ -203,11 +205,11 @@ fn each_roi_of_the_masked_series_has_one_row() {
         .iter()
         .map(|r| r["roi"].as_str().expect("roi"))
         .collect();
-    assert_eq!(features.len(), 2, "ROIs {rois:?}");
+    assert_eq!(features.len(), 3, "ROIs {rois:?}");
     for (name, expected) in run.reference["rois"].as_object().expect("rois") {
         let row = roi_row(run, name);
         assert_eq!(
-            row["series_instance_uid"], run.reference["series_instance_uid"],
+            row["series_instance_uid"], expected["series_instance_uid"],
             "{name}"
         );
         assert_eq!(row["roi_number"], expected["number"], "{name}");
@@ -216,7 +218,7 @@ fn each_roi_of_the_masked_series_has_one_row() {
 }
 
 #[test]
-fn rois_are_rasterised_like_scikit_image() {
+fn rois_are_rasterised_like_scikit_image_and_segments_as_written() {
     let run = run();
     for (name, expected) in run.reference["rois"].as_object().expect("rois") {
         let row = roi_row(run, name);
@@ -293,10 +295,11 @@ fn every_feature_column_carries_its_ibsi_provenance() {
 fn scans_has_one_row_per_series_with_its_geometry() {
     let run = run();
     let scans = rows(run, "scans");
-    assert_eq!(scans.len(), 2, "{scans:?}");
+    assert_eq!(scans.len(), 3, "{scans:?}");
     for (uid, size) in [
         ("series_instance_uid", "size"),
         ("other_series_instance_uid", "other_size"),
+        ("segmented_series_instance_uid", "segmented_size"),
     ] {
         let uid = &run.reference[uid];
         let row = scans

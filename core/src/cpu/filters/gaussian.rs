@@ -10,6 +10,10 @@ use super::separable::{
 /// Kernel radius in standard deviations (scipy's `truncate`).
 pub const TRUNCATE: f64 = 4.0;
 
+/// Largest truncation honoured, in standard deviations: the Gaussian is below 1e-55 of
+/// its peak there, and a wider kernel only costs time.
+pub const MAX_TRUNCATE: f64 = 16.0;
+
 /// Largest sigma honoured, in pixels; larger values are treated as this one. Far beyond
 /// any image (a 65 537-tap kernel), it only keeps absurd recipes from exhausting memory.
 pub const MAX_SIGMA: f64 = 8192.0;
@@ -17,15 +21,26 @@ pub const MAX_SIGMA: f64 = 8192.0;
 /// scipy skips an axis whose sigma is at most this.
 const MIN_SIGMA: f64 = 1e-15;
 
-/// The 1-D Gaussian (`order` 0) or its second derivative (`order` 2) as scipy's
-/// `_gaussian_kernel1d`, radius `int(4 sigma + 0.5)`; the identity when scipy would skip
-/// the axis (sigma at most 1e-15, or not a number).
+/// [`gaussian_taps_truncated`] at scipy's default truncation, [`TRUNCATE`].
 pub(crate) fn gaussian_taps(sigma: f64, second_derivative: bool) -> Taps {
+    gaussian_taps_truncated(sigma, second_derivative, TRUNCATE)
+}
+
+/// The 1-D Gaussian (`order` 0) or its second derivative (`order` 2) as scipy's
+/// `_gaussian_kernel1d`, radius `int(truncate sigma + 0.5)`; the identity when scipy
+/// would skip the axis (sigma at most 1e-15, or not a number). `truncate` is clamped to
+/// `[0, MAX_TRUNCATE]`.
+pub(crate) fn gaussian_taps_truncated(sigma: f64, second_derivative: bool, truncate: f64) -> Taps {
     if sigma.is_nan() || sigma <= MIN_SIGMA {
         return Taps::identity();
     }
     let sigma = sigma.min(MAX_SIGMA);
-    let radius = (TRUNCATE * sigma + 0.5) as i64;
+    let truncate = if truncate.is_nan() {
+        TRUNCATE
+    } else {
+        truncate.clamp(0.0, MAX_TRUNCATE)
+    };
+    let radius = (truncate * sigma + 0.5) as i64;
     let sigma2 = sigma * sigma;
     let mut phi: Vec<f64> = (-radius..=radius)
         .map(|x| {

@@ -14,6 +14,10 @@
 //! [`Gabor`] describes a Gabor filter ([`gabor_kernel`], [`gabor`], [`gabor_magnitude`],
 //! [`gabor_bank`]); [`load_kernel_bank`] reads user kernels from an `.npy` file.
 //!
+//! Volumes (z, y, x) have their own three ([`gaussian_3d`], [`gaussian_laplace_3d`],
+//! [`sobel_magnitude_3d`]) with every scipy boundary [`Padding`], a truncation, and
+//! [`Dims::Planar`] to filter slice by slice; they share the 1-D kernels and sums above.
+//!
 //! ```
 //! use medprep::cpu::filters::{gaussian, gaussian_and_laplace};
 //! use ndarray::Array2;
@@ -30,6 +34,7 @@ mod gabor;
 mod gaussian;
 mod separable;
 mod sobel;
+mod volume;
 
 pub use bank::{load_kernel_bank, KernelBankError, MAX_KERNEL_BANK_BYTES, MAX_KERNEL_SIDE};
 pub use correlate::correlate;
@@ -37,8 +42,13 @@ pub use gabor::{
     gabor, gabor_bank, gabor_kernel, gabor_kernel_imaginary, gabor_magnitude, Gabor, InvalidGabor,
     NamedGabor, GABOR_STDS, MAX_GABOR_RADIUS,
 };
-pub use gaussian::{gaussian, gaussian_and_laplace, gaussian_laplace, MAX_SIGMA, TRUNCATE};
+pub use gaussian::{
+    gaussian, gaussian_and_laplace, gaussian_laplace, MAX_SIGMA, MAX_TRUNCATE, TRUNCATE,
+};
 pub use sobel::sobel_magnitude;
+pub use volume::{
+    gaussian_3d, gaussian_laplace_3d, sigma_voxels, sobel_magnitude_3d, Dims, Padding,
+};
 
 // The GPU twin builds the same taps.
 #[cfg(feature = "gpu")]

@@ -69,6 +69,11 @@ impl Taps {
         self.weights.len()
     }
 
+    /// Whether this is [`Taps::identity`], a pass that changes nothing.
+    pub(crate) fn is_identity(&self) -> bool {
+        self.weights == [1.0]
+    }
+
     /// Samples needed before the output position.
     pub(crate) fn before(&self) -> usize {
         self.weights.len() / 2
@@ -89,7 +94,13 @@ impl Taps {
     /// Sums `L` outputs from `x` on, over all taps (see [`correlate_into`]). Always
     /// inlined, so that it is compiled for the vector unit of each copy of its caller.
     #[inline(always)]
-    fn block<const L: usize>(&self, data: &[f64], starts: &[usize], x: usize, sums: &mut [f64; L]) {
+    fn block<T: Copy + Into<f64>, const L: usize>(
+        &self,
+        data: &[T],
+        starts: &[usize],
+        x: usize,
+        sums: &mut [f64; L],
+    ) {
         let w = &self.weights;
         let n = w.len();
         let c = n / 2;
@@ -98,18 +109,18 @@ impl Taps {
             Symmetry::Symmetric | Symmetry::Antisymmetric => {
                 let centre = src(c);
                 for i in 0..L {
-                    sums[i] = centre[i] * w[c];
+                    sums[i] = centre[i].into() * w[c];
                 }
                 let symmetric = self.symmetry == Symmetry::Symmetric;
                 for (j, &wj) in w.iter().enumerate().take(c) {
                     let (a, b) = (src(j), src(n - 1 - j));
                     if symmetric {
                         for i in 0..L {
-                            sums[i] += (a[i] + b[i]) * wj;
+                            sums[i] += (a[i].into() + b[i].into()) * wj;
                         }
                     } else {
                         for i in 0..L {
-                            sums[i] += (a[i] - b[i]) * wj;
+                            sums[i] += (a[i].into() - b[i].into()) * wj;
                         }
                     }
                 }
@@ -117,12 +128,12 @@ impl Taps {
             Symmetry::None => {
                 let last = src(n - 1);
                 for i in 0..L {
-                    sums[i] = last[i] * w[n - 1];
+                    sums[i] = last[i].into() * w[n - 1];
                 }
                 for (j, &wj) in w.iter().enumerate().take(n - 1) {
                     let a = src(j);
                     for i in 0..L {
-                        sums[i] += a[i] * wj;
+                        sums[i] += a[i].into() * wj;
                     }
                 }
             }
@@ -131,13 +142,19 @@ impl Taps {
 }
 
 /// `dst[i] = Σ_j w[j] · data[starts[j] + i]` rounded to f32 (held as f64), in scipy's
-/// order of operations. Every `starts[j] + dst.len()` must be within `data`.
+/// order of operations. Every `starts[j] + dst.len()` must be within `data`. The samples
+/// are f32 or f64 (every f32 widens exactly, so both give the same bits).
 ///
 /// Compiled also for wider vector units and chosen at run time: each output's sum keeps
 /// its order of operations (Rust never fuses a multiply and an add), so every copy gives
 /// the same bits, only more outputs per instruction.
 #[multiversion(targets("x86_64+avx512f+avx512vl+avx2+avx", "x86_64+avx2+avx"))]
-fn correlate_into<D: From<f32>>(taps: &Taps, data: &[f64], starts: &[usize], dst: &mut [D]) {
+pub(crate) fn correlate_into<T: Copy + Into<f64>, D: From<f32>>(
+    taps: &Taps,
+    data: &[T],
+    starts: &[usize],
+    dst: &mut [D],
+) {
     // Blocks of outputs whose sums stay in registers across all taps.
     const LANES: usize = 16;
     let mut blocks = dst.chunks_exact_mut(LANES);
@@ -201,9 +218,22 @@ pub(crate) fn vertical_row(
     starts: &mut Vec<usize>,
     dst: &mut [f64],
 ) {
+    vertical_row_with(data, taps, |r| reflect(r, rows) * cols, y, starts, dst);
+}
+
+/// [`vertical_row`] under any boundary: `row_start(r)` is where the samples of row `r`
+/// (any integer, before or past the ends) begin in `data`.
+pub(crate) fn vertical_row_with<T: Copy + Into<f64>, D: From<f32>>(
+    data: &[T],
+    taps: &Taps,
+    row_start: impl Fn(isize) -> usize,
+    y: usize,
+    starts: &mut Vec<usize>,
+    dst: &mut [D],
+) {
     let c = taps.before() as isize;
     starts.clear();
-    starts.extend((0..taps.len()).map(|j| reflect(y as isize + j as isize - c, rows) * cols));
+    starts.extend((0..taps.len()).map(|j| row_start(y as isize + j as isize - c)));
     correlate_into(taps, data, starts, dst);
 }
 
@@ -216,7 +246,12 @@ pub(crate) fn pad_line<T: Copy>(line: &mut [T], before: usize, n: usize) {
 
 /// Axis-1 pass over a padded line (`taps.before()` margin samples in front):
 /// `dst[x] = Σ_j w[j] · line[x + j]`, rounded to f32; `starts` is scratch.
-pub(crate) fn horizontal_row(line: &[f64], taps: &Taps, starts: &mut Vec<usize>, dst: &mut [f32]) {
+pub(crate) fn horizontal_row<T: Copy + Into<f64>>(
+    line: &[T],
+    taps: &Taps,
+    starts: &mut Vec<usize>,
+    dst: &mut [f32],
+) {
     starts.clear();
     starts.extend(0..taps.len());
     correlate_into(taps, line, starts, dst);

@@ -144,19 +144,23 @@ fn widen_bytes(bytes: Vec<u8>, bytes_per_sample: usize) -> Vec<u8> {
 }
 
 /// Whether the codestream declares its colour space: a JFIF (APP0) or Adobe (APP14)
-/// marker before the first scan.
+/// marker before the first scan, complete as libjpeg requires to act on it (14 bytes of
+/// JFIF data, 12 of Adobe data, after the 2-byte length). A truncated marker is ignored
+/// by libjpeg, Pillow and so by pydicom alike: pydicom's `SC_rgb_jpeg.dcm` carries a
+/// 10-byte Adobe marker without its transform flag, and its samples are the stored ones.
 pub(crate) fn declares_colour_space(encoded: &[u8]) -> bool {
     let header_end = encoded
         .windows(2)
         .position(|w| w == [0xFF, 0xDA])
         .unwrap_or(encoded.len() as _);
     let header = &encoded[..header_end];
-    let marker = |code: u8, tag: &[u8]| {
-        header
-            .windows(4 + tag.len())
-            .any(|w| w[0] == 0xFF && w[1] == code && &w[4..] == tag)
+    let marker = |code: u8, tag: &[u8], data_len: usize| {
+        header.windows(4 + tag.len()).any(|w| {
+            let length = usize::from(u16::from_be_bytes([w[2], w[3]]));
+            w[0] == 0xFF && w[1] == code && &w[4..] == tag && length >= 2 + data_len
+        })
     };
-    marker(0xE0, b"JFIF") || marker(0xEE, b"Adobe")
+    marker(0xE0, b"JFIF", 14) || marker(0xEE, b"Adobe", 12)
 }
 
 /// An owned TurboJPEG decompression handle.
@@ -249,5 +253,31 @@ impl Drop for Decompressor {
         // once, as `Drop` runs once and the handle never leaves this value; nothing uses
         // it afterwards.
         unsafe { tj::tj3Destroy(self.0) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::declares_colour_space;
+
+    /// SOI, then an APP segment of `code` with `data` after its length, then SOS.
+    fn stream(code: u8, data: &[u8]) -> Vec<u8> {
+        let length = u16::try_from(data.len() + 2).unwrap().to_be_bytes();
+        let mut bytes = vec![0xFF, 0xD8, 0xFF, code, length[0], length[1]];
+        bytes.extend_from_slice(data);
+        bytes.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02]);
+        bytes
+    }
+
+    #[test]
+    fn only_complete_markers_declare_a_colour_space() {
+        let adobe = b"Adobe\x00\x64\x00\x00\x00\x00\x00";
+        assert!(declares_colour_space(&stream(0xEE, adobe)));
+        // pydicom's SC_rgb_jpeg.dcm: "Adobe" and five zero bytes, no transform flag.
+        assert!(!declares_colour_space(&stream(0xEE, &adobe[..10])));
+        let jfif = b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00";
+        assert!(declares_colour_space(&stream(0xE0, jfif)));
+        assert!(!declares_colour_space(&stream(0xE0, &jfif[..5])));
+        assert!(!declares_colour_space(&stream(0xE1, jfif)));
     }
 }

@@ -1,12 +1,13 @@
-//! `medprep run` with a series-mode recipe: scans (DICOM series) and their RTSTRUCT ROIs
-//! to one row per scan and one per (scan, ROI).
+//! `medprep run` with a series-mode recipe: scans (DICOM series) and their ROIs (RTSTRUCT
+//! or DICOM SEG) to one row per scan and one per (scan, ROI).
 //!
-//! The inputs' headers are read first and grouped into series; RTSTRUCT files are set
-//! aside as masks ([`medprep::volume::series::group`]). Then one series at a time is
-//! loaded and assembled into a volume, each ROI of the structure sets that refer to it
-//! (by series, else by frame of reference) is rasterised on its grid and measured
+//! The inputs' headers are read first and grouped into series; RTSTRUCT and SEG files are
+//! set aside as masks ([`medprep::volume::series::group`]). Then one series at a time is
+//! loaded and assembled into a volume, each ROI of the mask files that refer to it (by
+//! series, else by frame of reference) is placed on its grid and measured
 //! ([`medprep::volume::radiomics`]); memory holds one scan and its masks, whatever the
-//! number of series. Everything that fails (an unreadable file, a broken series, a
+//! number of series (a segmentation's pixel data is read while its scan is measured,
+//! then dropped). Everything that fails (an unreadable file, a broken series, a
 //! series without a mask, an ROI that does not fit) becomes a record in `errors.jsonl`
 //! and the rest goes on.
 //!
@@ -22,9 +23,9 @@ use std::time::Instant;
 use anyhow::{anyhow, Context, Result};
 use medprep::recipe::SeriesSettings;
 use medprep::volume::mask_error::{MaskError, RoiSelector};
+use medprep::volume::mask_file::{MaskFile, MaskRoi};
 use medprep::volume::radiomics::{feature_columns, roi_features};
-use medprep::volume::rtstruct::{Roi, StructureSet};
-use medprep::volume::series::{self, role, Role, Series};
+use medprep::volume::series::{self, Series};
 use medprep::{DicomFile, Limits, Mask, Recipe};
 use medprep_runner::montage::montage_png;
 use medprep_runner::tables::{arrow, roi_features_schema, RoiFeatureRow, SeriesRow};
@@ -43,10 +44,10 @@ use crate::sinks::parquet::TableWriter;
 /// The folder of the scans' montages in OUT.
 const MONTAGES: &str = "montages";
 
-/// A structure set found among the inputs, with the file it came from.
-struct StructureSetFile {
-    name: String,
-    set: StructureSet,
+/// A mask file found among the inputs: its header, and the ROIs it holds.
+struct MaskEntry {
+    header: DicomFile,
+    mask: MaskFile,
 }
 
 /// Runs `recipe` (series mode, `settings`) over the inputs of `args`.
@@ -126,24 +127,11 @@ pub(super) fn run(
     for (name, error) in &grouping.failures {
         fail(&mut errors, name, "series", error.to_string())?;
     }
-    let mut structure_sets = Vec::new();
-    for file in &grouping.masks {
-        match role(file) {
-            Role::RtStruct => match StructureSet::read(file) {
-                Ok(set) => structure_sets.push(StructureSetFile {
-                    name: file.name().to_owned(),
-                    set,
-                }),
-                Err(error) => fail(&mut errors, file.name(), "mask", error.to_string())?,
-            },
-            _ => fail(
-                &mut errors,
-                file.name(),
-                "unsupported",
-                "DICOM SEG masks are not read in series mode yet; convert the segment to \
-                 an RTSTRUCT"
-                    .into(),
-            )?,
+    let mut mask_files = Vec::new();
+    for header in grouping.masks {
+        match MaskFile::read(&header) {
+            Ok(mask) => mask_files.push(MaskEntry { header, mask }),
+            Err(error) => fail(&mut errors, header.name(), "mask", error.to_string())?,
         }
     }
 
@@ -169,8 +157,14 @@ pub(super) fn run(
                         .first()
                         .cloned()
                         .unwrap_or_else(|| first.clone());
-                    let measured =
-                        measure(&scan, &image_path, &structure_sets, settings, max_voxels);
+                    let measured = measure(
+                        &scan,
+                        &image_path,
+                        &mask_files,
+                        settings,
+                        &limits,
+                        max_voxels,
+                    );
                     for record in &measured.failures {
                         fail(
                             &mut errors,
@@ -239,33 +233,35 @@ pub(super) fn run(
     })
 }
 
-/// The structure sets drawn on `scan`: those naming its series, else those sharing its
+/// The mask files drawn on `scan`: those naming its series, else those sharing its
 /// frame of reference.
-fn masks_of<'a>(scan: &Series, sets: &'a [StructureSetFile]) -> Vec<&'a StructureSetFile> {
+fn masks_of<'a>(scan: &Series, files: &'a [MaskEntry]) -> Vec<&'a MaskEntry> {
     let series_uid = scan.meta.series_instance_uid.as_deref().map(str::trim);
-    let by_series: Vec<_> = sets
+    let by_series: Vec<_> = files
         .iter()
-        .filter(|s| {
-            s.set.referenced_series.as_deref().map(str::trim) == series_uid && series_uid.is_some()
-        })
+        .filter(|f| f.mask.referenced_series().map(str::trim) == series_uid && series_uid.is_some())
         .collect();
     if !by_series.is_empty() {
         return by_series;
     }
     let frame = scan.frame_of_reference.as_deref().map(str::trim);
-    sets.iter()
-        .filter(|s| frame.is_some() && s.set.frame_of_reference.as_deref().map(str::trim) == frame)
+    files
+        .iter()
+        .filter(|f| frame.is_some() && f.mask.frame_of_reference().map(str::trim) == frame)
         .collect()
 }
 
-/// The ROI the recipe names, or every ROI of the set.
-fn choose_rois<'a>(set: &'a StructureSet, wanted: Option<&str>) -> Result<Vec<&'a Roi>, MaskError> {
+/// The ROI the recipe names, or every ROI of the file.
+fn choose_rois<'a>(
+    mask: &'a MaskFile,
+    wanted: Option<&str>,
+) -> Result<Vec<MaskRoi<'a>>, MaskError> {
     match wanted {
         Some(text) => {
             let selector: RoiSelector = text.parse().unwrap_or_else(|e| match e {});
-            Ok(vec![set.roi(&selector)?])
+            Ok(vec![mask.roi(&selector)?])
         }
-        None => Ok(set.rois.iter().collect()),
+        None => Ok(mask.rois()),
     }
 }
 
@@ -277,12 +273,13 @@ struct Measured {
     masks: Vec<Mask>,
 }
 
-/// Rasterises and measures every chosen ROI of the structure sets drawn on `scan`.
+/// Places and measures every chosen ROI of the mask files drawn on `scan`.
 fn measure(
     scan: &Series,
     image_path: &str,
-    sets: &[StructureSetFile],
+    files: &[MaskEntry],
     settings: &SeriesSettings,
+    limits: &Limits,
     max_voxels: usize,
 ) -> Measured {
     let mut out = Measured {
@@ -295,34 +292,50 @@ fn measure(
         kind: kind.to_owned(),
         error,
     };
-    let masks = masks_of(scan, sets);
+    let masks = masks_of(scan, files);
     if masks.is_empty() {
         out.failures.push(record(
             image_path,
             "no_mask",
-            "no RTSTRUCT among the inputs refers to this series (by series or frame of \
-             reference); add its structure set to the inputs"
+            "no RTSTRUCT or SEG among the inputs refers to this series (by series or frame \
+             of reference); add its mask file to the inputs"
                 .into(),
         ));
     }
     let int = |v: usize| i32::try_from(v).unwrap_or(i32::MAX);
-    for mask_file in masks {
-        let rois = match choose_rois(&mask_file.set, settings.roi.as_deref()) {
+    for entry in masks {
+        let name = entry.header.name();
+        let rois = match choose_rois(&entry.mask, settings.roi.as_deref()) {
             Ok(rois) => rois,
             Err(error) => {
-                out.failures
-                    .push(record(&mask_file.name, "mask", error.to_string()));
+                out.failures.push(record(name, "mask", error.to_string()));
                 continue;
             }
         };
+        let whole;
+        let file = if entry.mask.needs_pixels() {
+            match DicomFile::open_with_limits(name, limits) {
+                Ok(opened) => {
+                    whole = opened;
+                    &whole
+                }
+                Err(error) => {
+                    out.failures
+                        .push(record(name, error.kind().label(), error.to_string()));
+                    continue;
+                }
+            }
+        } else {
+            &entry.header
+        };
         for roi in rois {
-            let mask = match roi.rasterise(&scan.volume.grid) {
+            let mask = match roi.rasterise(file, &scan.volume.grid, limits) {
                 Ok(mask) => mask,
                 Err(error) => {
                     out.failures.push(record(
-                        &mask_file.name,
+                        name,
                         "mask",
-                        format!("ROI {:?} on {image_path}: {error}", roi.name),
+                        format!("ROI {:?} on {image_path}: {error}", roi.name()),
                     ));
                     continue;
                 }
@@ -336,16 +349,16 @@ fn measure(
                         .info
                         .temporal_position
                         .map(|t| i32::try_from(t).unwrap_or(i32::MAX)),
-                    roi: roi.name.clone(),
-                    roi_number: i32::try_from(roi.number).unwrap_or(i32::MAX),
+                    roi: roi.name().to_owned(),
+                    roi_number: i32::try_from(roi.number()).unwrap_or(i32::MAX),
                     roi_voxels: int(measured.morphological_voxels),
                     intensity_voxels: int(measured.intensity_voxels),
                     features: measured.values,
                 }),
                 Err(error) => out.failures.push(record(
-                    &mask_file.name,
+                    name,
                     "features",
-                    format!("ROI {:?} on {image_path}: {error}", roi.name),
+                    format!("ROI {:?} on {image_path}: {error}", roi.name()),
                 )),
             }
             out.masks.push(mask);
