@@ -128,12 +128,19 @@ class Pipeline:
     ``device_note``, also logged at INFO level on the ``medprep`` logger). GPU features
     agree with the CPU's within ``1e-4 + 1e-3 * |cpu|``, not bit for bit.
 
+    A recipe with a ``[series]`` table (such as the presets ``ibsi-ct-a`` to ``ibsi-ct-c``)
+    makes a pipeline over scans (``kind == "series"``): :meth:`run` takes DICOM files and
+    folders, groups them into series with their RTSTRUCT and SEG masks, and measures every
+    ROI as ``medprep run`` does; it runs on the CPU.
+
     >>> pipeline = medprep.Pipeline("ct-standard")
     >>> pipeline.feature_names[:2]
     ['original_mean', 'original_variance']
     >>> table = pipeline.run(["fixtures/ct_slice.dcm", "fixtures/mr_slice.dcm"])
     >>> table.column_names[:4]
     ['sop_instance_uid', 'patient_id', 'image_path', 'frame']
+    >>> medprep.Pipeline("ibsi-ct-a").kind
+    'series'
     """
 
     def __init__(self, recipe: Union[str, "os.PathLike[str]", Dict[str, Any]] = "ct-standard",
@@ -164,6 +171,20 @@ class Pipeline:
         return self._native.recipe_toml
 
     @property
+    def kind(self) -> str:
+        """``"slices"`` (one row per frame of each image) or ``"series"`` (one row per scan
+        and ROI)."""
+        return self._native.kind
+
+    @property
+    def scans(self) -> Optional["pyarrow.Table"]:  # noqa: F821
+        """Series mode: the scans table of this thread's last :meth:`run` (the columns of
+        ``medprep run``'s ``scans.parquet`` in series mode: one row per scan, with its
+        identifiers, size, spacing, origin, orientation and warnings); None before a run
+        and in slice mode."""
+        return getattr(self._local, "scans", None)
+
+    @property
     def errors(self) -> List[Failure]:
         """Failures of this thread's last :meth:`run` (empty with ``errors="raise"``)."""
         return list(getattr(self._local, "errors", []))
@@ -189,6 +210,16 @@ class Pipeline:
         internal error, which fails that item alone); ``errors="skip"`` leaves failed
         items out of the table and lists them in :attr:`errors` as :class:`Failure`.
 
+        In series mode the items are DICOM files and folders (searched recursively for
+        DICOM files, as ``medprep run`` searches them). The table has the columns of
+        ``medprep run``'s series-mode ``features.parquet``: one row per (scan, ROI), with
+        ``roi``, ``roi_number``, the voxel counts and the features, each field carrying its
+        IBSI provenance as metadata; the scans table is :attr:`scans`. A failure (an
+        unreadable file, a broken series, a scan no mask refers to, an ROI that does not
+        fit) is raised or, with ``errors="skip"``, listed with the index of the item its
+        file was found under; an ROI whose features cannot be computed raises
+        :class:`StatsError`.
+
         >>> table = medprep.Pipeline().run([b"not dicom", "fixtures/ct_slice.dcm"],
         ...                                errors="skip")
         >>> table.num_rows
@@ -200,7 +231,12 @@ class Pipeline:
             raise ValueError(f'errors must be "raise" or "skip", not {errors!r}')
         if isinstance(items, (str, bytes, bytearray, memoryview, os.PathLike)):
             raise TypeError("run() takes a list of items; use run_one() for a single one")
-        batch, failures = self._native._run(list(items), jobs, errors == "raise")
+        if self.kind == "series":
+            batch, scans, failures = self._native._run_series(list(items), jobs,
+                                                              errors == "raise")
+            self._local.scans = pa.Table.from_batches([scans])
+        else:
+            batch, failures = self._native._run(list(items), jobs, errors == "raise")
         self._local.errors = [Failure(*f) for f in failures]
         return pa.Table.from_batches([batch])
 
@@ -212,6 +248,9 @@ class Pipeline:
         >>> len(features), round(features["original_mean"], 3)
         (160, 0.163)
         """
+        if self.kind == "series":
+            raise ValueError("run_one takes one image; a series-mode pipeline runs over "
+                             "scans: run([folder]) gives one row per scan and ROI")
         batch, _ = self._native._run([item], 1, True)
         names = self.feature_names
         columns = [batch.column(name).to_pylist() for name in names]

@@ -114,9 +114,17 @@ class Pipeline:
     def device(self) -> str: ...
     @property
     def device_note(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
     def _run(
         self, items: List[_Source], jobs: Optional[int] = None, stop_on_error: bool = True
     ) -> Tuple[pa.RecordBatch, List[Tuple[int, str, str, str]]]: ...
+    def _run_series(
+        self,
+        items: List[Union[str, os.PathLike[str]]],
+        jobs: Optional[int] = None,
+        stop_on_error: bool = True,
+    ) -> Tuple[pa.RecordBatch, pa.RecordBatch, List[Tuple[int, str, str, str]]]: ...
 
 def _compute(
     values: npt.NDArray[np.float32],

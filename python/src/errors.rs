@@ -47,11 +47,13 @@ pub(crate) fn from_core(error: &medprep::Error) -> PyErr {
 
 /// The exception for a failed input of a run, from its outcome: `PipelineError` for
 /// pipeline stages, `MedprepError` for an internal error (a bug, which failed that input
-/// alone), else `DecodeError`; the message is `image_path: error`, as a core error's.
+/// alone), `StatsError` for an ROI whose features cannot be computed (series mode), else
+/// `DecodeError`; the message is `image_path: error`, as a core error's.
 pub(crate) fn from_failure(image_path: &str, kind: &str, error: &str) -> PyErr {
     let message = format!("{image_path}: {error}");
     match kind {
         "pipeline" => PipelineError::new_err(message),
+        "features" => StatsError::new_err(message),
         "internal" => MedprepError::new_err(message),
         _ => DecodeError::new_err(message),
     }

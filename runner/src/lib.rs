@@ -2,6 +2,8 @@
 //! `preprocess_image` and the Python module's `Pipeline` hand it tasks and consume its
 //! outcomes, and nothing else; none of them decodes, batches or picks a device itself.
 //!
+//! - [`discover`]: the input files of a batch: files named, and DICOM files found by
+//!   content inside named folders.
 //! - [`Source`] and [`Task`]: where an input's DICOM bytes come from (a path or bytes
 //!   already in memory), or an outcome the adapter already knows (a malformed record).
 //! - [`Runner`]: decodes each input under [`medprep::Limits`], runs the recipe's
@@ -20,6 +22,8 @@
 //!   all come from those descriptions.
 //! - [`encode`]: the `.npy` and PNG bytes of preprocessed images.
 //! - [`montage`]: a PNG of a scan's slices with its ROI outlines (series mode).
+//! - [`series`]: series mode: inputs grouped into scans, masks matched to them, each scan
+//!   assembled and measured in turn ([`SeriesInputs`]).
 //!
 //! ```
 //! use std::borrow::Cow;
@@ -45,16 +49,19 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod discover;
 pub mod encode;
 pub mod montage;
 mod outcome;
 mod process;
 pub mod queue;
 mod runner;
+pub mod series;
 mod source;
 pub mod tables;
 
 pub use medprep::{DeviceChoice, DeviceError};
 pub use outcome::{FrameOut, Outcome};
 pub use runner::{Budget, Counters, Runner, Tally};
+pub use series::{ScanOut, SeriesEvent, SeriesFailure, SeriesInputs};
 pub use source::{Job, Source, Task};

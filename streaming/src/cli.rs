@@ -1,7 +1,6 @@
 //! The `medprep` command line: argument definitions and dispatch.
 
 mod decode;
-mod discover;
 mod info;
 mod pack;
 mod recipe;

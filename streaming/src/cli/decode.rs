@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 use medprep::{DicomFile, Frames, Limits};
 
-use super::discover::{discover, Found};
 use crate::sinks::{self, npy};
+use medprep_runner::discover::{discover, Found};
 
 /// Decode DICOM pixel data to numpy `.npy` files.
 ///

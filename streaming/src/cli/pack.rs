@@ -10,10 +10,10 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Context, Result};
 
-use super::discover::discover;
 use super::usage;
 use crate::sinks::{self, partial_path};
 use crate::{base64, typedbytes};
+use medprep_runner::discover::discover;
 
 /// Write Hadoop Streaming input records for the `preprocess_image` mapper.
 ///

@@ -28,7 +28,6 @@ use medprep_runner::tables::{arrow, FeatureRow, ScanRow};
 use medprep_runner::{Counters, FrameOut, Job, Outcome, Runner, Source, Task};
 
 use self::manifest::{Entry, Manifest, Stamp, Status};
-use super::discover::discover;
 use super::usage;
 use crate::device::DeviceArg;
 use crate::names::Namer;
@@ -36,6 +35,7 @@ use crate::pseudonym::Pseudonymizer;
 use crate::sinks;
 use crate::sinks::errors::{ErrorRecord, ErrorsWriter};
 use crate::sinks::parquet::{TableReader, TableWriter};
+use medprep_runner::discover::discover;
 
 const SCANS: &str = "scans.parquet";
 const FEATURES: &str = "features.parquet";
