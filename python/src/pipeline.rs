@@ -287,6 +287,7 @@ impl Pipeline {
                                     &done.scan,
                                     recipe_name,
                                     None,
+                                    None,
                                 ));
                             }
                             SeriesEvent::GroupDone => {}

@@ -21,9 +21,9 @@ use anyhow::Result;
 use medprep::recipe::SeriesSettings;
 use medprep::volume::mask_error::{MaskError, RoiSelector};
 use medprep::volume::mask_file::{MaskFile, MaskRoi};
-use medprep::volume::radiomics::roi_features;
+use medprep::volume::radiomics::{measure, processed_image, processed_mask};
 use medprep::volume::series::{self, Series, SeriesGroup};
-use medprep::{DicomFile, Limits, Mask};
+use medprep::{DicomFile, Limits, Mask, Volume};
 
 use crate::tables::RoiFeatureRow;
 
@@ -56,10 +56,16 @@ pub struct ScanOut {
     pub image_path: String,
     /// The scan itself.
     pub scan: Series,
+    /// The scan as measured: resampled and rounded as the settings say; None when no
+    /// mask refers to it.
+    pub processed: Option<Volume>,
     /// One row per ROI measured, in mask file and ROI order.
     pub features: Vec<RoiFeatureRow>,
     /// The ROIs as placed on the scan's grid, for pictures of it.
     pub masks: Vec<Mask>,
+    /// The morphological masks of the rows of `features`, in the same order, on the
+    /// grid of `processed`.
+    pub measured_masks: Vec<Mask>,
 }
 
 /// What [`SeriesInputs::run`] reports, in order.
@@ -155,7 +161,7 @@ impl SeriesInputs {
                 Ok(assembled) => {
                     for scan in assembled {
                         let image_path = scan.slices.first().cloned().unwrap_or(first.clone());
-                        let measured = measure(
+                        let measured = measure_scan(
                             &scan,
                             &image_path,
                             &self.masks,
@@ -169,8 +175,10 @@ impl SeriesInputs {
                         on(SeriesEvent::Scan(Box::new(ScanOut {
                             image_path,
                             scan,
+                            processed: measured.processed,
                             features: measured.rows,
                             masks: measured.masks,
+                            measured_masks: measured.measured_masks,
                         })))?;
                     }
                 }
@@ -221,13 +229,15 @@ fn choose_rois<'a>(
 
 /// What became of one scan's ROIs.
 struct Measured {
+    processed: Option<Volume>,
     rows: Vec<RoiFeatureRow>,
     failures: Vec<SeriesFailure>,
     masks: Vec<Mask>,
+    measured_masks: Vec<Mask>,
 }
 
 /// Places and measures every chosen ROI of the mask files drawn on `scan`.
-fn measure(
+fn measure_scan(
     scan: &Series,
     image_path: &str,
     files: &[MaskEntry],
@@ -236,9 +246,11 @@ fn measure(
     max_voxels: usize,
 ) -> Measured {
     let mut out = Measured {
+        processed: None,
         rows: Vec::new(),
         failures: Vec::new(),
         masks: Vec::new(),
+        measured_masks: Vec::new(),
     };
     let masks = masks_of(scan, files);
     if masks.is_empty() {
@@ -249,7 +261,20 @@ fn measure(
              of reference); add its mask file to the inputs"
                 .into(),
         ));
+        return out;
     }
+    // Resampled once for all the scan's ROIs.
+    let image = match processed_image(&scan.volume, settings, max_voxels) {
+        Ok(image) => image,
+        Err(error) => {
+            out.failures.push(SeriesFailure::new(
+                image_path,
+                "features",
+                error.to_string(),
+            ));
+            return out;
+        }
+    };
     let int = |v: usize| i32::try_from(v).unwrap_or(i32::MAX);
     for entry in masks {
         let name = entry.header.name();
@@ -292,21 +317,29 @@ fn measure(
                     continue;
                 }
             };
-            match roi_features(&scan.volume, &mask, settings, max_voxels) {
-                Ok(measured) => out.rows.push(RoiFeatureRow {
-                    patient_id: scan.meta.patient_id.clone(),
-                    series_instance_uid: scan.meta.series_instance_uid.clone(),
-                    image_path: image_path.to_owned(),
-                    temporal_position: scan
-                        .info
-                        .temporal_position
-                        .map(|t| i32::try_from(t).unwrap_or(i32::MAX)),
-                    roi: roi.name().to_owned(),
-                    roi_number: i32::try_from(roi.number()).unwrap_or(i32::MAX),
-                    roi_voxels: int(measured.morphological_voxels),
-                    intensity_voxels: int(measured.intensity_voxels),
-                    features: measured.values,
-                }),
+            let measured =
+                processed_mask(&scan.volume, &mask, &image.grid).and_then(|morphological| {
+                    measure(&image, &morphological, settings).map(|m| (m, morphological))
+                });
+            match measured {
+                Ok((measured, morphological)) => {
+                    out.measured_masks.push(morphological);
+                    out.rows.push(RoiFeatureRow {
+                        patient_id: scan.meta.patient_id.clone(),
+                        series_instance_uid: scan.meta.series_instance_uid.clone(),
+                        image_path: image_path.to_owned(),
+                        temporal_position: scan
+                            .info
+                            .temporal_position
+                            .map(|t| i32::try_from(t).unwrap_or(i32::MAX)),
+                        roi: roi.name().to_owned(),
+                        roi_number: i32::try_from(roi.number()).unwrap_or(i32::MAX),
+                        roi_voxels: int(measured.morphological_voxels),
+                        intensity_voxels: int(measured.intensity_voxels),
+                        mask: None,
+                        features: measured.values,
+                    })
+                }
                 Err(error) => {
                     out.failures
                         .push(SeriesFailure::new(name, "features", on_scan(&error)))
@@ -315,5 +348,6 @@ fn measure(
             out.masks.push(mask);
         }
     }
+    out.processed = Some(image);
     out
 }

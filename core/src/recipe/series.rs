@@ -45,6 +45,10 @@ pub struct SeriesSettings {
     /// Write a PNG montage per scan: slices through its ROIs with their outlines.
     #[serde(default = "yes")]
     pub montage: bool,
+    /// Write each scan's processed image (resampled, rounded: what the features were
+    /// computed on) and each ROI's morphological mask on it as NIfTI.
+    #[serde(default)]
+    pub volumes: bool,
     /// Response maps whose first-order statistics follow the original image's columns.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub filters: Vec<SeriesFilter>,

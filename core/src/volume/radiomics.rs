@@ -142,32 +142,34 @@ pub fn feature_columns(settings: &SeriesSettings) -> Vec<FeatureColumn> {
 }
 
 /// The features of ROI `mask` of `volume` under `settings`, at most `max_voxels` voxels
-/// after resampling.
+/// after resampling: [`processed_image`], [`processed_mask`], then [`measure`]. Several
+/// ROIs of one scan share the first step: call the three in turn.
 pub fn roi_features(
     volume: &Volume,
     mask: &Mask,
     settings: &SeriesSettings,
     max_voxels: usize,
 ) -> Result<RoiFeatures, RadiomicsError> {
-    if !mask.grid.matches(&volume.grid, 1e-3) {
-        return Err(RadiomicsError::GridMismatch {
-            image: describe(&volume.grid),
-            mask: describe(&mask.grid),
-        });
-    }
-    let (mut image, morphological) = match &settings.resample {
-        None => (volume.clone(), mask.clone()),
+    check_grid(volume, mask)?;
+    let image = processed_image(volume, settings, max_voxels)?;
+    let morphological = processed_mask(volume, mask, &image.grid)?;
+    measure(&image, &morphological, settings)
+}
+
+/// Steps 1 and 2 on the image: `volume` resampled onto the settings' centre-aligned grid
+/// (at most `max_voxels` voxels), its intensities rounded when asked. Without resampling
+/// the grid is the scan's own.
+pub fn processed_image(
+    volume: &Volume,
+    settings: &SeriesSettings,
+    max_voxels: usize,
+) -> Result<Volume, RadiomicsError> {
+    let mut image = match &settings.resample {
+        None => volume.clone(),
         Some(resample) => {
             let spacing = resample.spacing_xyz(volume.grid.spacing[2]);
             let grid = aligned_grid(&volume.grid, spacing, max_voxels)?;
-            let morphological = resample_mask(mask, &grid);
-            if morphological.count() == 0 {
-                return Err(RadiomicsError::EmptyAfterResampling {
-                    roi: mask.roi.clone(),
-                    spacing,
-                });
-            }
-            (resample_volume(volume, &grid), morphological)
+            resample_volume(volume, &grid)
         }
     };
     if settings.round_intensities {
@@ -176,7 +178,46 @@ pub fn roi_features(
             *x = x.round();
         }
     }
-    let intensity = resegment(&image, &morphological, settings)?;
+    Ok(image)
+}
+
+/// Step 1 on the morphological mask: `mask` (on the grid of `volume`) interpolated onto
+/// `grid`, the processed image's, and thresholded at 0.5; an ROI that this leaves empty
+/// is an error.
+pub fn processed_mask(volume: &Volume, mask: &Mask, grid: &Grid) -> Result<Mask, RadiomicsError> {
+    check_grid(volume, mask)?;
+    if grid == &volume.grid {
+        return Ok(mask.clone());
+    }
+    let morphological = resample_mask(mask, grid);
+    if morphological.count() == 0 {
+        return Err(RadiomicsError::EmptyAfterResampling {
+            roi: mask.roi.clone(),
+            spacing: grid.spacing,
+        });
+    }
+    Ok(morphological)
+}
+
+/// The mask must lie on the image's grid.
+fn check_grid(volume: &Volume, mask: &Mask) -> Result<(), RadiomicsError> {
+    if mask.grid.matches(&volume.grid, 1e-3) {
+        Ok(())
+    } else {
+        Err(RadiomicsError::GridMismatch {
+            image: describe(&volume.grid),
+            mask: describe(&mask.grid),
+        })
+    }
+}
+
+/// Steps 3 to 5 on a processed image and its morphological mask (on the same grid).
+pub fn measure(
+    image: &Volume,
+    morphological: &Mask,
+    settings: &SeriesSettings,
+) -> Result<RoiFeatures, RadiomicsError> {
+    let intensity = resegment(image, morphological, settings)?;
     let lower_bound = settings
         .resegment
         .range
@@ -302,6 +343,7 @@ mod tests {
             discretisation: Discretisation::Bins(8),
             texture,
             montage: false,
+            volumes: false,
             filters: Vec::new(),
         }
     }

@@ -65,6 +65,8 @@ row_struct! {
         pub warnings: String,
         /// The scan's montage (slices with ROI outlines), relative to the output folder.
         pub montage: Option<String>,
+        /// The processed scan as NIfTI (`[series] volumes`), relative to the output folder.
+        pub volume: Option<String>,
         /// Name of the recipe.
         pub recipe: String,
     }
@@ -72,8 +74,15 @@ row_struct! {
 
 impl SeriesRow {
     /// The row of an assembled scan whose first slice is `image_path`, pictured in
-    /// `montage` (a path relative to the output folder), when one was written.
-    pub fn new(image_path: String, series: &Series, recipe: &str, montage: Option<String>) -> Self {
+    /// `montage` and written as `volume` (paths relative to the output folder), when they
+    /// were written.
+    pub fn new(
+        image_path: String,
+        series: &Series,
+        recipe: &str,
+        montage: Option<String>,
+        volume: Option<String>,
+    ) -> Self {
         let meta = &series.meta;
         let grid = &series.volume.grid;
         let int = |v: usize| i32::try_from(v).unwrap_or(i32::MAX);
@@ -109,6 +118,7 @@ impl SeriesRow {
             magnetic_field_strength: series.info.magnetic_field_strength,
             warnings: series.warnings.join("; "),
             montage,
+            volume,
             recipe: recipe.to_owned(),
         }
     }
@@ -139,6 +149,8 @@ row_struct! {
         pub roi_voxels: i32,
         /// Voxels left after re-segmentation (the intensity mask).
         pub intensity_voxels: i32,
+        /// The ROI's mask on the processed scan as NIfTI, relative to the output folder.
+        pub mask: Option<String>,
     }
     extra {
         /// Feature values in the recipe's column order.

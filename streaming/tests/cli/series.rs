@@ -28,6 +28,7 @@ resegment = { range = [-500.0, 400.0] }
 families = ["first-order", "intensity-histogram", "glcm"]
 discretisation = { bin-width = 25.0 }
 texture = "3d"
+volumes = true
 "#;
 
 /// Prints both tables of OUT (argv[1]) as JSON: rows, and each features field's type
@@ -54,7 +55,7 @@ print(json.dumps({
 "#;
 
 /// The key columns of `features`, before the feature columns.
-const KEY_COLUMNS: [&str; 8] = [
+const KEY_COLUMNS: [&str; 9] = [
     "patient_id",
     "series_instance_uid",
     "image_path",
@@ -63,7 +64,34 @@ const KEY_COLUMNS: [&str; 8] = [
     "roi_number",
     "roi_voxels",
     "intensity_voxels",
+    "mask",
 ];
+
+/// Reads the NIfTI files the tables name with nibabel (not medprep's reader) and prints,
+/// as JSON: per scan, the volume's shape and affine; per ROI, its inside voxels as
+/// (z, y, x) (nibabel's arrays are x, y, z).
+const READ_VOLUMES: &str = r#"
+import json, sys
+import nibabel as nib
+import numpy as np
+import pyarrow.parquet as pq
+
+out = sys.argv[1]
+scans = pq.read_table(f"{out}/scans.parquet").to_pylist()
+features = pq.read_table(f"{out}/features.parquet").to_pylist()
+volumes = {}
+for row in scans:
+    if row["volume"]:
+        image = nib.load(f"{out}/{row['volume']}")
+        volumes[row["series_instance_uid"]] = {
+            "shape": list(image.shape), "affine": image.affine.tolist(),
+            "min": float(image.get_fdata().min()), "max": float(image.get_fdata().max())}
+masks = {}
+for row in features:
+    data = np.asarray(nib.load(f"{out}/{row['mask']}").dataobj).transpose(2, 1, 0)
+    masks[row["roi"]] = np.argwhere(data == 1).tolist()
+print(json.dumps({"volumes": volumes, "masks": masks}))
+"#;
 
 /// The columns compared with numpy: (column, reference key, IBSI symbol).
 const STATISTICS: [(&str, &str, &str); 7] = [
@@ -124,18 +152,7 @@ fn run() -> &'static Run {
             input.as_os_str(),
         ]);
 
-        let read = Command::new(python())
-            .args(["-c", READ_TABLES])
-            .arg(&out)
-            .output()
-            .expect("run the table reader");
-        assert!(
-            read.status.success(),
-            "reading the tables with pyarrow failed:\n{}\nmedprep's stderr:\n{}",
-            String::from_utf8_lossy(&read.stderr),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let tables = serde_json::from_slice(&read.stdout).expect("the reader prints JSON");
+        let tables = python_json(READ_TABLES, &out, &output.stderr);
         let errors = std::fs::read_to_string(out.join("errors.jsonl"))
             .expect("errors.jsonl written")
             .lines()
@@ -149,6 +166,23 @@ fn run() -> &'static Run {
             errors,
         }
     })
+}
+
+/// What `script` prints (JSON) when run by the test Python on the output folder `out`;
+/// `stderr` is medprep's, shown if the script fails.
+fn python_json(script: &str, out: &Path, stderr: &[u8]) -> Value {
+    let read = Command::new(python())
+        .args(["-c", script])
+        .arg(out)
+        .output()
+        .expect("run the test Python");
+    assert!(
+        read.status.success(),
+        "reading the outputs in Python failed:\n{}\nmedprep's stderr:\n{}",
+        String::from_utf8_lossy(&read.stderr),
+        String::from_utf8_lossy(stderr)
+    );
+    serde_json::from_slice(&read.stdout).expect("the script prints JSON")
 }
 
 fn rows<'a>(run: &'a Run, table: &str) -> &'a [Value] {
@@ -318,5 +352,36 @@ fn scans_has_one_row_per_series_with_its_geometry() {
                 "{column} of {uid}: {got}, want {want}"
             );
         }
+    }
+}
+
+#[test]
+fn volumes_and_masks_are_written_as_nifti_that_nibabel_reads() {
+    let run = run();
+    let out = run.input.parent().expect("scratch").join("out");
+    let read = python_json(READ_VOLUMES, &out, &run.output.stderr);
+    let volumes = read["volumes"].as_object().expect("volumes");
+    // The scan without a mask is not measured, so it has no processed volume.
+    assert_eq!(volumes.len(), 2, "{volumes:?}");
+    let volume = &volumes[run.reference["series_instance_uid"].as_str().expect("uid")];
+    assert_eq!(volume["shape"], run.reference["size"], "{volume}");
+    // No resampling: the spacing on the diagonal, LPS x and y negated into RAS.
+    let affine = &volume["affine"];
+    for (axis, sign) in [-1.0, -1.0, 1.0].into_iter().enumerate() {
+        let got = number(&affine[axis][axis], "affine");
+        let want = sign * number(&run.reference["spacing"][axis], "spacing");
+        assert!((got - want).abs() < 1e-5, "affine {affine}: axis {axis}");
+    }
+    assert!(number(&volume["min"], "min") >= -900.0 && number(&volume["max"], "max") <= 600.0);
+    for (name, expected) in run.reference["rois"].as_object().expect("rois") {
+        let mut got: Vec<Value> = read["masks"][name].as_array().expect("mask").clone();
+        let mut want: Vec<Value> = expected["mask_zyx"].as_array().expect("mask_zyx").clone();
+        let key = |v: &Value| v.to_string();
+        got.sort_by_key(key);
+        want.sort_by_key(key);
+        assert!(
+            got == want,
+            "ROI {name}: the NIfTI mask differs from the reference"
+        );
     }
 }

@@ -9,7 +9,10 @@
 //! Outputs in OUT: `scans.parquet` (the series table), `features.parquet` (one row per
 //! scan and ROI, each feature field carrying its IBSI provenance as field metadata),
 //! `montages/` (a PNG per scan: slices through its ROIs with their outlines, named in
-//! the `montage` column of `scans`), `errors.jsonl` and `tables.sql`. Series mode
+//! the `montage` column of `scans`), with `[series] volumes` `volumes/` (the processed
+//! scan, `<stem>.nii.gz`, in the `volume` column, and each ROI's mask on it,
+//! `<stem>_roi<number>.nii.gz`, in the features' `mask` column), `errors.jsonl` and
+//! `tables.sql`. Series mode
 //! recomputes every input on each run.
 
 use std::process::ExitCode;
@@ -17,6 +20,7 @@ use std::time::Instant;
 
 use anyhow::{anyhow, Context, Result};
 use medprep::recipe::SeriesSettings;
+use medprep::volume::nifti::{write_nifti, write_nifti_mask};
 use medprep::volume::radiomics::feature_columns;
 use medprep::{Limits, Mask, Recipe};
 use medprep_runner::montage::montage_png;
@@ -36,6 +40,9 @@ use medprep_runner::discover::discover;
 
 /// The folder of the scans' montages in OUT.
 const MONTAGES: &str = "montages";
+
+/// The folder of the processed scans and their ROI masks (NIfTI) in OUT.
+const VOLUMES: &str = "volumes";
 
 /// Runs `recipe` (series mode, `settings`) over the inputs of `args`.
 pub(super) fn run(
@@ -89,11 +96,13 @@ pub(super) fn run(
     .map_err(usage)?;
     let mut errors = ErrorsWriter::create(&out.join(ERRORS)).map_err(usage)?;
     let inputs = SeriesInputs::open(&found.files);
-    if settings.montage {
-        let dir = out.join(MONTAGES);
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))
-            .map_err(usage)?;
+    for (wanted, folder) in [(settings.montage, MONTAGES), (settings.volumes, VOLUMES)] {
+        if wanted {
+            let dir = out.join(folder);
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))
+                .map_err(usage)?;
+        }
     }
     let mut namer = Namer::default();
     let bar = progress::bar(inputs.groups(), args.quiet);
@@ -109,26 +118,47 @@ pub(super) fn run(
                 })?;
             }
             SeriesEvent::Scan(done) => {
+                let done = *done;
+                // One stem per scan names its montage and its volumes: the Series
+                // Instance UID, sanitised and made unique.
+                let base = done
+                    .scan
+                    .meta
+                    .series_instance_uid
+                    .as_deref()
+                    .unwrap_or("series");
+                let stem = namer.allocate(base, &[0], false, "png").pop().map_or_else(
+                    || "series".to_owned(),
+                    |n| n.trim_end_matches(".png").to_owned(),
+                );
                 let montage = if settings.montage {
                     let masks: Vec<&Mask> = done.masks.iter().collect();
-                    let base = done
-                        .scan
-                        .meta
-                        .series_instance_uid
-                        .as_deref()
-                        .unwrap_or("series");
-                    let name = namer
-                        .allocate(base, &[0], false, "png")
-                        .pop()
-                        .unwrap_or_else(|| "series.png".into());
+                    let name = format!("{MONTAGES}/{stem}.png");
                     let bytes = montage_png(&done.scan.volume, &masks)?;
-                    sinks::write_atomically(&out.join(MONTAGES).join(&name), &bytes)?;
-                    Some(format!("{MONTAGES}/{name}"))
+                    sinks::write_atomically(&out.join(&name), &bytes)?;
+                    Some(name)
                 } else {
                     None
                 };
-                rois_done += done.features.len();
-                for row in done.features {
+                let mut rows = done.features;
+                let volume = match (&done.processed, settings.volumes) {
+                    (Some(processed), true) => {
+                        let name = format!("{VOLUMES}/{stem}.nii.gz");
+                        write_nifti(processed, out.join(&name))
+                            .with_context(|| format!("cannot write {name}"))?;
+                        for (row, mask) in rows.iter_mut().zip(&done.measured_masks) {
+                            let mask_name =
+                                format!("{VOLUMES}/{stem}_roi{}.nii.gz", row.roi_number);
+                            write_nifti_mask(mask, out.join(&mask_name))
+                                .with_context(|| format!("cannot write {mask_name}"))?;
+                            row.mask = Some(mask_name);
+                        }
+                        Some(name)
+                    }
+                    _ => None,
+                };
+                rois_done += rows.len();
+                for row in rows {
                     features.push(row)?;
                 }
                 scans.push(SeriesRow::new(
@@ -136,6 +166,7 @@ pub(super) fn run(
                     &done.scan,
                     &recipe.name,
                     montage,
+                    volume,
                 ))?;
                 scans_done += 1;
             }
