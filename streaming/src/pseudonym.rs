@@ -21,7 +21,7 @@ use anyhow::{bail, Context, Result};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-use medprep_runner::tables::ScanRow;
+use medprep_runner::tables::{RoiFeatureRow, ScanRow, SeriesRow};
 use medprep_runner::Outcome;
 
 /// Environment variable holding the key when no key file is given.
@@ -112,17 +112,44 @@ impl Pseudonymizer {
     /// Replaces the patient ID and the study, series and SOP instance UIDs of `scan`;
     /// the SOP Class UID (a kind of object, not an instance) stays.
     pub fn scan(&self, scan: &mut ScanRow) {
-        if let Some(id) = &mut scan.patient_id {
+        self.replace(
+            &mut scan.patient_id,
+            [
+                &mut scan.study_instance_uid,
+                &mut scan.series_instance_uid,
+                &mut scan.sop_instance_uid,
+            ],
+        );
+    }
+
+    /// Series mode's scan row: the patient ID and the study, series and frame of
+    /// reference UIDs (all instance UIDs, in the one UID domain).
+    pub fn series_row(&self, row: &mut SeriesRow) {
+        self.replace(
+            &mut row.patient_id,
+            [
+                &mut row.study_instance_uid,
+                &mut row.series_instance_uid,
+                &mut row.frame_of_reference_uid,
+            ],
+        );
+    }
+
+    /// Series mode's ROI row: the patient ID and the series UID, as in its scan row.
+    pub fn roi_row(&self, row: &mut RoiFeatureRow) {
+        self.replace(&mut row.patient_id, [&mut row.series_instance_uid]);
+    }
+
+    /// Replaces a patient ID and instance UIDs, where present, by their pseudonyms.
+    fn replace<'a>(
+        &self,
+        patient_id: &mut Option<String>,
+        uids: impl IntoIterator<Item = &'a mut Option<String>>,
+    ) {
+        if let Some(id) = patient_id {
             *id = self.patient_id(id);
         }
-        for uid in [
-            &mut scan.study_instance_uid,
-            &mut scan.series_instance_uid,
-            &mut scan.sop_instance_uid,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for uid in uids.into_iter().flatten() {
             *uid = self.uid(uid);
         }
     }

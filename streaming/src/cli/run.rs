@@ -72,7 +72,8 @@ const DEMO_INPUT: &str = "fixtures";
 /// pseudonymized SOP Instance UID. The key (at least 16 bytes) comes from
 /// --pseudonym-key-file or the MEDPREP_PSEUDONYM_KEY environment variable and is never
 /// printed; the same key gives the same pseudonyms in every run. Dates, the SOP Class
-/// UID and input paths are kept.
+/// UID and input paths are kept. In series mode the frame of reference UID is replaced
+/// too, and montages and volumes are named after the pseudonymized Series Instance UID.
 ///
 /// Exit status: 0 when every input succeeded, 1 when some failed (see errors.jsonl),
 /// 2 when the run could not be done (bad recipe, no inputs, unwritable OUT); then the

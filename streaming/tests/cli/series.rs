@@ -186,7 +186,12 @@ fn python_json(script: &str, out: &Path, stderr: &[u8]) -> Value {
 }
 
 fn rows<'a>(run: &'a Run, table: &str) -> &'a [Value] {
-    run.tables[table].as_array().expect("rows")
+    rows_of(&run.tables, table)
+}
+
+/// The rows of `table` in what [`READ_TABLES`] printed.
+fn rows_of<'a>(tables: &'a Value, table: &str) -> &'a [Value] {
+    tables[table].as_array().expect("rows")
 }
 
 /// The features row of ROI `name`, exactly one.
@@ -382,6 +387,110 @@ fn volumes_and_masks_are_written_as_nifti_that_nibabel_reads() {
         assert!(
             got == want,
             "ROI {name}: the NIfTI mask differs from the reference"
+        );
+    }
+}
+
+/// The pseudonyms of `--pseudonymize` computed with Python's hmac module (argv[1] the
+/// key, argv[2:] the values): HMAC-SHA256 of `patient_id:<id>` as hex, of `uid:<uid>` as
+/// `2.25.<first 16 bytes as an integer>`; printed as a JSON object value -> pseudonym.
+const PSEUDONYMS: &str = r#"
+import hashlib, hmac, json, sys
+
+key = sys.argv[1].encode()
+def mac(domain, value):
+    return hmac.new(key, f"{domain}:{value}".encode(), hashlib.sha256).digest()
+out = {}
+for value in sys.argv[2:]:
+    if value.startswith("2.25."):
+        out[value] = "2.25." + str(int.from_bytes(mac("uid", value)[:16], "big"))
+    else:
+        out[value] = mac("patient_id", value).hex()
+print(json.dumps(out))
+"#;
+
+#[test]
+fn pseudonymize_replaces_identifiers_in_tables_and_file_names() {
+    const KEY: &str = "series-mode-pseudonym-key-0123456789";
+    let run = run();
+    let out = run.input.parent().expect("scratch").join("pseudonymized");
+    let recipe = run.input.parent().expect("scratch").join("series.toml");
+    let output = Command::new(env!("CARGO_BIN_EXE_medprep"))
+        .arg("run")
+        .arg("--recipe")
+        .arg(&recipe)
+        .args(["--quiet", "--pseudonymize", "--out"])
+        .arg(&out)
+        .arg(&run.input)
+        .env("MEDPREP_PSEUDONYM_KEY", KEY)
+        .output()
+        .expect("medprep runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("3 scans, 3 ROIs measured, 1 failed"),
+        "{stderr}"
+    );
+    let raw = [
+        "SYNTH-SERIES-RUN",
+        "2.25.71000",
+        "2.25.71001",
+        "2.25.71002",
+        "2.25.72001",
+        "2.25.73001",
+    ];
+    let expected = Command::new(python())
+        .args(["-c", PSEUDONYMS, KEY])
+        .args(raw)
+        .output()
+        .expect("run Python's hmac");
+    let expected: Value = serde_json::from_slice(&expected.stdout).expect("JSON");
+    let tables = python_json(READ_TABLES, &out, &output.stderr);
+    for row in rows_of(&tables, "features") {
+        assert_eq!(row["patient_id"], expected["SYNTH-SERIES-RUN"], "{row}");
+        let uid = run.reference["rois"][row["roi"].as_str().expect("roi")]["series_instance_uid"]
+            .as_str()
+            .expect("uid");
+        assert_eq!(row["series_instance_uid"], expected[uid], "{row}");
+    }
+    let scans = rows_of(&tables, "scans");
+    assert_eq!(scans.len(), 3);
+    for row in scans {
+        assert_eq!(row["study_instance_uid"], expected["2.25.71000"], "{row}");
+    }
+    let main = scans
+        .iter()
+        .find(|r| r["series_instance_uid"] == expected["2.25.71001"])
+        .expect("the main scan's row");
+    assert_eq!(main["frame_of_reference_uid"], expected["2.25.71002"]);
+    assert_eq!(
+        main["montage"].as_str(),
+        Some(
+            format!(
+                "montages/{}.png",
+                expected["2.25.71001"].as_str().expect("uid")
+            )
+            .as_str()
+        )
+    );
+    // No raw identifier anywhere: not in the tables' values, not in a file name.
+    let text = tables.to_string();
+    let mut names = Vec::new();
+    for folder in ["", "montages", "volumes"] {
+        for entry in std::fs::read_dir(out.join(folder)).expect("output folder") {
+            names.push(
+                entry
+                    .expect("entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned(),
+            );
+        }
+    }
+    for id in raw {
+        assert!(!text.contains(id), "{id} in the tables");
+        assert!(
+            !names.iter().any(|n| n.contains(id)),
+            "{id} in a file name: {names:?}"
         );
     }
 }

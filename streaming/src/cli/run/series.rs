@@ -12,7 +12,8 @@
 //! the `montage` column of `scans`), with `[series] volumes` `volumes/` (the processed
 //! scan, `<stem>.nii.gz`, in the `volume` column, and each ROI's mask on it,
 //! `<stem>_roi<number>.nii.gz`, in the features' `mask` column), `errors.jsonl` and
-//! `tables.sql`. Series mode
+//! `tables.sql`. With `--pseudonymize` the patient ID and the study, series and frame of
+//! reference UIDs of both tables are pseudonyms, and so are the file names made of them. Series mode
 //! recomputes every input on each run.
 
 use std::process::ExitCode;
@@ -33,6 +34,7 @@ use super::{
 use crate::cli::run::progress;
 use crate::cli::usage;
 use crate::names::Namer;
+use crate::pseudonym::Pseudonymizer;
 use crate::sinks;
 use crate::sinks::errors::{ErrorRecord, ErrorsWriter};
 use crate::sinks::parquet::TableWriter;
@@ -52,12 +54,9 @@ pub(super) fn run(
     limits: Limits,
     started: Instant,
 ) -> Result<ExitCode> {
-    if args.pseudonymize {
-        return Err(usage(anyhow!(
-            "--pseudonymize is not available in series mode yet; run series mode on \
-             pseudonymised copies, or use a slice-mode recipe"
-        )));
-    }
+    let pseudonyms =
+        Pseudonymizer::from_options(args.pseudonymize, args.pseudonym_key_file.as_deref())
+            .map_err(usage)?;
     let inputs = input_paths(args)?;
     let found = discover(&inputs).map_err(usage)?;
     if found.files.is_empty() {
@@ -119,14 +118,22 @@ pub(super) fn run(
             }
             SeriesEvent::Scan(done) => {
                 let done = *done;
+                let mut row = SeriesRow::new(
+                    done.image_path.clone(),
+                    &done.scan,
+                    &recipe.name,
+                    None,
+                    None,
+                );
+                let mut rows = done.features;
+                if let Some(pseudonyms) = &pseudonyms {
+                    pseudonyms.series_row(&mut row);
+                    rows.iter_mut().for_each(|r| pseudonyms.roi_row(r));
+                }
                 // One stem per scan names its montage and its volumes: the Series
-                // Instance UID, sanitised and made unique.
-                let base = done
-                    .scan
-                    .meta
-                    .series_instance_uid
-                    .as_deref()
-                    .unwrap_or("series");
+                // Instance UID (its pseudonym with --pseudonymize), sanitised and made
+                // unique.
+                let base = row.series_instance_uid.as_deref().unwrap_or("series");
                 let stem = namer.allocate(base, &[0], false, "png").pop().map_or_else(
                     || "series".to_owned(),
                     |n| n.trim_end_matches(".png").to_owned(),
@@ -140,7 +147,6 @@ pub(super) fn run(
                 } else {
                     None
                 };
-                let mut rows = done.features;
                 let volume = match (&done.processed, settings.volumes) {
                     (Some(processed), true) => {
                         let name = format!("{VOLUMES}/{stem}.nii.gz");
@@ -161,13 +167,9 @@ pub(super) fn run(
                 for row in rows {
                     features.push(row)?;
                 }
-                scans.push(SeriesRow::new(
-                    done.image_path,
-                    &done.scan,
-                    &recipe.name,
-                    montage,
-                    volume,
-                ))?;
+                row.montage = montage;
+                row.volume = volume;
+                scans.push(row)?;
                 scans_done += 1;
             }
             SeriesEvent::GroupDone => bar.inc(1),
