@@ -118,13 +118,7 @@ pub(super) fn run(
             }
             SeriesEvent::Scan(done) => {
                 let done = *done;
-                let mut row = SeriesRow::new(
-                    done.image_path.clone(),
-                    &done.scan,
-                    &recipe.name,
-                    None,
-                    None,
-                );
+                let mut row = SeriesRow::new(done.image_path, &done.scan, &recipe.name, None, None);
                 let mut rows = done.features;
                 if let Some(pseudonyms) = &pseudonyms {
                     pseudonyms.series_row(&mut row);
